@@ -1,0 +1,36 @@
+{
+  "targets": [
+    {
+      "target_name": "gigapad",
+      "sources": [
+        "src/addon.cc",
+        "src/sigbus_guard.cc",
+        "src/byte_scan.cc",
+        "src/mapped_region.cc",
+        "src/mapped_file.cc",
+        "src/append_file.cc",
+        "src/durable_io.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": [
+        "NAPI_VERSION=8",
+        "NAPI_CPP_EXCEPTIONS",
+        "NODE_API_NO_EXTERNAL_BUFFERS_ALLOWED",
+        "_FILE_OFFSET_BITS=64"
+      ],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-std=c++17", "-O3", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "conditions": [
+        ["OS=='mac'", {
+          "xcode_settings": {
+            "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+            "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+            "MACOSX_DEPLOYMENT_TARGET": "11.0",
+            "OTHER_CPLUSPLUSFLAGS": ["-O3"]
+          }
+        }]
+      ]
+    }
+  ]
+}

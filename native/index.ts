@@ -1,0 +1,156 @@
+/**
+ * The native layer's typed face: mapped buffers, scanning kernels and durable I/O.
+ * Loads the N-API addon built by `npm install` (native/build) or a prebuild (native/prebuilds).
+ */
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Identity of a file as of open: what recovery compares to tell "the same file" from a changed one. */
+export interface FileIdentity {
+  dev: bigint;
+  ino: bigint;
+  size: number;
+  mtimeNs: bigint;
+}
+
+/** A background job of the addon: its result, and a way to stop it early (rejects with AbortError). */
+export interface NativeJob<T> {
+  promise: Promise<T>;
+  cancel(): void;
+}
+
+/** Madvise hints accepted by {@link MappedFile.advise}. */
+export type Advice = "sequential" | "random" | "normal" | "willneed" | "dontneed";
+
+/**
+ * A file mapped read-only. Every access runs under the SIGBUS guard: if another program truncates
+ * the file, calls throw an error with code `ETRUNCATED` ("file was truncated on disk").
+ */
+export interface MappedFile {
+  /** Bytes mapped (the file's size when opened). */
+  readonly size: number;
+  readonly path: string;
+  readonly identity: FileIdentity;
+  readonly closed: boolean;
+  /** Copies bytes [start, end) out of the mapping. */
+  read(start: number, end: number): Buffer;
+  /** Number of LF bytes in [start, end). */
+  countNewlines(start: number, end: number): number;
+  /** Leftmost non-overlapping match starts of needle in [start, end), at most limit (synchronous). */
+  findAll(needle: Uint8Array, start: number, end: number, limit?: number): Float64Array;
+  /** Like findAll, on background threads. */
+  startFind(needle: Uint8Array, start: number, end: number, limit?: number): NativeJob<Float64Array>;
+  /** Newline count per chunkSize bytes of the whole file, on background threads, with progress. */
+  startChunkIndex(
+    chunkSize: number,
+    onProgress?: (bytesDone: number, bytesTotal: number) => void,
+  ): NativeJob<Uint32Array>;
+  advise(advice: Advice, start?: number, end?: number): void;
+  /** Unmaps now (or, if a background job runs, as soon as it has stopped). Idempotent. */
+  close(): void;
+}
+
+/** The add buffer: a mapped, preallocated, append-only file. */
+export interface AppendFile {
+  /** Bytes of data (appended or committed). */
+  readonly length: number;
+  /** Bytes reserved on disk and mapped. */
+  readonly capacity: number;
+  readonly path: string;
+  /** Appends bytes; returns the offset they start at. Grows (and remaps) as needed. */
+  append(bytes: Uint8Array): number;
+  read(start: number, end: number): Buffer;
+  countNewlines(start: number, end: number): number;
+  findAll(needle: Uint8Array, start: number, end: number, limit?: number): Float64Array;
+  /** msync(MS_SYNC) of what was appended since the last sync, then fdatasync. Throws once failed. */
+  sync(): void;
+  close(): void;
+}
+
+interface NativeAddon {
+  MappedFile: new (path: string) => MappedFile;
+  AppendFile: new (path: string, length?: number) => AppendFile;
+  countNewlinesInBytes(bytes: Uint8Array): number;
+  indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from?: number): number;
+  scanThreads: number;
+  dataSync(fd: number, label?: string): void;
+  fullSync(fd: number, label?: string): void;
+  syncDirectory(path: string): void;
+  pwrite(fd: number, bytes: Uint8Array, position: number, label?: string): number;
+  pread(fd: number, length: number, position: number, label?: string): Buffer;
+  copyFileRange(
+    fdIn: number,
+    offsetIn: number,
+    fdOut: number,
+    offsetOut: number,
+    length: number,
+    label?: string,
+  ): number;
+  allocate(fd: number, offset: number, length: number, label?: string): void;
+  freeSpace(path: string): { available: number; total: number };
+  lock(fd: number, exclusive?: boolean, wait?: boolean, label?: string): boolean;
+  unlock(fd: number, label?: string): void;
+}
+
+/** The folder holding binding.gyp, found from this module's location (source or dist). */
+function nativeFolder(): string {
+  let folder = dirname(fileURLToPath(import.meta.url));
+  for (let depth = 0; depth < 4; depth++) {
+    if (existsSync(join(folder, "binding.gyp"))) return folder;
+    const candidate = join(folder, "native");
+    if (existsSync(join(candidate, "binding.gyp"))) return candidate;
+    folder = dirname(folder);
+  }
+  throw new Error("gigapad: cannot find the native addon folder (native/binding.gyp); reinstall the package");
+}
+
+function loadAddon(): NativeAddon {
+  const require = createRequire(import.meta.url);
+  const load = require("node-gyp-build") as (dir: string) => NativeAddon;
+  const folder = nativeFolder();
+  try {
+    return load(folder);
+  } catch (error) {
+    throw new Error(
+      `gigapad: the native addon is not built (${(error as Error).message.split("\n")[0]}). ` +
+        "Run `npm install` (or `npm run build:native`) in the gigapad package.",
+      { cause: error },
+    );
+  }
+}
+
+const addon = loadAddon();
+
+/** Opens and maps a file read-only. Throws with code ENOENT, EACCES, EISDIR, ENOTREG, ... */
+export function openMappedFile(path: string): MappedFile {
+  return new addon.MappedFile(path);
+}
+
+/** Opens or creates an add buffer whose first `length` bytes are data. */
+export function openAppendFile(path: string, length = 0): AppendFile {
+  return new addon.AppendFile(path, length);
+}
+
+/** Number of LF bytes in bytes (vectorised). */
+export const countNewlinesInBytes: (bytes: Uint8Array) => number = addon.countNewlinesInBytes;
+/** Index of the first needle at or after from in haystack, or -1 (vectorised). */
+export const indexOfBytes: (haystack: Uint8Array, needle: Uint8Array, from?: number) => number =
+  addon.indexOfBytes;
+/** Threads the background scans use. */
+export const scanThreads: number = addon.scanThreads;
+
+/** Durable I/O primitives (all synchronous; errors carry code/syscall/path like Node's fs errors). */
+export const durableIo = {
+  dataSync: addon.dataSync,
+  fullSync: addon.fullSync,
+  syncDirectory: addon.syncDirectory,
+  pwrite: addon.pwrite,
+  pread: addon.pread,
+  copyFileRange: addon.copyFileRange,
+  allocate: addon.allocate,
+  freeSpace: addon.freeSpace,
+  lock: addon.lock,
+  unlock: addon.unlock,
+} as const;

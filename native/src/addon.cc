@@ -1,0 +1,55 @@
+// The gigapad native addon: mapped buffers, scanning kernels and durable I/O (see DESIGN.md,
+// "native/"). N-API only, so one binary serves Node and Electron; no external buffers (Electron's
+// memory cage forbids them), every byte handed to JS is copied out.
+#include <napi.h>
+
+#include "append_file.h"
+#include "byte_scan.h"
+#include "durable_io.h"
+#include "errors.h"
+#include "mapped_file.h"
+#include "mapped_region.h"
+#include "sigbus_guard.h"
+
+namespace gigapad {
+namespace {
+
+Napi::Uint8Array ReadBytes(const Napi::Value& value) {
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    throw Napi::TypeError::New(value.Env(), "expected a Buffer or Uint8Array");
+  }
+  return value.As<Napi::Uint8Array>();
+}
+
+// countNewlinesInBytes(bytes) → number of '\n' (the same kernel the mapped scans use).
+Napi::Value CountNewlinesInBytes(const Napi::CallbackInfo& info) {
+  Napi::Uint8Array bytes = ReadBytes(info[0]);
+  return Napi::Number::New(info.Env(), static_cast<double>(CountNewlines(bytes.Data(), bytes.ElementLength())));
+}
+
+// indexOfBytes(haystack, needle, from = 0) → first match at or after from, or -1.
+Napi::Value IndexOfBytes(const Napi::CallbackInfo& info) {
+  Napi::Uint8Array haystack = ReadBytes(info[0]);
+  std::vector<uint8_t> needle = ReadNeedle(info[1]);
+  uint64_t from = info[2].IsUndefined() ? 0 : ReadOffset(info[2], "from");
+  if (from > haystack.ElementLength()) return Napi::Number::New(info.Env(), -1);
+  size_t hit = FindLiteral(haystack.Data() + from, haystack.ElementLength() - from, needle.data(), needle.size());
+  return Napi::Number::New(info.Env(), hit == kNotFound ? -1.0 : static_cast<double>(from + hit));
+}
+
+}  // namespace
+}  // namespace gigapad
+
+static Napi::Object InitGigapad(Napi::Env env, Napi::Object exports) {
+  using namespace gigapad;
+  InstallSigbusHandler();
+  exports.Set("MappedFile", MappedFile::Define(env));
+  exports.Set("AppendFile", AppendFile::Define(env));
+  exports.Set("countNewlinesInBytes", Napi::Function::New<CountNewlinesInBytes>(env, "countNewlinesInBytes"));
+  exports.Set("indexOfBytes", Napi::Function::New<IndexOfBytes>(env, "indexOfBytes"));
+  exports.Set("scanThreads", Napi::Number::New(env, ScanThreadCount()));
+  DefineDurableIo(env, exports);
+  return exports;
+}
+
+NODE_API_MODULE(gigapad, InitGigapad)

@@ -1,0 +1,56 @@
+// What MappedFile and AppendFile share: a mapping of a file's bytes and the operations over a
+// byte range of it (copy out, count newlines, literal search), all under the SIGBUS guard.
+#pragma once
+
+#include <napi.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gigapad {
+
+// A read-only view of mapped bytes. Owned through shared_ptr so that a background scan keeps the
+// mapping alive after close() until the scan has stopped; the destructor unmaps and closes.
+struct Mapping {
+  std::string path;
+  int fd = -1;
+  uint8_t* base = nullptr;
+  uint64_t size = 0;
+  bool owns_mapping = true;
+  ~Mapping();
+};
+
+// Checks 0 <= start <= end <= size and throws a RangeError naming the values otherwise.
+void CheckRange(Napi::Env env, uint64_t start, uint64_t end, uint64_t size);
+
+// Copies [start, end) into a new Buffer. Throws ETRUNCATED on SIGBUS.
+Napi::Value CopyOut(Napi::Env env, const Mapping& mapping, uint64_t start, uint64_t end);
+
+// Newlines in [start, end), synchronously. Throws ETRUNCATED on SIGBUS.
+uint64_t CountNewlinesIn(Napi::Env env, const Mapping& mapping, uint64_t start, uint64_t end);
+
+// Starts of the non-overlapping occurrences of needle in [start, end), leftmost first, at most
+// limit of them, synchronously. Throws ETRUNCATED on SIGBUS.
+std::vector<uint64_t> FindAllIn(Napi::Env env, const Mapping& mapping, const std::vector<uint8_t>& needle,
+                                uint64_t start, uint64_t end, uint64_t limit);
+
+// madvise hints: "sequential" | "random" | "normal" | "willneed" | "dontneed" over a range.
+void Advise(Napi::Env env, const Mapping& mapping, const std::string& mode, uint64_t start, uint64_t end);
+
+// Background jobs over a mapping, run on a pool of threads; each returns { promise, cancel }.
+// Chunk line index: newline count per chunk_size bytes of [0, size), as a Uint32Array.
+Napi::Value StartChunkIndexJob(Napi::Env env, std::shared_ptr<Mapping> mapping, uint64_t chunk_size,
+                               Napi::Function on_progress,
+                               std::shared_ptr<std::atomic<bool>> closing);
+// Literal search: like FindAllIn, but in parallel; resolves to a Float64Array of match starts.
+Napi::Value StartFindJob(Napi::Env env, std::shared_ptr<Mapping> mapping, std::vector<uint8_t> needle,
+                         uint64_t start, uint64_t end, uint64_t limit,
+                         std::shared_ptr<std::atomic<bool>> closing);
+
+// Number of scanning threads for background jobs (both cores here, at most 8 anywhere).
+unsigned ScanThreadCount();
+
+}  // namespace gigapad
