@@ -316,7 +316,9 @@ Napi::Value CopyOut(Napi::Env env, const Mapping& mapping, uint64_t start, uint6
     uint8_t* target = buffer.Data();
     const uint8_t* source = mapping.base + start;
     uint64_t length = end - start;
-    if (!guarded([&] { std::memcpy(target, source, length); })) throw TruncatedError(env, mapping.path);
+    if (!guarded([&] { std::memcpy(target, source, length); })) {
+      throw TruncatedError(env, mapping.path);
+    }
   }
   return buffer;
 }
