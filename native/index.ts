@@ -21,6 +21,14 @@ export interface NativeJob<T> {
   cancel(): void;
 }
 
+/** What a chunk index build yields. */
+export interface ChunkIndex {
+  /** LF count of each chunk: bytes [i * chunkSize, (i + 1) * chunkSize). */
+  lineFeeds: Uint32Array;
+  /** CRLF pairs in the whole file (to tell lf, crlf and mixed line endings apart). */
+  crlfPairs: number;
+}
+
 /** Madvise hints accepted by {@link MappedFile.advise}. */
 export type Advice = "sequential" | "random" | "normal" | "willneed" | "dontneed";
 
@@ -42,11 +50,16 @@ export interface MappedFile {
   findAll(needle: Uint8Array, start: number, end: number, limit?: number): Float64Array;
   /** Like findAll, on background threads. */
   startFind(needle: Uint8Array, start: number, end: number, limit?: number): NativeJob<Float64Array>;
-  /** Newline count per chunkSize bytes of the whole file, on background threads, with progress. */
+  /** Offset of the n-th (0-based) LF in [start, end), or -1. */
+  nthNewline(start: number, end: number, n: number): number;
+  /**
+   * Newline count per chunkSize bytes of the whole file, and the number of CRLF pairs, on
+   * background threads, with progress.
+   */
   startChunkIndex(
     chunkSize: number,
     onProgress?: (bytesDone: number, bytesTotal: number) => void,
-  ): NativeJob<Uint32Array>;
+  ): NativeJob<ChunkIndex>;
   advise(advice: Advice, start?: number, end?: number): void;
   /** Unmaps now (or, if a background job runs, as soon as it has stopped). Idempotent. */
   close(): void;
@@ -63,6 +76,7 @@ export interface AppendFile {
   append(bytes: Uint8Array): number;
   read(start: number, end: number): Buffer;
   countNewlines(start: number, end: number): number;
+  nthNewline(start: number, end: number, n: number): number;
   findAll(needle: Uint8Array, start: number, end: number, limit?: number): Float64Array;
   /** msync(MS_SYNC) of what was appended since the last sync, then fdatasync. Throws once failed. */
   sync(): void;

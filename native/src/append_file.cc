@@ -40,6 +40,7 @@ Napi::Function AppendFile::Define(Napi::Env env) {
                          InstanceMethod<&AppendFile::Append>("append"),
                          InstanceMethod<&AppendFile::Read>("read"),
                          InstanceMethod<&AppendFile::CountNewlines>("countNewlines"),
+                         InstanceMethod<&AppendFile::NthNewline>("nthNewline"),
                          InstanceMethod<&AppendFile::FindAll>("findAll"),
                          InstanceMethod<&AppendFile::Sync>("sync"),
                          InstanceMethod<&AppendFile::Close>("close"),
@@ -142,6 +143,15 @@ void AppendFile::Grow(Napi::Env env, uint64_t needed) {
   capacity_ = capacity;
 }
 
+Mapping AppendFile::View() const {
+  Mapping view;
+  view.owns_mapping = false;
+  view.path = path_;
+  view.base = base_;
+  view.size = length_;
+  return view;
+}
+
 Napi::Value AppendFile::Length(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(length_));
 }
@@ -175,34 +185,30 @@ Napi::Value AppendFile::Append(const Napi::CallbackInfo& info) {
 Napi::Value AppendFile::Read(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckUsable(env);
-  Mapping view;
-  view.owns_mapping = false;
-  view.path = path_;
-  view.base = base_;
-  view.size = length_;
+  Mapping view = View();
   return CopyOut(env, view, ReadOffset(info[0], "start"), ReadOffset(info[1], "end"));
 }
 
 Napi::Value AppendFile::CountNewlines(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckUsable(env);
-  Mapping view;
-  view.owns_mapping = false;
-  view.path = path_;
-  view.base = base_;
-  view.size = length_;
+  Mapping view = View();
   uint64_t count = CountNewlinesIn(env, view, ReadOffset(info[0], "start"), ReadOffset(info[1], "end"));
   return Napi::Number::New(env, static_cast<double>(count));
+}
+
+Napi::Value AppendFile::NthNewline(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckUsable(env);
+  Mapping view = View();
+  return Napi::Number::New(env, NthNewlineIn(env, view, ReadOffset(info[0], "start"), ReadOffset(info[1], "end"),
+                                             ReadOffset(info[2], "n")));
 }
 
 Napi::Value AppendFile::FindAll(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckUsable(env);
-  Mapping view;
-  view.owns_mapping = false;
-  view.path = path_;
-  view.base = base_;
-  view.size = length_;
+  Mapping view = View();
   std::vector<uint8_t> needle = ReadNeedle(info[0]);
   uint64_t limit = info[3].IsUndefined() ? UINT64_MAX : ReadOffset(info[3], "limit");
   std::vector<uint64_t> matches =

@@ -19,6 +19,8 @@ class AppendFile : public Napi::ObjectWrap<AppendFile> {
   void Unmap();
   void CheckUsable(Napi::Env env) const;
   void Grow(Napi::Env env, uint64_t needed);
+  // The data part of the mapping, for the shared range operations.
+  Mapping View() const;
 
   Napi::Value Length(const Napi::CallbackInfo& info);
   Napi::Value Capacity(const Napi::CallbackInfo& info);
@@ -26,6 +28,7 @@ class AppendFile : public Napi::ObjectWrap<AppendFile> {
   Napi::Value Append(const Napi::CallbackInfo& info);
   Napi::Value Read(const Napi::CallbackInfo& info);
   Napi::Value CountNewlines(const Napi::CallbackInfo& info);
+  Napi::Value NthNewline(const Napi::CallbackInfo& info);
   Napi::Value FindAll(const Napi::CallbackInfo& info);
   Napi::Value Sync(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);

@@ -106,6 +106,23 @@ __attribute__((target("avx2"))) size_t FindLiteralAvx2(const uint8_t* haystack, 
   return kNotFound;
 }
 
+__attribute__((target("avx2"))) uint64_t CountCrlfAvx2(const uint8_t* data, size_t length) {
+  // Counts positions i >= 1 with data[i - 1] == '\r' && data[i] == '\n'.
+  const __m256i newline = _mm256_set1_epi8('\n');
+  const __m256i carriage = _mm256_set1_epi8('\r');
+  uint64_t count = 0;
+  size_t i = 1;
+  for (; i + 32 <= length; i += 32) {
+    __m256i current = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(data + i));
+    __m256i previous = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(data + i - 1));
+    uint32_t mask = static_cast<uint32_t>(_mm256_movemask_epi8(
+        _mm256_and_si256(_mm256_cmpeq_epi8(current, newline), _mm256_cmpeq_epi8(previous, carriage))));
+    count += static_cast<uint64_t>(__builtin_popcount(mask));
+  }
+  for (; i < length; ++i) count += data[i] == '\n' && data[i - 1] == '\r';
+  return count;
+}
+
 bool HasAvx2() {
   static const bool has = __builtin_cpu_supports("avx2");
   return has;
@@ -121,6 +138,29 @@ uint64_t CountNewlines(const uint8_t* data, size_t length) {
 #else
   return CountNewlinesPortable(data, length);
 #endif
+}
+
+uint64_t CountCrlfPairs(const uint8_t* data, size_t length, uint8_t previous) {
+  if (length == 0) return 0;
+  uint64_t count = data[0] == '\n' && previous == '\r';
+#if GIGAPAD_X86
+  if (HasAvx2()) return count + CountCrlfAvx2(data, length);
+#endif
+  for (size_t i = 1; i < length; ++i) count += data[i] == '\n' && data[i - 1] == '\r';
+  return count;
+}
+
+size_t FindNthNewline(const uint8_t* data, size_t length, uint64_t n) {
+  const uint8_t* cursor = data;
+  const uint8_t* end = data + length;
+  for (;;) {
+    const void* hit = std::memchr(cursor, '\n', static_cast<size_t>(end - cursor));
+    if (hit == nullptr) return kNotFound;
+    const uint8_t* at = static_cast<const uint8_t*>(hit);
+    if (n == 0) return static_cast<size_t>(at - data);
+    --n;
+    cursor = at + 1;
+  }
 }
 
 size_t FindLiteral(const uint8_t* haystack, size_t length, const uint8_t* needle,

@@ -39,6 +39,7 @@ Napi::Function MappedFile::Define(Napi::Env env) {
                          InstanceAccessor<&MappedFile::IsClosed>("closed"),
                          InstanceMethod<&MappedFile::Read>("read"),
                          InstanceMethod<&MappedFile::CountNewlines>("countNewlines"),
+                         InstanceMethod<&MappedFile::NthNewline>("nthNewline"),
                          InstanceMethod<&MappedFile::FindAll>("findAll"),
                          InstanceMethod<&MappedFile::StartFind>("startFind"),
                          InstanceMethod<&MappedFile::StartChunkIndex>("startChunkIndex"),
@@ -127,6 +128,13 @@ Napi::Value MappedFile::CountNewlines(const Napi::CallbackInfo& info) {
   uint64_t count =
       CountNewlinesIn(info.Env(), mapping, ReadOffset(info[0], "start"), ReadOffset(info[1], "end"));
   return Napi::Number::New(info.Env(), static_cast<double>(count));
+}
+
+// nthNewline(start, end, n) → offset of the n-th (0-based) LF in [start, end), or -1.
+Napi::Value MappedFile::NthNewline(const Napi::CallbackInfo& info) {
+  const Mapping& mapping = Live(info.Env());
+  return Napi::Number::New(info.Env(), NthNewlineIn(info.Env(), mapping, ReadOffset(info[0], "start"),
+                                                    ReadOffset(info[1], "end"), ReadOffset(info[2], "n")));
 }
 
 // findAll(needle, start, end, limit?) → Float64Array of match starts (sync).

@@ -137,13 +137,20 @@ class ChunkIndexJob : public Napi::AsyncProgressWorker<double> {
       // Fault the batch in with one call instead of one page fault per 16 pages.
       AdviseRange(mapping, start, end, MADV_POPULATE_READ, true);
       uint32_t* counts = counts_.data();
+      uint64_t crlf = 0;
       bool read_ok = guarded([&] {
         for (uint64_t chunk = first_chunk; chunk < end_chunk; ++chunk) {
           uint64_t chunk_start = chunk * chunk_size_;
           uint64_t chunk_end = std::min(mapping.size, chunk_start + chunk_size_);
-          counts[chunk] = static_cast<uint32_t>(CountNewlines(mapping.base + chunk_start, chunk_end - chunk_start));
+          const uint8_t* data = mapping.base + chunk_start;
+          counts[chunk] = static_cast<uint32_t>(CountNewlines(data, chunk_end - chunk_start));
+          // CRLF pairs only matter where there are newlines at all.
+          if (counts[chunk] != 0) {
+            crlf += CountCrlfPairs(data, chunk_end - chunk_start, chunk_start == 0 ? 0 : data[-1]);
+          }
         }
       });
+      crlf_pairs_.fetch_add(crlf);
       // Scanned pages leave our resident set (they stay in the page cache), so a file larger
       // than RAM indexes with flat memory.
       AdviseRange(mapping, start, end, MADV_DONTNEED, false);
@@ -179,8 +186,11 @@ class ChunkIndexJob : public Napi::AsyncProgressWorker<double> {
       deferred_.Reject(JobError(env, failure_, mapping_->path).Value());
       return;
     }
-    Napi::Uint32Array result = Napi::Uint32Array::New(env, counts_.size());
-    if (!counts_.empty()) std::memcpy(result.Data(), counts_.data(), counts_.size() * sizeof(uint32_t));
+    Napi::Uint32Array line_feeds = Napi::Uint32Array::New(env, counts_.size());
+    if (!counts_.empty()) std::memcpy(line_feeds.Data(), counts_.data(), counts_.size() * sizeof(uint32_t));
+    Napi::Object result = Napi::Object::New(env);
+    result.Set("lineFeeds", line_feeds);
+    result.Set("crlfPairs", Napi::Number::New(env, static_cast<double>(crlf_pairs_.load())));
     deferred_.Resolve(result);
   }
 
@@ -194,6 +204,7 @@ class ChunkIndexJob : public Napi::AsyncProgressWorker<double> {
   std::shared_ptr<std::atomic<bool>> closing_;
   Napi::FunctionReference on_progress_;
   std::vector<uint32_t> counts_;
+  std::atomic<uint64_t> crlf_pairs_{0};
   std::atomic<JobFailure> failure_{JobFailure::kNone};
 };
 
@@ -330,6 +341,15 @@ uint64_t CountNewlinesIn(Napi::Env env, const Mapping& mapping, uint64_t start, 
     throw TruncatedError(env, mapping.path);
   }
   return count;
+}
+
+double NthNewlineIn(Napi::Env env, const Mapping& mapping, uint64_t start, uint64_t end, uint64_t n) {
+  CheckRange(env, start, end, mapping.size);
+  size_t hit = kNotFound;
+  if (end > start && !guarded([&] { hit = FindNthNewline(mapping.base + start, end - start, n); })) {
+    throw TruncatedError(env, mapping.path);
+  }
+  return hit == kNotFound ? -1.0 : static_cast<double>(start + hit);
 }
 
 std::vector<uint64_t> FindAllIn(Napi::Env env, const Mapping& mapping, const std::vector<uint8_t>& needle,

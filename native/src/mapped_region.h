@@ -32,6 +32,9 @@ Napi::Value CopyOut(Napi::Env env, const Mapping& mapping, uint64_t start, uint6
 // Newlines in [start, end), synchronously. Throws ETRUNCATED on SIGBUS.
 uint64_t CountNewlinesIn(Napi::Env env, const Mapping& mapping, uint64_t start, uint64_t end);
 
+// Offset of the n-th (0-based) newline in [start, end), or -1. Throws ETRUNCATED on SIGBUS.
+double NthNewlineIn(Napi::Env env, const Mapping& mapping, uint64_t start, uint64_t end, uint64_t n);
+
 // Starts of the non-overlapping occurrences of needle in [start, end), leftmost first, at most
 // limit of them, synchronously. Throws ETRUNCATED on SIGBUS.
 std::vector<uint64_t> FindAllIn(Napi::Env env, const Mapping& mapping, const std::vector<uint8_t>& needle,
@@ -41,7 +44,8 @@ std::vector<uint64_t> FindAllIn(Napi::Env env, const Mapping& mapping, const std
 void Advise(Napi::Env env, const Mapping& mapping, const std::string& mode, uint64_t start, uint64_t end);
 
 // Background jobs over a mapping, run on a pool of threads; each returns { promise, cancel }.
-// Chunk line index: newline count per chunk_size bytes of [0, size), as a Uint32Array.
+// Chunk line index: resolves to { lineFeeds: Uint32Array (newline count per chunk_size bytes of
+// [0, size)), crlfPairs: number (CRLF pairs in the whole file) }.
 Napi::Value StartChunkIndexJob(Napi::Env env, std::shared_ptr<Mapping> mapping, uint64_t chunk_size,
                                Napi::Function on_progress,
                                std::shared_ptr<std::atomic<bool>> closing);

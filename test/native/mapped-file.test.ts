@@ -75,6 +75,12 @@ describe("newline counting", () => {
           expect(file.countNewlines(start, end)).toBe(countLf(bytes, start, end));
           expect(file.countNewlines(0, bytes.length)).toBe(countLf(bytes));
           expect(countNewlinesInBytes(bytes.subarray(start, end))).toBe(countLf(bytes, start, end));
+          // The n-th newline of the range, for every n, and -1 past the last.
+          let n = 0;
+          for (let i = start; i < end; i++) {
+            if (bytes[i] === 10) expect(file.nthNewline(start, end, n++)).toBe(i);
+          }
+          expect(file.nthNewline(start, end, n)).toBe(-1);
         } finally {
           file.close();
         }
@@ -120,7 +126,12 @@ describe("chunk line index", () => {
     bytes[2 * CHUNK] = 10;
     const file = openMappedFile(fileWith(bytes));
     const progress: number[] = [];
-    const counts = await file.startChunkIndex(CHUNK, (done) => progress.push(done)).promise;
+    const { lineFeeds: counts, crlfPairs } = await file.startChunkIndex(CHUNK, (done) => progress.push(done))
+      .promise;
+    let expectedCrlf = 0;
+    for (let i = 1; i < bytes.length; i++) if (bytes[i] === 10 && bytes[i - 1] === 13) expectedCrlf++;
+    expect(crlfPairs).toBe(expectedCrlf);
+    expect(crlfPairs).toBeGreaterThan(0);
     expect(counts.length).toBe(6);
     for (let c = 0; c < counts.length; c++) {
       expect(counts[c]).toBe(countLf(bytes, c * CHUNK, Math.min(bytes.length, (c + 1) * CHUNK)));
@@ -131,7 +142,7 @@ describe("chunk line index", () => {
 
   it("indexes an empty file to no chunks", async () => {
     const file = openMappedFile(fileWith(new Uint8Array(0)));
-    expect((await file.startChunkIndex(CHUNK).promise).length).toBe(0);
+    expect((await file.startChunkIndex(CHUNK).promise).lineFeeds.length).toBe(0);
     file.close();
   });
 
@@ -159,7 +170,7 @@ describe("chunk line index", () => {
     for (const offset of offsets) writeSync(fd, Buffer.from("\n"), 0, 1, offset);
     closeSync(fd);
     const file = openMappedFile(path);
-    const counts = await file.startChunkIndex(CHUNK).promise;
+    const counts = (await file.startChunkIndex(CHUNK).promise).lineFeeds;
     expect(counts.length).toBe(Math.ceil(size / CHUNK));
     const expected = new Map<number, number>();
     for (const offset of offsets) {
