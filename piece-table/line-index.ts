@@ -1,0 +1,170 @@
+/**
+ * The line index of a read-only buffer (the original file): LF count per 64 KiB chunk, built in
+ * the background on all cores, with prefix sums once complete. Until then, any chunk a query
+ * needs is counted on the spot and remembered, so line queries are always synchronous and exact.
+ * A 10 GB file needs ~160 K chunks: 640 KB of counts and 1.3 MB of prefix sums, not 100 M offsets.
+ */
+import type { MappedFile } from "../native/index.js";
+
+/** Bytes per index chunk. */
+export const CHUNK_BYTES = 64 * 1024;
+/** Ranges up to this size are counted directly; tryCount() answers for them before the index is built. */
+const CHEAP_COUNT_BYTES = 1024 * 1024;
+
+export interface IndexProgress {
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+export class LineIndex {
+  readonly chunkCount: number;
+  private readonly lineFeeds: Uint32Array;
+  /** 1 where lineFeeds[chunk] is known. */
+  private readonly known: Uint8Array;
+  /** prefix[i] = LFs in chunks [0, i); present once every chunk is known. */
+  private prefix: Float64Array | null = null;
+  private crlfPairs: number | null = null;
+  private building: Promise<void> | null = null;
+  private cancelBuild: (() => void) | null = null;
+  private progress: IndexProgress;
+
+  constructor(private readonly file: MappedFile) {
+    this.chunkCount = Math.ceil(file.size / CHUNK_BYTES);
+    this.lineFeeds = new Uint32Array(this.chunkCount);
+    this.known = new Uint8Array(this.chunkCount);
+    this.progress = { bytesDone: 0, bytesTotal: file.size };
+    if (this.chunkCount === 0) this.complete(0);
+  }
+
+  /** True once every chunk is counted. */
+  get isComplete(): boolean {
+    return this.prefix !== null;
+  }
+
+  /** Bytes indexed so far, of the total. */
+  get indexProgress(): IndexProgress {
+    return { ...this.progress };
+  }
+
+  /** CRLF pairs in the buffer, once the background build has run; null before. */
+  get crlfPairCount(): number | null {
+    return this.crlfPairs;
+  }
+
+  /**
+   * Starts the background build (once); resolves when the index is complete. Rejects with the
+   * native error (ETRUNCATED if the file shrank under us, ABORT_ERR if stopped).
+   */
+  build(onProgress?: (progress: IndexProgress) => void): Promise<void> {
+    if (this.building) return this.building;
+    if (this.isComplete && this.crlfPairs !== null) return Promise.resolve();
+    const job = this.file.startChunkIndex(CHUNK_BYTES, (bytesDone, bytesTotal) => {
+      this.progress = { bytesDone, bytesTotal };
+      onProgress?.(this.indexProgress);
+    });
+    this.cancelBuild = job.cancel;
+    this.building = job.promise.then(({ lineFeeds, crlfPairs }) => {
+      this.lineFeeds.set(lineFeeds);
+      this.known.fill(1);
+      this.crlfPairs = crlfPairs;
+      this.complete(this.chunkCount);
+      this.progress = { bytesDone: this.file.size, bytesTotal: this.file.size };
+      onProgress?.(this.indexProgress);
+    });
+    // Callers that never await must not see an unhandled rejection; errors reach awaiters.
+    this.building.catch(() => {});
+    return this.building;
+  }
+
+  /** Stops a running background build. */
+  cancel(): void {
+    this.cancelBuild?.();
+  }
+
+  /** LFs in [start, end) of the buffer, exact; counts any chunk it needs that is not known yet. */
+  count(start: number, end: number): number {
+    if (end - start <= 2 * CHUNK_BYTES) return this.file.countNewlines(start, end);
+    const firstFull = Math.ceil(start / CHUNK_BYTES);
+    const lastFull = Math.floor(end / CHUNK_BYTES);
+    let total =
+      this.file.countNewlines(start, firstFull * CHUNK_BYTES) +
+      this.file.countNewlines(lastFull * CHUNK_BYTES, end);
+    if (this.prefix) return total + this.prefix[lastFull]! - this.prefix[firstFull]!;
+    for (let chunk = firstFull; chunk < lastFull; chunk++) total += this.chunk(chunk);
+    this.completeIfAllKnown();
+    return total;
+  }
+
+  /** LFs in [start, end) if that is cheap (index complete, or a small range); NaN otherwise. */
+  tryCount(start: number, end: number): number {
+    if (this.prefix || end - start <= CHEAP_COUNT_BYTES) return this.count(start, end);
+    return Number.NaN;
+  }
+
+  /** Offset of the n-th (0-based) LF in [start, end), or -1. Scans only up to the answer. */
+  nthLineFeed(start: number, end: number, n: number): number {
+    let position = start;
+    let remaining = n;
+    // Head: up to the first chunk edge.
+    const headEnd = Math.min(end, Math.ceil(start / CHUNK_BYTES) * CHUNK_BYTES);
+    if (headEnd > position) {
+      const found = this.file.nthNewline(position, headEnd, remaining);
+      if (found >= 0) return found;
+      remaining -= this.file.countNewlines(position, headEnd);
+      position = headEnd;
+    }
+    const lastFull = Math.floor(end / CHUNK_BYTES);
+    let chunk = position / CHUNK_BYTES;
+    if (this.prefix && chunk < lastFull) {
+      // Binary search for the chunk holding the LF: prefix[c] <= target < prefix[c + 1].
+      const target = this.prefix[chunk]! + remaining;
+      if (target < this.prefix[lastFull]!) {
+        let low = chunk;
+        let high = lastFull - 1;
+        while (low < high) {
+          const middle = (low + high + 1) >> 1;
+          if (this.prefix[middle]! <= target) low = middle;
+          else high = middle - 1;
+        }
+        return this.file.nthNewline(low * CHUNK_BYTES, (low + 1) * CHUNK_BYTES, target - this.prefix[low]!);
+      }
+      remaining = target - this.prefix[lastFull]!;
+      chunk = lastFull;
+    }
+    for (; chunk < lastFull; chunk++) {
+      const inChunk = this.chunk(chunk);
+      if (remaining < inChunk) {
+        return this.file.nthNewline(chunk * CHUNK_BYTES, (chunk + 1) * CHUNK_BYTES, remaining);
+      }
+      remaining -= inChunk;
+    }
+    this.completeIfAllKnown();
+    const tailStart = Math.max(position, lastFull * CHUNK_BYTES);
+    return tailStart < end ? this.file.nthNewline(tailStart, end, remaining) : -1;
+  }
+
+  private chunk(index: number): number {
+    if (this.known[index] === 0) {
+      const start = index * CHUNK_BYTES;
+      this.lineFeeds[index] = this.file.countNewlines(start, Math.min(this.file.size, start + CHUNK_BYTES));
+      this.known[index] = 1;
+      this.knownChunks++;
+    }
+    return this.lineFeeds[index]!;
+  }
+
+  private knownChunks = 0;
+
+  private completeIfAllKnown(): void {
+    if (!this.prefix && this.knownChunks >= this.chunkCount && this.known.every((flag) => flag === 1)) {
+      this.complete(this.chunkCount);
+    }
+  }
+
+  private complete(chunks: number): void {
+    const prefix = new Float64Array(chunks + 1);
+    for (let i = 0; i < chunks; i++) prefix[i + 1] = prefix[i]! + this.lineFeeds[i]!;
+    this.prefix = prefix;
+    this.knownChunks = chunks;
+  }
+}

@@ -1,0 +1,338 @@
+/**
+ * Search over a document version (not over the raw buffers): a match may span pieces.
+ *
+ * - Literal, case-sensitive patterns run natively: inside each original piece on background
+ *   threads in windows (streamed, cancellable between windows), inside added pieces directly,
+ *   and across each piece boundary by looking at the bytes around it.
+ * - Everything else (RegExp, case-insensitive, whole word) runs as a JS RegExp over text decoded
+ *   in chunks that end at a line end, so a match never spans a chunk edge unless it spans lines.
+ *
+ * Matches are leftmost-first and non-overlapping, as String.prototype.replaceAll sees them.
+ */
+import type { AppendFile, MappedFile } from "../native/index.js";
+import { ADDED, type BufferId, forEachPiece, type PieceNode, TreeBuilder } from "./piece-tree.js";
+import { type DocumentSnapshot, readTree } from "./snapshot.js";
+
+export interface FindOptions {
+  /** Treat a string pattern as a regular expression source. Default false. */
+  regex?: boolean;
+  /** Default true. */
+  caseSensitive?: boolean;
+  /** Only matches with a word boundary on both sides. Default false. */
+  wholeWord?: boolean;
+  /** Byte range to search; default the whole document. */
+  start?: number;
+  end?: number;
+  /** Stop after this many matches. */
+  limit?: number;
+  /** Aborts the search (the iterator throws an AbortError). */
+  signal?: AbortSignal;
+}
+
+/** A match as a byte range [start, end). */
+export interface Match {
+  start: number;
+  end: number;
+}
+
+/** Bytes the native literal search covers per call: a cancellation point every window. */
+const LITERAL_WINDOW_BYTES = 64 * 1024 * 1024;
+/** Bytes of text a RegExp sees at once (extended to the next line end). */
+const REGEX_CHUNK_BYTES = 4 * 1024 * 1024;
+/** Longest a regex chunk grows while looking for a line end (one huge line is cut here). */
+const REGEX_CHUNK_MAX_BYTES = 64 * 1024 * 1024;
+
+interface Searcher {
+  /** The literal bytes, for the native path; null for the RegExp path. */
+  literal: Buffer | null;
+  regex: RegExp | null;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function compile(pattern: string | RegExp, options: FindOptions): Searcher {
+  const caseSensitive = options.caseSensitive ?? true;
+  if (typeof pattern === "string" && !options.regex && caseSensitive && !options.wholeWord) {
+    if (pattern.length === 0) throw new RangeError("Cannot search for an empty pattern");
+    return { literal: Buffer.from(pattern, "utf8"), regex: null };
+  }
+  let source =
+    typeof pattern === "string" ? (options.regex ? pattern : escapeRegExp(pattern)) : pattern.source;
+  if (source.length === 0) throw new RangeError("Cannot search for an empty pattern");
+  if (options.wholeWord) source = `\\b(?:${source})\\b`;
+  let flags = typeof pattern === "string" ? "u" : pattern.flags.replace(/[gy]/g, "");
+  if (!caseSensitive && !flags.includes("i")) flags += "i";
+  // ^ and $ mean line start and end, as in every editor.
+  if (!flags.includes("m")) flags += "m";
+  try {
+    return { literal: null, regex: new RegExp(source, `${flags}g`) };
+  } catch (error) {
+    throw new SyntaxError(`Invalid regular expression /${source}/: ${(error as Error).message}`);
+  }
+}
+
+function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw signal.reason instanceof Error
+      ? signal.reason
+      : new DOMException("The search was aborted", "AbortError");
+  }
+}
+
+function searchRange(snapshot: DocumentSnapshot, options: FindOptions): [number, number] {
+  const start = options.start ?? 0;
+  const end = options.end ?? snapshot.length;
+  if (
+    !Number.isInteger(start) ||
+    !Number.isInteger(end) ||
+    start < 0 ||
+    end > snapshot.length ||
+    start > end
+  ) {
+    throw new RangeError(`Invalid range ${start}..${end} in document of length ${snapshot.length}`);
+  }
+  return [start, end];
+}
+
+/** Streams the matches of pattern in a document version. */
+export async function* findMatches(
+  snapshot: DocumentSnapshot,
+  pattern: string | RegExp,
+  options: FindOptions = {},
+): AsyncGenerator<Match> {
+  const searcher = compile(pattern, options);
+  const [start, end] = searchRange(snapshot, options);
+  const limit = options.limit ?? Number.POSITIVE_INFINITY;
+  let found = 0;
+  const matches = searcher.literal
+    ? literalMatches(snapshot, searcher.literal, start, end, options.signal)
+    : regexMatches(snapshot, searcher.regex!, start, end, options.signal);
+  for await (const match of matches) {
+    if (found >= limit) return;
+    found++;
+    yield match;
+  }
+}
+
+interface Segment {
+  buffer: BufferId;
+  bufferStart: number;
+  bufferEnd: number;
+  documentStart: number;
+}
+
+/** The piece slices of [start, end), in order, a leaf at a time (bounded memory). */
+function* segments(root: PieceNode, start: number, end: number): Generator<Segment> {
+  // Collect one leaf's worth of slices per walk, then continue after them.
+  let position = start;
+  while (position < end) {
+    const batch: Segment[] = [];
+    forEachPiece(root, position, end, (buffer, bufferStart, bufferEnd, documentStart) => {
+      batch.push({ buffer, bufferStart, bufferEnd, documentStart });
+      return batch.length < 256;
+    });
+    if (batch.length === 0) return;
+    for (const segment of batch) yield segment;
+    const last = batch[batch.length - 1]!;
+    position = last.documentStart + (last.bufferEnd - last.bufferStart);
+  }
+}
+
+async function* literalMatches(
+  snapshot: DocumentSnapshot,
+  needle: Buffer,
+  start: number,
+  end: number,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Match> {
+  const length = needle.length;
+  const overlap = length - 1;
+  // End of the last match yielded: matches are non-overlapping, leftmost first.
+  let lastEnd = start;
+  for (const segment of segments(snapshot.root, start, end)) {
+    checkAborted(signal);
+    const { buffer, bufferStart, bufferEnd, documentStart } = segment;
+    // 1. Matches that begin before this segment and end inside or after it. They start after
+    //    every match inside the previous segments, and before every match inside this one.
+    if (overlap > 0 && documentStart > start) {
+      const from = Math.max(start, documentStart - overlap, lastEnd);
+      const to = Math.min(end, documentStart + overlap);
+      if (to - from >= length) {
+        const around = readTree(snapshot.root, from, to, snapshot.original, snapshot.add);
+        for (
+          let at = around.indexOf(needle);
+          at >= 0 && from + at < documentStart;
+          at = around.indexOf(needle, at + 1)
+        ) {
+          if (from + at >= lastEnd) {
+            lastEnd = from + at + length;
+            yield { start: from + at, end: lastEnd };
+          }
+        }
+      }
+    }
+    // 2. Matches inside the segment, from where the last match ended.
+    const skip = Math.max(0, lastEnd - documentStart);
+    const scanFrom = bufferStart + skip;
+    if (bufferEnd - scanFrom < length) continue;
+    const toDocument = documentStart - bufferStart;
+    if (buffer === ADDED) {
+      for (const at of (snapshot.add as AppendFile).findAll(needle, scanFrom, bufferEnd)) {
+        lastEnd = toDocument + at + length;
+        yield { start: toDocument + at, end: lastEnd };
+      }
+      continue;
+    }
+    const original = snapshot.original as MappedFile;
+    let windowStart = scanFrom;
+    while (windowStart < bufferEnd) {
+      checkAborted(signal);
+      const windowEnd = Math.min(bufferEnd, windowStart + LITERAL_WINDOW_BYTES);
+      // A match starting in this window may run up to `overlap` bytes past it.
+      const job = original.startFind(needle, windowStart, Math.min(bufferEnd, windowEnd + overlap));
+      const onAbort = () => job.cancel();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      let hits: Float64Array;
+      try {
+        hits = await job.promise;
+      } finally {
+        signal?.removeEventListener("abort", onAbort);
+      }
+      checkAborted(signal);
+      let nextWindow = windowEnd;
+      for (const at of hits) {
+        if (at >= windowEnd) break;
+        lastEnd = toDocument + at + length;
+        nextWindow = Math.max(nextWindow, at + length);
+        yield { start: toDocument + at, end: lastEnd };
+      }
+      windowStart = nextWindow;
+    }
+  }
+}
+
+async function* regexMatches(
+  snapshot: DocumentSnapshot,
+  regex: RegExp,
+  start: number,
+  end: number,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Match> {
+  let position = start;
+  while (position < end) {
+    checkAborted(signal);
+    let chunkEnd = Math.min(end, position + REGEX_CHUNK_BYTES);
+    let bytes = readTree(snapshot.root, position, chunkEnd, snapshot.original, snapshot.add);
+    if (chunkEnd < end) {
+      // End the chunk at a line end so that no single-line match is cut.
+      let lineEnd = bytes.lastIndexOf(10);
+      while (lineEnd < 0 && chunkEnd < end && chunkEnd - position < REGEX_CHUNK_MAX_BYTES) {
+        chunkEnd = Math.min(end, position + Math.min(REGEX_CHUNK_MAX_BYTES, (chunkEnd - position) * 2));
+        bytes = readTree(snapshot.root, position, chunkEnd, snapshot.original, snapshot.add);
+        lineEnd = bytes.lastIndexOf(10);
+      }
+      if (lineEnd >= 0 && chunkEnd < end) {
+        bytes = bytes.subarray(0, lineEnd + 1);
+        chunkEnd = position + lineEnd + 1;
+      }
+    }
+    yield* matchesInChunk(bytes, position, regex);
+    position = chunkEnd;
+    // Let other work (replies, cancellation) run between chunks.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/**
+ * RegExp matches in one chunk, with byte offsets. Valid UTF-8 is decoded as text; a chunk with
+ * invalid UTF-8 is decoded as Latin-1 (one char per byte) so offsets stay exact — there the
+ * pattern sees bytes, and non-ASCII characters in the pattern will not match.
+ */
+function* matchesInChunk(bytes: Buffer, base: number, regex: RegExp): Generator<Match> {
+  const valid = isUtf8(bytes);
+  const text = bytes.toString(valid ? "utf8" : "latin1");
+  regex.lastIndex = 0;
+  let charCursor = 0;
+  let byteCursor = 0;
+  for (let match = regex.exec(text); match !== null; match = regex.exec(text)) {
+    if (match[0].length === 0) {
+      regex.lastIndex++;
+      continue;
+    }
+    if (valid) {
+      byteCursor += Buffer.byteLength(text.slice(charCursor, match.index), "utf8");
+      charCursor = match.index;
+      const length = Buffer.byteLength(match[0], "utf8");
+      yield { start: base + byteCursor, end: base + byteCursor + length };
+    } else {
+      yield { start: base + match.index, end: base + match.index + match[0].length };
+    }
+  }
+}
+
+function isUtf8(bytes: Buffer): boolean {
+  // buffer.isUtf8 exists from Node 18.14.
+  return (Buffer as unknown as { isUtf8?: (b: Uint8Array) => boolean }).isUtf8?.(bytes) ?? true;
+}
+
+/**
+ * Builds the version with every match replaced, streaming: kept ranges become pieces of the new
+ * tree, replacements are appended once (or once per distinct text for a RegExp with $-groups).
+ * Memory follows the number of pieces of the result, never the file size.
+ */
+export async function replaceAllMatches(
+  snapshot: DocumentSnapshot,
+  pattern: string | RegExp,
+  replacement: string,
+  options: FindOptions,
+  append: (bytes: Uint8Array) => number,
+): Promise<{ count: number; root: PieceNode }> {
+  const searcher = compile(pattern, options);
+  const usesGroups = searcher.regex !== null && /\$[0-9&<`']/.test(replacement);
+  const countLineFeeds = (bytes: Buffer) => bytes.filter((byte) => byte === 10).length;
+  const builder = new TreeBuilder();
+  const source = snapshot.lineFeedSource;
+  const keep = (from: number, to: number) => {
+    forEachPiece(snapshot.root, from, to, (buffer, bufferStart, bufferEnd) => {
+      builder.push(
+        buffer,
+        bufferStart,
+        bufferEnd - bufferStart,
+        source.tryCount(buffer, bufferStart, bufferEnd),
+      );
+      return true;
+    });
+  };
+  // The replacement as last appended: reused while the text stays the same (always, for a
+  // plain replacement), so a million replacements cost one append.
+  let text: string | null = null;
+  let bytes = Buffer.alloc(0);
+  let lineFeeds = 0;
+  let appendedAt = -1;
+  const singleMatch = searcher.regex
+    ? new RegExp(searcher.regex.source, searcher.regex.flags.replace("g", ""))
+    : null;
+  let kept = 0;
+  let count = 0;
+  for await (const match of findMatches(snapshot, pattern, options)) {
+    keep(kept, match.start);
+    let next = replacement;
+    if (usesGroups) {
+      const matched = readTree(snapshot.root, match.start, match.end, snapshot.original, snapshot.add);
+      next = matched.toString("utf8").replace(singleMatch!, replacement);
+    }
+    if (next !== text) {
+      text = next;
+      bytes = Buffer.from(next, "utf8");
+      lineFeeds = countLineFeeds(bytes);
+      appendedAt = bytes.length > 0 ? append(bytes) : -1;
+    }
+    if (bytes.length > 0) builder.push(ADDED, appendedAt, bytes.length, lineFeeds);
+    kept = match.end;
+    count++;
+  }
+  keep(kept, snapshot.length);
+  return { count, root: builder.finish() };
+}

@@ -1,0 +1,102 @@
+/**
+ * Where a document's session lives — `<stateDir>/sessions/<key>/` — and who owns it: one process
+ * at a time, by an exclusive flock on `<folder>/lock` (the file also names the holder's pid).
+ */
+import { createHash } from "node:crypto";
+import { closeSync, mkdirSync, openSync, readFileSync, realpathSync, rmSync } from "node:fs";
+import { homedir } from "node:os";
+import { basename, join, resolve } from "node:path";
+import { durableIo } from "../native/index.js";
+
+/** The user's state folder for Gigapad: GIGAPAD_STATE_DIR, else the platform's convention. */
+export function defaultStateDirectory(): string {
+  const override = process.env.GIGAPAD_STATE_DIR;
+  if (override) return resolve(override);
+  if (process.platform === "darwin") return join(homedir(), "Library", "Application Support", "Gigapad");
+  if (process.platform === "win32") {
+    return join(process.env.LOCALAPPDATA ?? join(homedir(), "AppData", "Local"), "Gigapad");
+  }
+  return join(process.env.XDG_STATE_HOME ?? join(homedir(), ".local", "state"), "gigapad");
+}
+
+/** The session folder of a document: a hash of its real path, plus its name for people reading the folder. */
+export function sessionFolderFor(documentPath: string, stateDirectory: string): string {
+  let real: string;
+  try {
+    real = realpathSync(documentPath);
+  } catch {
+    real = resolve(documentPath);
+  }
+  const key = createHash("sha256").update(real).digest("hex").slice(0, 20);
+  const name = basename(real)
+    .replace(/[^A-Za-z0-9._-]/g, "_")
+    .slice(0, 40);
+  return join(stateDirectory, "sessions", `${key}-${name}`);
+}
+
+/** Error thrown when another process holds a document's session. */
+export class SessionLockedError extends Error {
+  readonly code = "ESESSIONLOCKED";
+  constructor(
+    readonly documentPath: string,
+    readonly holderPid: number | null,
+  ) {
+    super(
+      `${documentPath} is already open in another Gigapad process${holderPid ? ` (pid ${holderPid})` : ""}; ` +
+        "close it there, or open this one read-only ({ readOnly: true })",
+    );
+    this.name = "SessionLockedError";
+  }
+}
+
+export class SessionFolder {
+  private constructor(
+    readonly path: string,
+    private lockFd: number | null,
+  ) {}
+
+  /** Creates the folder if needed and takes its lock, or throws SessionLockedError. */
+  static acquire(documentPath: string, stateDirectory: string): SessionFolder {
+    const folder = sessionFolderFor(documentPath, stateDirectory);
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    const lockPath = join(folder, "lock");
+    const fd = openSync(lockPath, "a+", 0o600);
+    let taken = false;
+    try {
+      taken = durableIo.lock(fd, true, false, lockPath);
+      if (!taken) {
+        const pid = Number.parseInt(readFileSync(lockPath, "utf8").trim(), 10);
+        throw new SessionLockedError(documentPath, Number.isFinite(pid) ? pid : null);
+      }
+      // Name the holder for whoever finds the folder locked. The lock, not this text, is the truth.
+      const fdForWrite = openSync(lockPath, "r+");
+      try {
+        durableIo.pwrite(fdForWrite, Buffer.from(`${process.pid}\n`.padEnd(16, " ")), 0, lockPath);
+      } finally {
+        closeSync(fdForWrite);
+      }
+    } catch (error) {
+      if (taken) durableIo.unlock(fd);
+      closeSync(fd);
+      throw error;
+    }
+    return new SessionFolder(folder, fd);
+  }
+
+  file(name: string): string {
+    return join(this.path, name);
+  }
+
+  /** Gives up the lock. Idempotent. */
+  release(): void {
+    if (this.lockFd === null) return;
+    closeSync(this.lockFd);
+    this.lockFd = null;
+  }
+
+  /** Removes the folder and everything in it, then releases the lock. */
+  remove(): void {
+    rmSync(this.path, { recursive: true, force: true });
+    this.release();
+  }
+}
