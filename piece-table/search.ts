@@ -96,14 +96,27 @@ function searchRange(snapshot: DocumentSnapshot, options: FindOptions): [number,
   return [start, end];
 }
 
-/** Streams the matches of pattern in a document version. */
-export async function* findMatches(
+/**
+ * Streams the matches of pattern in a document version. A bad pattern or range throws here,
+ * before iteration starts.
+ */
+export function findMatches(
   snapshot: DocumentSnapshot,
   pattern: string | RegExp,
   options: FindOptions = {},
 ): AsyncGenerator<Match> {
   const searcher = compile(pattern, options);
   const [start, end] = searchRange(snapshot, options);
+  return streamMatches(snapshot, searcher, start, end, options);
+}
+
+async function* streamMatches(
+  snapshot: DocumentSnapshot,
+  searcher: Searcher,
+  start: number,
+  end: number,
+  options: FindOptions,
+): AsyncGenerator<Match> {
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   let found = 0;
   const matches = searcher.literal
@@ -111,6 +124,7 @@ export async function* findMatches(
     : regexMatches(snapshot, searcher.regex!, start, end, options.signal);
   for await (const match of matches) {
     if (found >= limit) return;
+    checkAborted(options.signal);
     found++;
     yield match;
   }
