@@ -9,6 +9,7 @@
  *
  * Matches are leftmost-first and non-overlapping, as String.prototype.replaceAll sees them.
  */
+import { isUtf8 } from "node:buffer";
 import type { AppendFile, MappedFile } from "../native/index.js";
 import { ADDED, type BufferId, forEachPiece, type PieceNode, TreeBuilder } from "./piece-tree.js";
 import { type DocumentSnapshot, readTree } from "./snapshot.js";
@@ -284,11 +285,6 @@ function* matchesInChunk(bytes: Buffer, base: number, regex: RegExp): Generator<
       yield { start: base + match.index, end: base + match.index + match[0].length };
     }
   }
-}
-
-function isUtf8(bytes: Buffer): boolean {
-  // buffer.isUtf8 exists from Node 18.14.
-  return (Buffer as unknown as { isUtf8?: (b: Uint8Array) => boolean }).isUtf8?.(bytes) ?? true;
 }
 
 /**

@@ -74,6 +74,18 @@ describe("find", () => {
     await doc.close();
   });
 
+  it("keeps byte offsets exact in text with invalid UTF-8", async () => {
+    const doc = await openText(
+      Buffer.from([0x61, 0x62, 0xff, 0x63, 0x64, 0x20, 0x61, 0x62, 0x0a, 0xc3, 0xa9, 0x61, 0x62]),
+    );
+    expect(await collect(doc.find(/ab/))).toEqual([
+      [0, 2],
+      [6, 8],
+      [11, 13],
+    ]);
+    await doc.close();
+  });
+
   it("respects start, end and limit, and stops on an abort signal", async () => {
     const doc = await openText("x.x.x.x.x.x");
     expect(await collect(doc.find("x", { start: 3, end: 9 }))).toEqual([

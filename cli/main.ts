@@ -1,0 +1,107 @@
+/**
+ * The `gigapad` command line. Thin, as ripgrep's is: parse arguments, call the library, print
+ * for people (aligned text, progress on a terminal) or for programs (--json), and exit 0 on
+ * success, 1 when the work failed, 2 when the command line was wrong.
+ */
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import { type FileInfo, fileInfo } from "../piece-table/index.js";
+import { CliError } from "./cli-error.js";
+import { IndexProgressBar } from "./progress.js";
+import { runScript } from "./run-script.js";
+
+const USAGE = `Usage: gigapad <command> [options]
+
+Commands:
+  info FILE [--json]        bytes, lines, line endings (lf, crlf, mixed, none) and encoding
+  run SCRIPT FILE...        run SCRIPT's default export with the opened documents, then commit
+                            and close them
+
+Options:
+  -h, --help                show this help
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const [command, ...rest] = argv;
+    switch (command) {
+      case "info":
+        return await infoCommand(rest);
+      case "run":
+        return await runCommand(rest);
+      case undefined:
+      case "-h":
+      case "--help":
+      case "help":
+        process.stdout.write(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new CliError(`unknown command '${command}'\n\n${USAGE}`, 2);
+    }
+  } catch (error) {
+    const exitCode = error instanceof CliError ? error.exitCode : 1;
+    process.stderr.write(`gigapad: ${describeError(error)}\n`);
+    if (process.env.GIGAPAD_DEBUG && error instanceof Error && error.stack)
+      process.stderr.write(`${error.stack}\n`);
+    return exitCode;
+  }
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+function parse(args: string[], options: NonNullable<ParseArgsConfig["options"]>, usage: string) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true });
+  } catch (error) {
+    throw new CliError(`${(error as Error).message}\nusage: ${usage}`, 2);
+  }
+}
+
+async function infoCommand(args: string[]): Promise<number> {
+  const usage = "gigapad info FILE [--json]";
+  const { values, positionals } = parse(args, { json: { type: "boolean" } }, usage);
+  if (positionals.length !== 1) throw new CliError(`info takes one FILE\nusage: ${usage}`, 2);
+  const bar = process.stderr.isTTY && !values.json ? new IndexProgressBar(process.stderr) : null;
+  let info: FileInfo;
+  try {
+    info = await fileInfo(positionals[0]!, bar ? (progress) => bar.update(progress) : undefined);
+  } finally {
+    bar?.stop();
+  }
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(info)}\n`);
+  } else {
+    const rows: [string, string][] = [
+      ["file", info.path],
+      ["bytes", `${info.bytes} (${formatBytes(info.bytes)})`],
+      ["lines", String(info.lines)],
+      ["eol", info.eol],
+      ["encoding", info.encoding],
+    ];
+    for (const [name, value] of rows) process.stdout.write(`${name.padEnd(9)}${value}\n`);
+  }
+  return 0;
+}
+
+async function runCommand(args: string[]): Promise<number> {
+  const usage = "gigapad run SCRIPT FILE...";
+  const { positionals } = parse(args, {}, usage);
+  if (positionals.length < 2)
+    throw new CliError(`run takes a SCRIPT and at least one FILE\nusage: ${usage}`, 2);
+  const [script, ...files] = positionals as [string, ...string[]];
+  await runScript(script, files);
+  return 0;
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(2)} ${units[unit]}`;
+}

@@ -1,0 +1,48 @@
+/** `gigapad run SCRIPT FILE...`: a user's script over opened documents. */
+import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { type Document, open } from "../piece-table/index.js";
+import { CliError } from "./cli-error.js";
+
+type ScriptMain = (...documents: Document[]) => unknown;
+
+/**
+ * Imports SCRIPT, opens FILES, awaits the script's default export with the documents, then
+ * commits and closes them. If the script throws, the documents are closed without a commit.
+ */
+export async function runScript(script: string, files: string[]): Promise<void> {
+  const scriptPath = resolve(script);
+  if (!existsSync(scriptPath)) throw new CliError(`cannot load script ${script}: no such file`);
+  if (statSync(scriptPath).isDirectory())
+    throw new CliError(`cannot load script ${script}: it is a directory`);
+  let module: { default?: unknown };
+  try {
+    module = (await import(pathToFileURL(scriptPath).href)) as { default?: unknown };
+  } catch (error) {
+    throw new CliError(`cannot load script ${script}: ${(error as Error).message}`);
+  }
+  if (typeof module.default !== "function") {
+    throw new CliError(
+      `script ${script} has no default export function (export default async (doc) => { ... })`,
+    );
+  }
+  const run = module.default as ScriptMain;
+  const documents: Document[] = [];
+  try {
+    for (const file of files) documents.push(await open(file));
+  } catch (error) {
+    await Promise.all(documents.map((doc) => doc.close()));
+    throw error;
+  }
+  try {
+    await run(...documents);
+  } catch (error) {
+    await Promise.all(documents.map((doc) => doc.close()));
+    throw new CliError(`script ${script} failed: ${(error as Error)?.message ?? String(error)}`);
+  }
+  for (const doc of documents) {
+    await doc.commit();
+    await doc.close();
+  }
+}
