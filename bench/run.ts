@@ -19,11 +19,12 @@ import {
   writeLogCorpus,
   writeSingleLineCorpus,
 } from "./corpora.js";
+import { engineBenchmarks } from "./engine-benchmarks.js";
 import type { Benchmark, Corpus, ResultRow } from "./harness.js";
 import { nowMs } from "./measure.js";
 import { nativeBenchmarks } from "./native-benchmarks.js";
 
-const benchmarks: Benchmark[] = [...nativeBenchmarks];
+const benchmarks: Benchmark[] = [...nativeBenchmarks, ...engineBenchmarks];
 
 function formatNumber(value: number | undefined): string {
   if (value === undefined || Number.isNaN(value)) return "";

@@ -6,7 +6,6 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { type FileInfo, fileInfo } from "../piece-table/index.js";
 import { CliError } from "./cli-error.js";
-import { IndexProgressBar } from "./progress.js";
 import { runScript } from "./run-script.js";
 
 const USAGE = `Usage: gigapad <command> [options]
@@ -63,7 +62,11 @@ async function infoCommand(args: string[]): Promise<number> {
   const usage = "gigapad info FILE [--json]";
   const { values, positionals } = parse(args, { json: { type: "boolean" } }, usage);
   if (positionals.length !== 1) throw new CliError(`info takes one FILE\nusage: ${usage}`, 2);
-  const bar = process.stderr.isTTY && !values.json ? new IndexProgressBar(process.stderr) : null;
+  // The bar's library loads only when there is a terminal to draw on (start-up time counts here).
+  const bar =
+    process.stderr.isTTY && !values.json
+      ? new (await import("./progress.js")).IndexProgressBar(process.stderr)
+      : null;
   let info: FileInfo;
   try {
     info = await fileInfo(positionals[0]!, bar ? (progress) => bar.update(progress) : undefined);

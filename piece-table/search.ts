@@ -9,8 +9,8 @@
  *
  * Matches are leftmost-first and non-overlapping, as String.prototype.replaceAll sees them.
  */
-import { isUtf8 } from "node:buffer";
-import type { AppendFile, MappedFile } from "../native/index.js";
+import { isAscii, isUtf8 } from "node:buffer";
+import { type AppendFile, indexOfBytes, type MappedFile } from "../native/index.js";
 import { ADDED, type BufferId, forEachPiece, type PieceNode, TreeBuilder } from "./piece-tree.js";
 import { type DocumentSnapshot, readTree } from "./snapshot.js";
 
@@ -38,6 +38,8 @@ export interface Match {
 
 /** Bytes the native literal search covers per call: a cancellation point every window. */
 const LITERAL_WINDOW_BYTES = 64 * 1024 * 1024;
+/** Matches handed over at once from added pieces (original pieces hand over a window's worth). */
+const BATCH_MATCHES = 4096;
 /** Bytes of text a RegExp sees at once (extended to the next line end). */
 const REGEX_CHUNK_BYTES = 4 * 1024 * 1024;
 /** Longest a regex chunk grows while looking for a line end (one huge line is cut here). */
@@ -47,6 +49,10 @@ interface Searcher {
   /** The literal bytes, for the native path; null for the RegExp path. */
   literal: Buffer | null;
   regex: RegExp | null;
+  /** Bytes every match of the regex contains (a prefilter), or null. */
+  requiredLiteral: Buffer | null;
+  /** True when no match of the regex can span a line end. */
+  lineLocal: boolean;
 }
 
 function escapeRegExp(text: string): string {
@@ -57,7 +63,7 @@ function compile(pattern: string | RegExp, options: FindOptions): Searcher {
   const caseSensitive = options.caseSensitive ?? true;
   if (typeof pattern === "string" && !options.regex && caseSensitive && !options.wholeWord) {
     if (pattern.length === 0) throw new RangeError("Cannot search for an empty pattern");
-    return { literal: Buffer.from(pattern, "utf8"), regex: null };
+    return { literal: Buffer.from(pattern, "utf8"), regex: null, requiredLiteral: null, lineLocal: true };
   }
   let source =
     typeof pattern === "string" ? (options.regex ? pattern : escapeRegExp(pattern)) : pattern.source;
@@ -67,11 +73,80 @@ function compile(pattern: string | RegExp, options: FindOptions): Searcher {
   if (!caseSensitive && !flags.includes("i")) flags += "i";
   // ^ and $ mean line start and end, as in every editor.
   if (!flags.includes("m")) flags += "m";
+  let regex: RegExp;
   try {
-    return { literal: null, regex: new RegExp(source, `${flags}g`) };
+    regex = new RegExp(source, `${flags}g`);
   } catch (error) {
     throw new SyntaxError(`Invalid regular expression /${source}/: ${(error as Error).message}`);
   }
+  const required = flags.includes("i") ? null : requiredLiteralOf(source);
+  return {
+    literal: null,
+    regex,
+    requiredLiteral:
+      required && required.length >= MIN_PREFILTER_BYTES ? Buffer.from(required, "utf8") : null,
+    lineLocal: isLineLocal(source, flags),
+  };
+}
+
+/** Shorter required literals are too common to be worth a prefilter. */
+const MIN_PREFILTER_BYTES = 3;
+
+/**
+ * The longest run of plain characters every match must contain, read conservatively from the
+ * pattern source: only at the top level (not inside groups or classes), no alternation anywhere,
+ * and a character followed by `?`, `*` or `{` does not count. Null when there is none.
+ */
+export function requiredLiteralOf(source: string): string | null {
+  let best = "";
+  let run = "";
+  let depth = 0;
+  const endRun = () => {
+    if (run.length > best.length) best = run;
+    run = "";
+  };
+  // Adds a plain character; one made optional by a quantifier ends the run instead, and `+`
+  // (which may repeat it) keeps it but ends the run after it.
+  const addLiteral = (char: string, following: string | undefined) => {
+    if (following === "?" || following === "*" || following === "{") {
+      endRun();
+      return;
+    }
+    run += char;
+    if (following === "+") endRun();
+  };
+  for (let i = 0; i < source.length; i++) {
+    const char = source[i]!;
+    if (char === "|") return null;
+    if (char === "\\") {
+      const next = source[++i];
+      if (next !== undefined && depth === 0 && /[[\](){}.*+?^$|\\/-]/.test(next))
+        addLiteral(next, source[i + 1]);
+      else endRun();
+      continue;
+    }
+    if (char === "[") {
+      endRun();
+      // Skip the class, honouring escapes inside it.
+      for (i++; i < source.length && source[i] !== "]"; i++) if (source[i] === "\\") i++;
+      continue;
+    }
+    if (char === "(") depth++;
+    else if (char === ")") depth--;
+    if (depth > 0 || "()^$.*+?{}".includes(char)) {
+      endRun();
+      continue;
+    }
+    addLiteral(char, source[i + 1]);
+  }
+  endRun();
+  return best.length > 0 ? best : null;
+}
+
+/** Whether no match can contain a line end: no \n, \s, negated class, \D/\W/\S or dotAll. */
+function isLineLocal(source: string, flags: string): boolean {
+  if (flags.includes("s")) return false;
+  return !/\n|\\[nsDWSrvpP]|\[\^|\\x0[aA]|\\u000[aA]|\\u\{0*[aA]\}|\\cJ/.test(source);
 }
 
 function checkAborted(signal: AbortSignal | undefined): void {
@@ -111,6 +186,35 @@ export function findMatches(
   return streamMatches(snapshot, searcher, start, end, options);
 }
 
+/** Number of matches of pattern (what `find` would yield), without handing over each one. */
+export async function countMatches(
+  snapshot: DocumentSnapshot,
+  pattern: string | RegExp,
+  options: FindOptions = {},
+): Promise<number> {
+  const searcher = compile(pattern, options);
+  const [start, end] = searchRange(snapshot, options);
+  const limit = options.limit ?? Number.POSITIVE_INFINITY;
+  let count = 0;
+  for await (const batch of scan(snapshot, searcher, start, end, options.signal)) {
+    count += batch.length;
+    if (count >= limit) return limit;
+  }
+  return count;
+}
+
+function scan(
+  snapshot: DocumentSnapshot,
+  searcher: Searcher,
+  start: number,
+  end: number,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Match[]> {
+  return searcher.literal
+    ? literalMatches(snapshot, searcher.literal, start, end, signal)
+    : regexMatches(snapshot, searcher, start, end, signal);
+}
+
 async function* streamMatches(
   snapshot: DocumentSnapshot,
   searcher: Searcher,
@@ -120,14 +224,15 @@ async function* streamMatches(
 ): AsyncGenerator<Match> {
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   let found = 0;
-  const matches = searcher.literal
-    ? literalMatches(snapshot, searcher.literal, start, end, options.signal)
-    : regexMatches(snapshot, searcher.regex!, start, end, options.signal);
-  for await (const match of matches) {
-    if (found >= limit) return;
-    checkAborted(options.signal);
-    found++;
-    yield match;
+  const batches = scan(snapshot, searcher, start, end, options.signal);
+  // The scanners hand over matches in batches: one await per batch, not per match.
+  for await (const batch of batches) {
+    for (const match of batch) {
+      if (found >= limit) return;
+      checkAborted(options.signal);
+      found++;
+      yield match;
+    }
   }
 }
 
@@ -161,11 +266,12 @@ async function* literalMatches(
   start: number,
   end: number,
   signal: AbortSignal | undefined,
-): AsyncGenerator<Match> {
+): AsyncGenerator<Match[]> {
   const length = needle.length;
   const overlap = length - 1;
   // End of the last match yielded: matches are non-overlapping, leftmost first.
   let lastEnd = start;
+  const batch: Match[] = [];
   for (const segment of segments(snapshot.root, start, end)) {
     checkAborted(signal);
     const { buffer, bufferStart, bufferEnd, documentStart } = segment;
@@ -183,7 +289,7 @@ async function* literalMatches(
         ) {
           if (from + at >= lastEnd) {
             lastEnd = from + at + length;
-            yield { start: from + at, end: lastEnd };
+            batch.push({ start: from + at, end: lastEnd });
           }
         }
       }
@@ -196,8 +302,9 @@ async function* literalMatches(
     if (buffer === ADDED) {
       for (const at of (snapshot.add as AppendFile).findAll(needle, scanFrom, bufferEnd)) {
         lastEnd = toDocument + at + length;
-        yield { start: toDocument + at, end: lastEnd };
+        batch.push({ start: toDocument + at, end: lastEnd });
       }
+      if (batch.length >= BATCH_MATCHES) yield batch.splice(0);
       continue;
     }
     const original = snapshot.original as MappedFile;
@@ -221,20 +328,23 @@ async function* literalMatches(
         if (at >= windowEnd) break;
         lastEnd = toDocument + at + length;
         nextWindow = Math.max(nextWindow, at + length);
-        yield { start: toDocument + at, end: lastEnd };
+        batch.push({ start: toDocument + at, end: lastEnd });
       }
       windowStart = nextWindow;
+      if (batch.length > 0) yield batch.splice(0);
     }
   }
+  if (batch.length > 0) yield batch;
 }
 
 async function* regexMatches(
   snapshot: DocumentSnapshot,
-  regex: RegExp,
+  searcher: Searcher,
   start: number,
   end: number,
   signal: AbortSignal | undefined,
-): AsyncGenerator<Match> {
+): AsyncGenerator<Match[]> {
+  const regex = searcher.regex!;
   let position = start;
   while (position < end) {
     checkAborted(signal);
@@ -253,7 +363,10 @@ async function* regexMatches(
         chunkEnd = position + lineEnd + 1;
       }
     }
-    yield* matchesInChunk(bytes, position, regex);
+    const matches = searcher.requiredLiteral
+      ? prefilteredMatches(bytes, position, regex, searcher.requiredLiteral, searcher.lineLocal)
+      : matchesInChunk(bytes, position, regex);
+    if (matches.length > 0) yield matches;
     position = chunkEnd;
     // Let other work (replies, cancellation) run between chunks.
     await new Promise<void>((resolve) => setImmediate(resolve));
@@ -261,13 +374,15 @@ async function* regexMatches(
 }
 
 /**
- * RegExp matches in one chunk, with byte offsets. Valid UTF-8 is decoded as text; a chunk with
- * invalid UTF-8 is decoded as Latin-1 (one char per byte) so offsets stay exact — there the
- * pattern sees bytes, and non-ASCII characters in the pattern will not match.
+ * RegExp matches in one chunk, with byte offsets. ASCII is decoded as Latin-1 (offsets are char
+ * indexes); other valid UTF-8 as text, with offsets re-measured in bytes; a chunk with invalid
+ * UTF-8 as Latin-1 too (one char per byte) so offsets stay exact — there the pattern sees bytes,
+ * and non-ASCII characters in the pattern will not match.
  */
-function* matchesInChunk(bytes: Buffer, base: number, regex: RegExp): Generator<Match> {
-  const valid = isUtf8(bytes);
-  const text = bytes.toString(valid ? "utf8" : "latin1");
+function matchesInChunk(bytes: Buffer, base: number, regex: RegExp): Match[] {
+  const matches: Match[] = [];
+  const byteIndexed = isAscii(bytes) || !isUtf8(bytes);
+  const text = bytes.toString(byteIndexed ? "latin1" : "utf8");
   regex.lastIndex = 0;
   let charCursor = 0;
   let byteCursor = 0;
@@ -276,15 +391,54 @@ function* matchesInChunk(bytes: Buffer, base: number, regex: RegExp): Generator<
       regex.lastIndex++;
       continue;
     }
-    if (valid) {
+    if (byteIndexed) {
+      matches.push({ start: base + match.index, end: base + match.index + match[0].length });
+    } else {
       byteCursor += Buffer.byteLength(text.slice(charCursor, match.index), "utf8");
       charCursor = match.index;
-      const length = Buffer.byteLength(match[0], "utf8");
-      yield { start: base + byteCursor, end: base + byteCursor + length };
-    } else {
-      yield { start: base + match.index, end: base + match.index + match[0].length };
+      matches.push({
+        start: base + byteCursor,
+        end: base + byteCursor + Buffer.byteLength(match[0], "utf8"),
+      });
     }
   }
+  return matches;
+}
+
+/** A chunk holding a required literal in fewer lines than this fraction runs line by line. */
+const LINE_BY_LINE_MAX_BYTES_PER_HIT = 256;
+
+/**
+ * Every match of the regex contains `literal`, so a chunk without it has no match, and when
+ * the regex cannot cross a line, only the lines holding it need the regex (as ripgrep does).
+ */
+function prefilteredMatches(
+  bytes: Buffer,
+  base: number,
+  regex: RegExp,
+  literal: Buffer,
+  lineLocal: boolean,
+): Match[] {
+  const first = indexOfBytes(bytes, literal);
+  if (first < 0) return [];
+  if (!lineLocal) return matchesInChunk(bytes, base, regex);
+  // Lines holding the literal; give up on the per-line path when they are many.
+  const lines: [number, number][] = [];
+  for (let hit = first; hit >= 0; ) {
+    const lineStart = hit === 0 ? 0 : bytes.lastIndexOf(10, hit - 1) + 1;
+    let lineEnd = bytes.indexOf(10, hit + literal.length);
+    lineEnd = lineEnd < 0 ? bytes.length : lineEnd + 1;
+    lines.push([lineStart, lineEnd]);
+    if (lines.length * LINE_BY_LINE_MAX_BYTES_PER_HIT > bytes.length)
+      return matchesInChunk(bytes, base, regex);
+    hit = lineEnd < bytes.length ? indexOfBytes(bytes, literal, lineEnd) : -1;
+  }
+  const matches: Match[] = [];
+  for (const [lineStart, lineEnd] of lines) {
+    for (const match of matchesInChunk(bytes.subarray(lineStart, lineEnd), base + lineStart, regex))
+      matches.push(match);
+  }
+  return matches;
 }
 
 /**

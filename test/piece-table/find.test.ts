@@ -3,6 +3,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type Document, open } from "../../piece-table/index.js";
+import { requiredLiteralOf } from "../../piece-table/search.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 
 const tempDir = useTempDirs();
@@ -40,7 +41,9 @@ describe("find", () => {
           try {
             for (const [at, piece] of inserts) doc.insert(at % (doc.length + 1), piece);
             const bytes = doc.read();
-            expect(await collect(doc.find(needle))).toEqual(scan(bytes, Buffer.from(needle)));
+            const expected = scan(bytes, Buffer.from(needle));
+            expect(await collect(doc.find(needle))).toEqual(expected);
+            expect(await doc.countMatches(needle)).toBe(expected.length);
           } finally {
             await doc.close();
           }
@@ -122,6 +125,34 @@ describe("find", () => {
     const expected = placed.map((at) => [at, at + 6]);
     expect(await collect(doc.find("NEEDLE"))).toEqual(expected);
     expect(await collect(doc.find(/NEED+LE/))).toEqual(expected);
+    expect(await doc.countMatches(/NEED+LE/)).toBe(expected.length);
+    await doc.close();
+  });
+});
+
+describe("the RegExp prefilter", () => {
+  it("reads the literal every match must contain, conservatively", () => {
+    expect(requiredLiteralOf("ERROR \\[worker-1\\d\\]")).toBe("ERROR [worker-1");
+    expect(requiredLiteralOf("abc?d")).toBe("ab");
+    expect(requiredLiteralOf("xa+bcd")).toBe("bcd");
+    expect(requiredLiteralOf("(abc)?xy")).toBe("xy");
+    expect(requiredLiteralOf("foo|bar")).toBeNull();
+    expect(requiredLiteralOf("[abc]+\\d")).toBeNull();
+    expect(requiredLiteralOf("a{2}bb")).toBe("bb");
+  });
+
+  it("finds the same matches with and without it, including lines packed with candidates", async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 20_000; i++)
+      lines.push(i % 3 === 0 ? `t=${i} ERROR [worker-${i % 20}] x` : `t=${i} INFO ok`);
+    const text = `${lines.join("\n")}\nERROR [worker-1\nERROR [worker-17]`;
+    const doc = await openText(text);
+    const expected = [...text.matchAll(/ERROR \[worker-1\d\]/g)].map((m) => [m.index, m.index + m[0].length]);
+    expect(await collect(doc.find(/ERROR \[worker-1\d\]/))).toEqual(expected);
+    // A pattern that can cross lines is not cut into lines.
+    expect(await collect(doc.find(/worker-1\nERROR/))).toEqual([
+      [text.indexOf("worker-1\nERROR"), text.indexOf("worker-1\nERROR") + 14],
+    ]);
     await doc.close();
   });
 });
