@@ -44,6 +44,8 @@ export interface MappedFile {
   readonly closed: boolean;
   /** Copies bytes [start, end) out of the mapping. */
   read(start: number, end: number): Buffer;
+  /** Copies bytes [start, end) into target at targetOffset. */
+  readInto(target: Uint8Array, targetOffset: number, start: number, end: number): void;
   /** Number of LF bytes in [start, end). */
   countNewlines(start: number, end: number): number;
   /** Leftmost non-overlapping match starts of needle in [start, end), at most limit (synchronous). */
@@ -75,6 +77,7 @@ export interface AppendFile {
   /** Appends bytes; returns the offset they start at. Grows (and remaps) as needed. */
   append(bytes: Uint8Array): number;
   read(start: number, end: number): Buffer;
+  readInto(target: Uint8Array, targetOffset: number, start: number, end: number): void;
   countNewlines(start: number, end: number): number;
   nthNewline(start: number, end: number, n: number): number;
   findAll(needle: Uint8Array, start: number, end: number, limit?: number): Float64Array;

@@ -50,6 +50,9 @@ export interface RecoveredSession {
 const UNDO_GROUP_MS = 1500;
 /** Added-buffer ranges up to this size are counted on the spot when a piece is split. */
 const CHEAP_ADDED_COUNT_BYTES = 16 * 1024 * 1024;
+/** Bytes getLine reads ahead for the line end at first, and at most before asking the index. */
+const LINE_READ_AHEAD = 256;
+const LINE_READ_AHEAD_MAX = 64 * 1024;
 /** Undo steps kept; older ones are forgotten. Each is a root, sharing most of its tree. */
 const UNDO_LIMIT = 10_000;
 /** The largest string V8 can make, in UTF-16 units (a byte range longer than this cannot be decoded). */
@@ -191,8 +194,7 @@ export class Document extends EventEmitter<DocumentEvents> {
           `(at most ${MAX_STRING_LENGTH}); use read() or getText() on smaller ranges`,
       );
     }
-    const decoder = new TextDecoder("utf-8", { ignoreBOM: start !== 0 });
-    return decoder.decode(this.read(start, end));
+    return decodeUtf8(this.read(start, end), start === 0);
   }
 
   /** Number of lines: LF count + 1. Counts what the background index has not reached yet. */
@@ -221,6 +223,17 @@ export class Document extends EventEmitter<DocumentEvents> {
   /** Text of 0-based line `line`, without its terminator (LF or CRLF). */
   getLine(line: number): string {
     const start = this.lineStart(line);
+    // Most lines are short: read ahead a little and look for the LF there, instead of a second
+    // walk through the tree and the line index.
+    for (let window = LINE_READ_AHEAD; window <= LINE_READ_AHEAD_MAX; window *= 8) {
+      const windowEnd = Math.min(this.length, start + window);
+      const bytes = this.read(start, windowEnd);
+      let end = bytes.indexOf(10);
+      if (end < 0 && windowEnd < this.length) continue;
+      if (end < 0) end = bytes.length;
+      else if (end > 0 && bytes[end - 1] === 13) end--;
+      return decodeUtf8(bytes.subarray(0, end), start === 0);
+    }
     const lineFeed = findLineFeed(this.root, line, this.lineFeedSource);
     let end = lineFeed < 0 ? this.length : lineFeed;
     if (lineFeed > start && this.read(lineFeed - 1, lineFeed)[0] === 13) end = lineFeed - 1;
@@ -405,7 +418,8 @@ export class Document extends EventEmitter<DocumentEvents> {
 
   private pushUndo(): void {
     this.undoStack.push(this.root);
-    if (this.undoStack.length > UNDO_LIMIT) this.undoStack.shift();
+    // Forget the oldest tenth at once: shifting one entry per edit would cost O(limit) each time.
+    if (this.undoStack.length > UNDO_LIMIT) this.undoStack.splice(0, UNDO_LIMIT / 10);
     this.redoStack.length = 0;
   }
 
@@ -434,6 +448,15 @@ export class Document extends EventEmitter<DocumentEvents> {
       throw new RangeError(`Invalid range ${start}..${end} in document of length ${this.length}`);
     }
   }
+}
+
+/**
+ * UTF-8 bytes as text, invalid sequences as U+FFFD; a BOM is dropped when the bytes are the
+ * start of the document.
+ */
+function decodeUtf8(bytes: Buffer, atDocumentStart: boolean): string {
+  const bom = atDocumentStart && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  return (bom ? bytes.subarray(3) : bytes).toString("utf8");
 }
 
 function notYet(what: string): Error {

@@ -8,6 +8,8 @@ import type { MappedFile } from "../native/index.js";
 
 /** Bytes per index chunk. */
 export const CHUNK_BYTES = 64 * 1024;
+/** Ranges up to this size are scanned directly even when the prefix sums could answer. */
+const SMALL_COUNT_BYTES = 16 * 1024;
 /** Ranges up to this size are counted directly; tryCount() answers for them before the index is built. */
 const CHEAP_COUNT_BYTES = 1024 * 1024;
 
@@ -83,6 +85,8 @@ export class LineIndex {
 
   /** LFs in [start, end) of the buffer, exact; counts any chunk it needs that is not known yet. */
   count(start: number, end: number): number {
+    if (end - start <= SMALL_COUNT_BYTES) return this.file.countNewlines(start, end);
+    if (this.prefix) return this.lineFeedsBefore(end) - this.lineFeedsBefore(start);
     if (end - start <= 2 * CHUNK_BYTES) return this.file.countNewlines(start, end);
     const firstFull = Math.ceil(start / CHUNK_BYTES);
     const lastFull = Math.floor(end / CHUNK_BYTES);
@@ -103,6 +107,7 @@ export class LineIndex {
 
   /** Offset of the n-th (0-based) LF in [start, end), or -1. Scans only up to the answer. */
   nthLineFeed(start: number, end: number, n: number): number {
+    if (this.prefix && end - start > SMALL_COUNT_BYTES) return this.nthLineFeedIndexed(start, end, n);
     let position = start;
     let remaining = n;
     // Head: up to the first chunk edge.
@@ -141,6 +146,40 @@ export class LineIndex {
     this.completeIfAllKnown();
     const tailStart = Math.max(position, lastFull * CHUNK_BYTES);
     return tailStart < end ? this.file.nthNewline(tailStart, end, remaining) : -1;
+  }
+
+  /** LFs in [0, offset), once the index is complete: scans toward the nearer chunk edge only. */
+  private lineFeedsBefore(offset: number): number {
+    const prefix = this.prefix!;
+    const chunk = Math.floor(offset / CHUNK_BYTES);
+    const chunkStart = chunk * CHUNK_BYTES;
+    if (offset === chunkStart) return prefix[chunk]!;
+    const chunkEnd = Math.min(this.file.size, chunkStart + CHUNK_BYTES);
+    if (offset - chunkStart <= chunkEnd - offset)
+      return prefix[chunk]! + this.file.countNewlines(chunkStart, offset);
+    return prefix[chunk + 1]! - this.file.countNewlines(offset, chunkEnd);
+  }
+
+  /** nthLineFeed with a complete index: binary search of the prefix sums, one chunk scanned. */
+  private nthLineFeedIndexed(start: number, end: number, n: number): number {
+    const prefix = this.prefix!;
+    const target = this.lineFeedsBefore(start) + n;
+    if (target >= prefix[this.chunkCount]!) return -1;
+    // The chunk holding LF number `target`: prefix[c] <= target < prefix[c + 1].
+    let low = Math.floor(start / CHUNK_BYTES);
+    let high = this.chunkCount - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (prefix[middle]! <= target) low = middle;
+      else high = middle - 1;
+    }
+    const chunkStart = low * CHUNK_BYTES;
+    const found = this.file.nthNewline(
+      chunkStart,
+      Math.min(this.file.size, chunkStart + CHUNK_BYTES),
+      target - prefix[low]!,
+    );
+    return found >= 0 && found < end ? found : -1;
   }
 
   private chunk(index: number): number {

@@ -19,9 +19,11 @@ export const ORIGINAL: BufferId = 0;
 export const ADDED: BufferId = 1;
 
 /**
- * Pieces live in a leaf's Float64Array, three slots each: [encoded start, length, lineFeeds].
- * The start of an added piece is stored as -(start + 1), so one typed array holds a whole leaf
- * (≈ 24 bytes a piece) and the buffer id costs nothing.
+ * Pieces live in a leaf's array of doubles, three slots each: [encoded start, length, lineFeeds].
+ * The start of an added piece is stored as -(start + 1), so one array holds a whole leaf
+ * (≈ 24 bytes a piece) and the buffer id costs nothing. Plain arrays (V8 packs them as unboxed
+ * doubles) rather than Float64Arrays: they are allocated on the JS heap, which is several times
+ * cheaper per edit than a typed array's separate backing store.
  */
 const SLOTS = 3;
 
@@ -39,7 +41,7 @@ export class Leaf {
   readonly height = 0;
   constructor(
     /** Internal: packed pieces, see SLOTS. */
-    readonly slots: Float64Array,
+    readonly slots: number[],
     readonly length: number,
     public lineFeeds: number,
   ) {}
@@ -59,7 +61,7 @@ export class Branch {
 
 export type PieceNode = Leaf | Branch;
 
-export const EMPTY_TREE: PieceNode = new Leaf(new Float64Array(0), 0, 0);
+export const EMPTY_TREE: PieceNode = new Leaf([], 0, 0);
 
 /** Counts line feeds in buffer ranges for the tree; the document implements it over its buffers. */
 export interface LineFeedSource {
@@ -71,20 +73,20 @@ export interface LineFeedSource {
   nthLineFeed(buffer: BufferId, start: number, end: number, n: number): number;
 }
 
-export function bufferOf(slots: Float64Array, index: number): BufferId {
+export function bufferOf(slots: readonly number[], index: number): BufferId {
   return slots[index * SLOTS]! < 0 ? ADDED : ORIGINAL;
 }
 
-export function startOf(slots: Float64Array, index: number): number {
+export function startOf(slots: readonly number[], index: number): number {
   const encoded = slots[index * SLOTS]!;
   return encoded < 0 ? -encoded - 1 : encoded;
 }
 
-export function lengthOf(slots: Float64Array, index: number): number {
+export function lengthOf(slots: readonly number[], index: number): number {
   return slots[index * SLOTS + 1]!;
 }
 
-export function lineFeedsOf(slots: Float64Array, index: number): number {
+export function lineFeedsOf(slots: readonly number[], index: number): number {
   return slots[index * SLOTS + 2]!;
 }
 
@@ -94,44 +96,33 @@ function encodeStart(buffer: BufferId, start: number): number {
 
 /** A growable list of pieces, used to assemble leaves. */
 class PieceList {
-  slots: Float64Array;
+  slots: number[] = [];
   count = 0;
   length = 0;
   lineFeeds = 0;
-  constructor(capacity = LEAF_MAX + 4) {
-    this.slots = new Float64Array(capacity * SLOTS);
-  }
 
   push(buffer: BufferId, start: number, length: number, lineFeeds: number): void {
     if (length <= 0) return;
+    const slots = this.slots;
     if (this.count > 0) {
       // Coalesce with the previous piece when it continues it in the same buffer (typing).
       const last = (this.count - 1) * SLOTS;
-      const lastBuffer = this.slots[last]! < 0 ? ADDED : ORIGINAL;
-      const lastStart = startOf(this.slots, this.count - 1);
-      if (lastBuffer === buffer && lastStart + this.slots[last + 1]! === start) {
-        this.slots[last + 1]! += length;
-        this.slots[last + 2]! += lineFeeds;
+      const lastBuffer = slots[last]! < 0 ? ADDED : ORIGINAL;
+      if (lastBuffer === buffer && startOf(slots, this.count - 1) + slots[last + 1]! === start) {
+        slots[last + 1]! += length;
+        slots[last + 2]! += lineFeeds;
         this.length += length;
         this.lineFeeds += lineFeeds;
         return;
       }
     }
-    if ((this.count + 1) * SLOTS > this.slots.length) {
-      const grown = new Float64Array(this.slots.length * 2);
-      grown.set(this.slots);
-      this.slots = grown;
-    }
-    const at = this.count * SLOTS;
-    this.slots[at] = encodeStart(buffer, start);
-    this.slots[at + 1] = length;
-    this.slots[at + 2] = lineFeeds;
+    slots.push(encodeStart(buffer, start), length, lineFeeds);
     this.count++;
     this.length += length;
     this.lineFeeds += lineFeeds;
   }
 
-  pushFrom(slots: Float64Array, index: number): void {
+  pushFrom(slots: readonly number[], index: number): void {
     this.push(
       bufferOf(slots, index),
       startOf(slots, index),
@@ -140,9 +131,12 @@ class PieceList {
     );
   }
 
-  /** One leaf, or several of about equal size when there are too many pieces for one. */
+  /**
+   * One leaf, or several of about equal size when there are too many pieces for one. The list
+   * hands its array to the leaf: do not push to it afterwards.
+   */
   toLeaves(): Leaf[] {
-    if (this.count <= LEAF_MAX) return [this.leaf(0, this.count)];
+    if (this.count <= LEAF_MAX) return [new Leaf(this.slots, this.length, this.lineFeeds)];
     const parts = Math.ceil(this.count / LEAF_MAX);
     const leaves: Leaf[] = [];
     for (let part = 0; part < parts; part++) {
@@ -235,7 +229,7 @@ function insertInto(node: PieceNode, offset: number, pieces: PieceList, source: 
 function insertIntoLeaf(leaf: Leaf, offset: number, pieces: PieceList, source: LineFeedSource): Leaf[] {
   const slots = leaf.slots;
   const count = leaf.pieceCount;
-  const list = new PieceList(count + pieces.count + 2);
+  const list = new PieceList();
   let position = 0;
   let index = 0;
   // Pieces that end at or before offset are kept as they are.
@@ -263,7 +257,7 @@ function insertIntoLeaf(leaf: Leaf, offset: number, pieces: PieceList, source: L
 
 /** A list of pieces to insert, or to build a tree from. */
 export function pieceList(): PieceList {
-  return new PieceList(4);
+  return new PieceList();
 }
 export type { PieceList };
 
@@ -284,7 +278,7 @@ function deleteFrom(node: PieceNode, start: number, end: number, source: LineFee
   if (node instanceof Leaf) {
     const slots = node.slots;
     const count = node.pieceCount;
-    const list = new PieceList(count + 1);
+    const list = new PieceList();
     let position = 0;
     for (let index = 0; index < count; index++) {
       const length = lengthOf(slots, index);
@@ -354,14 +348,14 @@ function mergeUnderfull(children: PieceNode[]): void {
 /** Two adjacent nodes of the same height as one node, or two balanced ones. */
 function mergeNodes(a: PieceNode, b: PieceNode): PieceNode[] {
   if (a instanceof Leaf && b instanceof Leaf) {
-    const list = new PieceList(a.pieceCount + b.pieceCount + 1);
+    const list = new PieceList();
     for (let i = 0; i < a.pieceCount; i++) list.pushFrom(a.slots, i);
     for (let i = 0; i < b.pieceCount; i++) list.pushFrom(b.slots, i);
     if (list.count <= LEAF_MAX) return list.toLeaves();
     const half = list.count >> 1;
     const slots = list.slots;
-    const first = new PieceList(half);
-    const second = new PieceList(list.count - half);
+    const first = new PieceList();
+    const second = new PieceList();
     for (let i = 0; i < half; i++) first.pushFrom(slots, i);
     for (let i = half; i < list.count; i++) second.pushFrom(slots, i);
     return [...first.toLeaves(), ...second.toLeaves()];
@@ -376,7 +370,7 @@ function mergeNodes(a: PieceNode, b: PieceNode): PieceNode[] {
 /** Builds a tree from pieces pushed in document order, in O(pieces). */
 export class TreeBuilder {
   private leaves: PieceNode[] = [];
-  private current = new PieceList(LEAF_FILL + 1);
+  private current = new PieceList();
 
   push(buffer: BufferId, start: number, length: number, lineFeeds: number): void {
     this.current.push(buffer, start, length, lineFeeds);
@@ -414,7 +408,7 @@ export class TreeBuilder {
     } else {
       this.leaves.push(leaf);
     }
-    this.current = new PieceList(LEAF_FILL + 1);
+    this.current = new PieceList();
   }
 }
 

@@ -11,7 +11,7 @@ export interface DocumentSnapshot {
   readonly lineFeedSource: LineFeedSource;
 }
 
-/** Bytes [start, end) of a tree. */
+/** Bytes [start, end) of a tree, copied straight from each buffer into one new Buffer. */
 export function readTree(
   root: PieceNode,
   start: number,
@@ -19,11 +19,11 @@ export function readTree(
   original: MappedFile,
   add: AppendFile | null,
 ): Buffer {
-  const parts: Buffer[] = [];
-  forEachPiece(root, start, end, (buffer: BufferId, from, to) => {
-    parts.push(buffer === ORIGINAL ? original.read(from, to) : add!.read(from, to));
+  // allocUnsafe: small reads come from Node's pool; every byte is overwritten below.
+  const bytes = Buffer.allocUnsafe(end - start);
+  forEachPiece(root, start, end, (buffer: BufferId, from, to, documentOffset) => {
+    (buffer === ORIGINAL ? original : add!).readInto(bytes, documentOffset - start, from, to);
     return true;
   });
-  if (parts.length === 1) return parts[0]!;
-  return Buffer.concat(parts, end - start);
+  return bytes;
 }

@@ -39,6 +39,7 @@ Napi::Function AppendFile::Define(Napi::Env env) {
                          InstanceAccessor<&AppendFile::Path>("path"),
                          InstanceMethod<&AppendFile::Append>("append"),
                          InstanceMethod<&AppendFile::Read>("read"),
+                         InstanceMethod<&AppendFile::ReadInto>("readInto"),
                          InstanceMethod<&AppendFile::CountNewlines>("countNewlines"),
                          InstanceMethod<&AppendFile::NthNewline>("nthNewline"),
                          InstanceMethod<&AppendFile::FindAll>("findAll"),
@@ -187,6 +188,14 @@ Napi::Value AppendFile::Read(const Napi::CallbackInfo& info) {
   CheckUsable(env);
   Mapping view = View();
   return CopyOut(env, view, ReadOffset(info[0], "start"), ReadOffset(info[1], "end"));
+}
+
+Napi::Value AppendFile::ReadInto(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckUsable(env);
+  CopyInto(env, View(), ReadOffset(info[2], "start"), ReadOffset(info[3], "end"), info[0],
+           ReadOffset(info[1], "targetOffset"));
+  return env.Undefined();
 }
 
 Napi::Value AppendFile::CountNewlines(const Napi::CallbackInfo& info) {

@@ -123,8 +123,34 @@ __attribute__((target("avx2"))) uint64_t CountCrlfAvx2(const uint8_t* data, size
   return count;
 }
 
+// The n-th '\n': skip 32-byte blocks by their popcount, then pick the bit inside the block.
+__attribute__((target("avx2,popcnt,bmi2"))) size_t FindNthNewlineAvx2(const uint8_t* data, size_t length,
+                                                                      uint64_t n) {
+  const __m256i newline = _mm256_set1_epi8('\n');
+  size_t i = 0;
+  for (; i + 32 <= length; i += 32) {
+    __m256i block = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(data + i));
+    uint32_t mask = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(block, newline)));
+    uint64_t count = static_cast<uint64_t>(__builtin_popcount(mask));
+    if (n < count) {
+      // _pdep_u32(1 << n, mask) keeps the n-th set bit of mask.
+      return i + static_cast<size_t>(__builtin_ctz(_pdep_u32(1u << n, mask)));
+    }
+    n -= count;
+  }
+  for (; i < length; ++i) {
+    if (data[i] == '\n' && n-- == 0) return i;
+  }
+  return kNotFound;
+}
+
 bool HasAvx2() {
   static const bool has = __builtin_cpu_supports("avx2");
+  return has;
+}
+
+bool HasBmi2() {
+  static const bool has = __builtin_cpu_supports("bmi2");
   return has;
 }
 #endif
@@ -151,6 +177,9 @@ uint64_t CountCrlfPairs(const uint8_t* data, size_t length, uint8_t previous) {
 }
 
 size_t FindNthNewline(const uint8_t* data, size_t length, uint64_t n) {
+#if GIGAPAD_X86
+  if (HasAvx2() && HasBmi2()) return FindNthNewlineAvx2(data, length, n);
+#endif
   const uint8_t* cursor = data;
   const uint8_t* end = data + length;
   for (;;) {

@@ -38,6 +38,7 @@ Napi::Function MappedFile::Define(Napi::Env env) {
                          InstanceAccessor<&MappedFile::Identity>("identity"),
                          InstanceAccessor<&MappedFile::IsClosed>("closed"),
                          InstanceMethod<&MappedFile::Read>("read"),
+                         InstanceMethod<&MappedFile::ReadInto>("readInto"),
                          InstanceMethod<&MappedFile::CountNewlines>("countNewlines"),
                          InstanceMethod<&MappedFile::NthNewline>("nthNewline"),
                          InstanceMethod<&MappedFile::FindAll>("findAll"),
@@ -121,6 +122,14 @@ Napi::Value MappedFile::IsClosed(const Napi::CallbackInfo& info) {
 Napi::Value MappedFile::Read(const Napi::CallbackInfo& info) {
   const Mapping& mapping = Live(info.Env());
   return CopyOut(info.Env(), mapping, ReadOffset(info[0], "start"), ReadOffset(info[1], "end"));
+}
+
+// readInto(target, targetOffset, start, end): copies into a buffer the caller owns.
+Napi::Value MappedFile::ReadInto(const Napi::CallbackInfo& info) {
+  const Mapping& mapping = Live(info.Env());
+  CopyInto(info.Env(), mapping, ReadOffset(info[2], "start"), ReadOffset(info[3], "end"), info[0],
+           ReadOffset(info[1], "targetOffset"));
+  return info.Env().Undefined();
 }
 
 Napi::Value MappedFile::CountNewlines(const Napi::CallbackInfo& info) {

@@ -334,6 +334,25 @@ Napi::Value CopyOut(Napi::Env env, const Mapping& mapping, uint64_t start, uint6
   return buffer;
 }
 
+void CopyInto(Napi::Env env, const Mapping& mapping, uint64_t start, uint64_t end, const Napi::Value& target,
+              uint64_t target_offset) {
+  CheckRange(env, start, end, mapping.size);
+  if (!target.IsTypedArray() || target.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    throw Napi::TypeError::New(env, "target must be a Buffer or Uint8Array");
+  }
+  Napi::Uint8Array bytes = target.As<Napi::Uint8Array>();
+  uint64_t length = end - start;
+  if (target_offset > bytes.ElementLength() || length > bytes.ElementLength() - target_offset) {
+    throw Napi::RangeError::New(env, std::to_string(length) + " bytes do not fit at offset " +
+                                         std::to_string(target_offset) + " of a target of " +
+                                         std::to_string(bytes.ElementLength()) + " bytes");
+  }
+  if (length == 0) return;
+  uint8_t* destination = bytes.Data() + target_offset;
+  const uint8_t* source = mapping.base + start;
+  if (!guarded([&] { std::memcpy(destination, source, length); })) throw TruncatedError(env, mapping.path);
+}
+
 uint64_t CountNewlinesIn(Napi::Env env, const Mapping& mapping, uint64_t start, uint64_t end) {
   CheckRange(env, start, end, mapping.size);
   uint64_t count = 0;

@@ -29,6 +29,11 @@ void CheckRange(Napi::Env env, uint64_t start, uint64_t end, uint64_t size);
 // Copies [start, end) into a new Buffer. Throws ETRUNCATED on SIGBUS.
 Napi::Value CopyOut(Napi::Env env, const Mapping& mapping, uint64_t start, uint64_t end);
 
+// Copies [start, end) into target at target_offset (a Uint8Array the caller owns). Throws a
+// RangeError if it does not fit, ETRUNCATED on SIGBUS.
+void CopyInto(Napi::Env env, const Mapping& mapping, uint64_t start, uint64_t end, const Napi::Value& target,
+              uint64_t target_offset);
+
 // Newlines in [start, end), synchronously. Throws ETRUNCATED on SIGBUS.
 uint64_t CountNewlinesIn(Napi::Env env, const Mapping& mapping, uint64_t start, uint64_t end);
 

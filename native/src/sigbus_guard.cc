@@ -46,7 +46,7 @@ void InstallSigbusHandler() {
     std::memset(&action, 0, sizeof action);
     action.sa_sigaction = OnSigbus;
     sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
     sigaction(SIGBUS, &action, &previous_sigbus_action);
   });
 }

@@ -61,3 +61,16 @@ describe("AppendFile", () => {
     expect(existsSync(path)).toBe(false);
   });
 });
+
+describe("readInto", () => {
+  it("copies a range into a caller's buffer at an offset, and refuses what does not fit", () => {
+    const add = openAppendFile(join(tempDir(), "add.buf"));
+    add.append(Buffer.from("0123456789"));
+    const target = Buffer.alloc(8, "-");
+    add.readInto(target, 2, 3, 7);
+    expect(target.toString()).toBe("--3456--");
+    expect(() => add.readInto(target, 6, 0, 5)).toThrow(/do not fit/);
+    expect(() => add.readInto(target, 0, 5, 11)).toThrow(RangeError);
+    add.close();
+  });
+});
