@@ -1,7 +1,8 @@
 /** What `gigapad info` reports about a file: size, lines, line endings and encoding. */
 import { isUtf8 } from "node:buffer";
-import { open } from "./document.js";
-import type { IndexProgress } from "./line-index.js";
+import { resolve } from "node:path";
+import { openMappedFile } from "../native/index.js";
+import { type IndexProgress, LineIndex } from "./line-index.js";
 
 export type LineEndings = "lf" | "crlf" | "mixed" | "none";
 export type Encoding = "ascii" | "utf-8" | "utf-8-bom" | "utf-16le" | "utf-16be" | "binary" | "unknown-8bit";
@@ -17,29 +18,32 @@ export interface FileInfo {
 /** Bytes looked at to guess the encoding. */
 const ENCODING_SAMPLE_BYTES = 1024 * 1024;
 
-/** Counts lines and line endings of a file (read-only, on all cores) and guesses its encoding. */
+/**
+ * Counts lines and line endings of a file (read-only, on all cores) and guesses its encoding.
+ * Works on the mapped file directly: no document, no session, nothing else loaded.
+ */
 export async function fileInfo(
   path: string,
   onProgress?: (progress: IndexProgress) => void,
 ): Promise<FileInfo> {
-  const doc = await open(path, { readOnly: true });
+  const file = openMappedFile(resolve(path));
   try {
-    if (onProgress) doc.on("indexProgress", onProgress);
-    await doc.whenIndexed();
-    const lineFeeds = doc.lineCount() - 1;
-    const crlf = doc.originalCrlfPairs ?? 0;
+    const index = new LineIndex(file);
+    await index.build(onProgress);
+    const lineFeeds = index.count(0, file.size);
+    const crlf = index.crlfPairCount ?? 0;
     const eol: LineEndings =
       lineFeeds === 0 ? "none" : crlf === 0 ? "lf" : crlf === lineFeeds ? "crlf" : "mixed";
-    const sample = doc.read(0, Math.min(doc.length, ENCODING_SAMPLE_BYTES));
+    const sample = file.read(0, Math.min(file.size, ENCODING_SAMPLE_BYTES));
     return {
-      path: doc.path,
-      bytes: doc.length,
+      path: file.path,
+      bytes: file.size,
       lines: lineFeeds + 1,
       eol,
-      encoding: detectEncoding(sample, doc.length > sample.length),
+      encoding: detectEncoding(sample, file.size > sample.length),
     };
   } finally {
-    await doc.close();
+    file.close();
   }
 }
 
