@@ -5,15 +5,9 @@
  */
 import { constants as bufferConstants } from "node:buffer";
 import { EventEmitter } from "node:events";
-import { rmSync } from "node:fs";
-import { resolve } from "node:path";
-import {
-  type AppendFile,
-  countNewlinesInBytes,
-  type MappedFile,
-  openAppendFile,
-  openMappedFile,
-} from "../native/index.js";
+import { existsSync, renameSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { type AppendFile, durableIo, type MappedFile, openMappedFile } from "../native/index.js";
 import { type IndexProgress, LineIndex } from "./line-index.js";
 import {
   ADDED,
@@ -27,10 +21,21 @@ import {
   pieceList,
   resolveLineFeeds,
   singlePieceTree,
+  TreeBuilder,
 } from "./piece-tree.js";
 import { countMatches, type FindOptions, findMatches, type Match, replaceAllMatches } from "./search.js";
-import { defaultStateDirectory, SessionFolder } from "./session-folder.js";
-import { type DocumentSnapshot, readTree } from "./snapshot.js";
+import { defaultStateDirectory, SessionFolder, sessionFolderFor } from "./session-folder.js";
+import { CorruptRecordError, type RootSlot } from "./session-format.js";
+import {
+  type DecodedOp,
+  identityOf,
+  type RecoveryResult,
+  readCommitted,
+  SESSION_FILES,
+  type SessionOp,
+  SessionStore,
+} from "./session-store.js";
+import { type AddBufferView, type DocumentSnapshot, readTree } from "./snapshot.js";
 
 export interface OpenOptions {
   /** Open without a session: no edits, and no lock, so it works while another process edits. */
@@ -39,11 +44,26 @@ export interface OpenOptions {
   stateDir?: string;
 }
 
-/** What open() restored from a session; null until sessions are persisted (see README). */
+/** What open() restored from the document's session: unsaved edits from an earlier run. */
 export interface RecoveredSession {
+  /** When the restored version was committed. */
   time: Date;
+  /** Edits in the session (since it started) up to that commit. */
   edits: number;
+  /** Length of the restored document in bytes. */
   bytes: number;
+}
+
+/**
+ * A session open() could not apply: it was made over a different version of the file (the file
+ * changed on disk), or its records did not replay. It was moved aside, not deleted; its inserted
+ * text can be exported with `gigapad recover FILE --export OUT`.
+ */
+export interface SetAsideSession {
+  folder: string;
+  reason: "file changed on disk" | "session could not be replayed" | "session could not be read";
+  committedAt: Date | null;
+  edits: number;
 }
 
 /** Consecutive typing within this many milliseconds is one undo step. */
@@ -71,30 +91,114 @@ export interface DocumentEvents {
   changed: [];
 }
 
-/** Opens a document. Throws with code ENOENT, EACCES, EISDIR, ENOTREG, ESESSIONLOCKED, ... */
+/**
+ * Opens a document, restoring its committed session (unsaved edits of an earlier run) if there
+ * is one. Throws with code ENOENT, EACCES, EISDIR, ENOTREG, ESESSIONLOCKED, ...
+ */
 export async function open(path: string, options: OpenOptions = {}): Promise<Document> {
   const absolute = resolve(path);
   const original = openMappedFile(absolute);
-  let session: SessionFolder | null = null;
-  let add: AppendFile | null = null;
+  const stateDirectory = options.stateDir ?? defaultStateDirectory();
   try {
-    if (!options.readOnly) {
-      session = SessionFolder.acquire(absolute, options.stateDir ?? defaultStateDirectory());
-      // Sessions are not persisted yet: a new session starts with an empty add buffer.
-      rmSync(session.file("add.buf"), { force: true });
-      add = openAppendFile(session.file("add.buf"), 0);
-    }
+    if (options.readOnly) return openReadOnly(absolute, original, stateDirectory);
+    return openForEditing(absolute, original, stateDirectory);
   } catch (error) {
     original.close();
-    session?.release();
     throw error;
   }
-  return new Document(absolute, original, add, session);
+}
+
+function openReadOnly(path: string, original: MappedFile, stateDirectory: string): Document {
+  // A read-only view shows the committed session too (a snapshot of what another process saved),
+  // without taking its lock or writing anything.
+  const folder = sessionFolderFor(path, stateDirectory);
+  const recovery = existsSync(folder) ? readCommitted(folder, identityOf(original)) : null;
+  const addPath = join(folder, SESSION_FILES.add);
+  if (!recovery?.committed || !existsSync(addPath))
+    return new Document(path, original, null, null, null, null);
+  const addView = openMappedFile(addPath);
+  const doc = new Document(path, original, addView, null, null, null);
+  try {
+    doc.restore(recovery.committed);
+  } catch (error) {
+    if (!(error instanceof CorruptRecordError)) throw error;
+    doc.resetToOriginal();
+  }
+  return doc;
+}
+
+function openForEditing(path: string, original: MappedFile, stateDirectory: string): Document {
+  let session = SessionFolder.acquire(path, stateDirectory);
+  let setAside: SetAsideSession | null = null;
+  try {
+    let recovery: RecoveryResult = readCommitted(session.path, identityOf(original));
+    if (recovery.staleSlot) {
+      setAside = { ...setAsideInfo(recovery.staleSlot), reason: "file changed on disk" };
+      session = moveAside(session, path, stateDirectory, setAside);
+      recovery = { committed: null, staleSlot: null };
+    } else if (!recovery.committed && holdsData(session.path)) {
+      // Session files that verify nowhere: not overwritten, in case the typed text matters.
+      setAside = { folder: "", committedAt: null, edits: 0, reason: "session could not be read" };
+      session = moveAside(session, path, stateDirectory, setAside);
+    }
+    let store = SessionStore.open(session.path, original, recovery.committed);
+    let doc = new Document(path, original, store.add, store.add, session, store);
+    if (recovery.committed) {
+      try {
+        doc.restore(recovery.committed);
+      } catch (error) {
+        if (!(error instanceof CorruptRecordError)) throw error;
+        // Verified records that do not replay: keep them aside, start clean.
+        store.close();
+        setAside = { ...setAsideInfo(recovery.committed.slot), reason: "session could not be replayed" };
+        session = moveAside(session, path, stateDirectory, setAside);
+        store = SessionStore.open(session.path, original, null);
+        doc = new Document(path, original, store.add, store.add, session, store);
+      }
+    }
+    doc.setAside = setAside;
+    return doc;
+  } catch (error) {
+    session.release();
+    throw error;
+  }
+}
+
+/** Whether a session folder has anything in its data files. */
+function holdsData(folder: string): boolean {
+  return Object.values(SESSION_FILES).some((name) => {
+    try {
+      return statSync(join(folder, name)).size > 0;
+    } catch {
+      return false;
+    }
+  });
+}
+
+function setAsideInfo(slot: RootSlot): Omit<SetAsideSession, "reason" | "folder"> & { folder: string } {
+  return { folder: "", committedAt: new Date(slot.committedAt), edits: slot.edits };
+}
+
+/** Renames a locked session folder to `<folder>.set-aside-<time>` and takes a fresh one. */
+function moveAside(
+  session: SessionFolder,
+  path: string,
+  stateDirectory: string,
+  info: SetAsideSession,
+): SessionFolder {
+  const target = `${session.path}.set-aside-${Date.now()}`;
+  renameSync(session.path, target);
+  durableIo.syncDirectory(dirname(target));
+  info.folder = target;
+  session.release();
+  return SessionFolder.acquire(path, stateDirectory);
 }
 
 export class Document extends EventEmitter<DocumentEvents> {
   /** What was restored from a session on open, or null. */
-  readonly recovered: RecoveredSession | null = null;
+  recovered: RecoveredSession | null = null;
+  /** A session open() found but could not apply (moved aside, not deleted), or null. */
+  setAside: SetAsideSession | null = null;
   /** Increases with every change of content (edits, undo, redo). */
   version = 0;
 
@@ -102,6 +206,12 @@ export class Document extends EventEmitter<DocumentEvents> {
   private readonly undoStack: PieceNode[] = [];
   private readonly redoStack: PieceNode[] = [];
   private lastEdit: LastEdit | null = null;
+  /** Edits since the last commit, as the session log will record them. */
+  private pendingOps: SessionOp[] = [];
+  /** Edits since the session started (restored ones included). */
+  private edits = 0;
+  /** Why the document stopped accepting edits (a failed session sync), or null. */
+  private failure: Error | null = null;
   private readonly lineIndex: LineIndex;
   private readonly indexed: Promise<void>;
   private closed = false;
@@ -113,21 +223,25 @@ export class Document extends EventEmitter<DocumentEvents> {
     /** Absolute path of the file. */
     readonly path: string,
     private readonly original: MappedFile,
-    private readonly add: AppendFile | null,
+    /** The add buffer for reading: the writable one, or a read-only mapping of a session's. */
+    private readonly add: AddBufferView | null,
+    /** The add buffer for appending; null when read-only. */
+    private readonly appendable: AppendFile | null,
     private readonly session: SessionFolder | null,
+    private readonly store: SessionStore | null,
   ) {
     super();
     this.lineIndex = new LineIndex(original);
     const index = this.lineIndex;
     this.lineFeedSource = {
       count: (buffer, start, end) =>
-        buffer === ORIGINAL ? index.count(start, end) : this.added.countNewlines(start, end),
+        buffer === ORIGINAL ? index.count(start, end) : this.add!.countNewlines(start, end),
       tryCount: (buffer, start, end) => {
         if (buffer === ORIGINAL) return index.tryCount(start, end);
-        return end - start <= CHEAP_ADDED_COUNT_BYTES ? this.added.countNewlines(start, end) : Number.NaN;
+        return end - start <= CHEAP_ADDED_COUNT_BYTES ? this.add!.countNewlines(start, end) : Number.NaN;
       },
       nthLineFeed: (buffer, start, end, n) =>
-        buffer === ORIGINAL ? index.nthLineFeed(start, end, n) : this.added.nthNewline(start, end, n),
+        buffer === ORIGINAL ? index.nthLineFeed(start, end, n) : this.add!.nthNewline(start, end, n),
     };
     this.root = singlePieceTree(
       ORIGINAL,
@@ -147,9 +261,14 @@ export class Document extends EventEmitter<DocumentEvents> {
     return this.root.length;
   }
 
-  /** True if the document was opened read-only. */
+  /** True if the document takes no edits: opened read-only, or its session failed. */
   get readOnly(): boolean {
-    return this.add === null;
+    return this.appendable === null || this.failure !== null;
+  }
+
+  /** Whether every edit is committed to the session (what a UI shows as "all edits safe"). */
+  get allEditsSafe(): boolean {
+    return this.pendingOps.length === 0 && this.failure === null;
   }
 
   /** The original file as mapped at open: size and identity (dev, ino, mtime). */
@@ -248,9 +367,9 @@ export class Document extends EventEmitter<DocumentEvents> {
     this.checkOffset(offset);
     const bytes = typeof text === "string" ? Buffer.from(text, "utf8") : text;
     if (bytes.length === 0) return;
-    this.beginEdit("insert", offset, offset + bytes.length, bytes);
-    this.root = this.withInserted(this.root, offset, bytes);
-    this.changed();
+    const newGroup = this.startsUndoGroup("insert", offset, offset + bytes.length, bytes);
+    const addStart = this.appendable!.append(bytes);
+    this.apply({ kind: "insert", offset, addStart, length: bytes.length, newGroup });
   }
 
   /** Deletes bytes [start, end). */
@@ -258,9 +377,7 @@ export class Document extends EventEmitter<DocumentEvents> {
     this.checkWritable();
     this.checkRange(start, end);
     if (start === end) return;
-    this.beginEdit("delete", start, end);
-    this.root = deleteRange(this.root, start, end, this.lineFeedSource);
-    this.changed();
+    this.apply({ kind: "delete", start, end, newGroup: this.startsUndoGroup("delete", start, end) });
   }
 
   /** Replaces bytes [start, end) with text, as one undo step. */
@@ -269,35 +386,26 @@ export class Document extends EventEmitter<DocumentEvents> {
     this.checkRange(start, end);
     const bytes = typeof text === "string" ? Buffer.from(text, "utf8") : text;
     if (start === end && bytes.length === 0) return;
-    this.pushUndo();
     this.lastEdit = null;
-    let root = deleteRange(this.root, start, end, this.lineFeedSource);
-    if (bytes.length > 0) root = this.withInserted(root, start, bytes);
-    this.root = root;
-    this.changed();
+    const addStart = bytes.length > 0 ? this.appendable!.append(bytes) : 0;
+    this.apply({ kind: "replace", start, end, addStart, length: bytes.length });
   }
 
   /** Steps back one edit (or one group of typing). Returns false when there is nothing to undo. */
   undo(): boolean {
     this.checkWritable();
-    const previous = this.undoStack.pop();
-    if (!previous) return false;
-    this.redoStack.push(this.root);
-    this.root = previous;
+    if (this.undoStack.length === 0) return false;
     this.lastEdit = null;
-    this.changed();
+    this.apply({ kind: "undo" });
     return true;
   }
 
   /** Re-applies the last undone step. Returns false when there is nothing to redo. */
   redo(): boolean {
     this.checkWritable();
-    const next = this.redoStack.pop();
-    if (!next) return false;
-    this.undoStack.push(this.root);
-    this.root = next;
+    if (this.redoStack.length === 0) return false;
     this.lastEdit = null;
-    this.changed();
+    this.apply({ kind: "redo" });
     return true;
   }
 
@@ -324,27 +432,42 @@ export class Document extends EventEmitter<DocumentEvents> {
     this.checkWritable();
     const snapshot = this.snapshot();
     const result = await replaceAllMatches(snapshot, pattern, replacement, options, (bytes) =>
-      this.added.append(bytes),
+      this.appendable!.append(bytes),
     );
     if (result.count === 0) return 0;
     if (this.root !== snapshot.root) {
       throw new Error("the document changed while replaceAll was running; nothing was replaced");
     }
-    this.pushUndo();
     this.lastEdit = null;
-    this.root = result.root;
-    this.changed();
+    this.apply({ kind: "setRoot", root: result.root });
     return result.count;
   }
 
   // ----- lifecycle -----------------------------------------------------------------------------
 
   /**
-   * Makes the current version a durable session checkpoint. Until the session store lands
-   * (README: "Sessions"), edits are kept in memory only and this only checks the document is open.
+   * Makes the current version a durable session checkpoint (the three-phase commit of
+   * DESIGN.md): after it resolves, a crash or kill -9 loses none of these edits, and the next
+   * open() restores them. Costs what the edits since the last commit cost, not the file size.
+   * If the disk refuses (full, I/O error), it throws and the document turns read-only; the last
+   * good commit stays recoverable.
    */
   async commit(): Promise<void> {
     this.checkOpen();
+    if (!this.store || this.pendingOps.length === 0) return;
+    if (this.failure) throw this.failure;
+    try {
+      this.store.commit(
+        this.pendingOps,
+        () => ({ root: this.root, undo: this.undoStack, redo: this.redoStack }),
+        this.edits,
+        this.length,
+      );
+      this.pendingOps = [];
+    } catch (error) {
+      this.failure = error as Error;
+      throw error;
+    }
   }
 
   /** Writes the document to its file. Not available yet: saving lands with the save issue. */
@@ -359,20 +482,39 @@ export class Document extends EventEmitter<DocumentEvents> {
     throw notYet("saveAs()");
   }
 
-  /** Closes the document: unmaps its buffers and releases its session. */
+  /**
+   * Closes the document. Edits are committed first and stay in the session (hot exit): the next
+   * open() restores them. A session that never held an edit is removed.
+   */
   async close(): Promise<void> {
+    if (this.closed) return;
+    let commitError: unknown = null;
+    try {
+      if (!this.failure) await this.commit();
+    } catch (error) {
+      commitError = error;
+    }
+    this.closed = true;
+    this.lineIndex.cancel();
+    this.store?.close();
+    if (this.appendable === null && this.add) (this.add as MappedFile).close();
+    this.original.close();
+    if (this.session) {
+      if (this.store?.committed) this.session.release();
+      else this.session.remove();
+    }
+    if (commitError) throw commitError;
+  }
+
+  /** Drops the session: unsaved edits are gone and the next open shows the file as on disk. */
+  async discard(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.lineIndex.cancel();
+    this.store?.close();
+    if (this.appendable === null && this.add) (this.add as MappedFile).close();
     this.original.close();
-    this.add?.close();
-    // Without a persisted session there is nothing to keep for the next open.
     this.session?.remove();
-  }
-
-  /** Drops the session: the next open shows the file as it is on disk. */
-  async discard(): Promise<void> {
-    await this.close();
   }
 
   // ----- internals -----------------------------------------------------------------------------
@@ -388,19 +530,116 @@ export class Document extends EventEmitter<DocumentEvents> {
     };
   }
 
-  private get added(): AppendFile {
-    if (!this.add) throw new Error(`${this.path} is open read-only`);
-    return this.add;
+  /** @internal Rebuilds a committed session's state: its snapshot, then its edits replayed. */
+  restore(committed: NonNullable<RecoveryResult["committed"]>): void {
+    this.root = committed.snapshot.root;
+    this.undoStack.splice(0, this.undoStack.length, ...committed.snapshot.undo);
+    this.redoStack.splice(0, this.redoStack.length, ...committed.snapshot.redo);
+    this.edits = committed.slot.edits - committed.ops.length;
+    for (const op of committed.ops) this.apply(op, true);
+    if (this.root.length !== committed.slot.documentLength) {
+      throw new CorruptRecordError(
+        `replayed ${this.root.length} bytes, the slot says ${committed.slot.documentLength}`,
+      );
+    }
+    this.edits = committed.slot.edits;
+    this.pendingOps = [];
+    if (committed.slot.edits > 0) {
+      this.recovered = {
+        time: new Date(committed.slot.committedAt),
+        edits: committed.slot.edits,
+        bytes: this.length,
+      };
+    }
   }
 
-  private withInserted(root: PieceNode, offset: number, bytes: Uint8Array): PieceNode {
-    const start = this.added.append(bytes);
+  /** @internal Back to the file as on disk (a session that failed to replay). */
+  resetToOriginal(): void {
+    this.root = singlePieceTree(ORIGINAL, 0, this.original.size, Number.NaN);
+    this.undoStack.length = 0;
+    this.redoStack.length = 0;
+    this.recovered = null;
+  }
+
+  /**
+   * Applies one edit — live, or replayed from the session log — and records it for the next
+   * commit. Replayed edits are validated: one that does not fit means the log is corrupt.
+   */
+  private apply(op: SessionOp | DecodedOp, replaying = false): void {
+    const fail = (what: string) => {
+      throw new CorruptRecordError(`session edit ${op.kind} does not fit: ${what}`);
+    };
+    switch (op.kind) {
+      case "insert":
+        if (replaying && op.offset > this.length) fail(`offset ${op.offset} > ${this.length}`);
+        if (op.newGroup) this.pushUndo();
+        this.redoStack.length = 0;
+        this.root = this.withInserted(this.root, op.offset, op.addStart, op.length);
+        break;
+      case "delete":
+        if (replaying && !(op.start <= op.end && op.end <= this.length)) fail(`${op.start}..${op.end}`);
+        if (op.newGroup) this.pushUndo();
+        this.redoStack.length = 0;
+        this.root = deleteRange(this.root, op.start, op.end, this.lineFeedSource);
+        break;
+      case "replace": {
+        if (replaying && !(op.start <= op.end && op.end <= this.length)) fail(`${op.start}..${op.end}`);
+        this.pushUndo();
+        let root = deleteRange(this.root, op.start, op.end, this.lineFeedSource);
+        if (op.length > 0) root = this.withInserted(root, op.start, op.addStart, op.length);
+        this.root = root;
+        break;
+      }
+      case "undo": {
+        const previous = this.undoStack.pop();
+        if (!previous) fail("nothing to undo");
+        this.redoStack.push(this.root);
+        this.root = previous!;
+        break;
+      }
+      case "redo": {
+        const next = this.redoStack.pop();
+        if (!next) fail("nothing to redo");
+        this.undoStack.push(this.root);
+        this.root = next!;
+        break;
+      }
+      case "setRoot":
+        this.pushUndo();
+        this.root = op.root;
+        break;
+      case "setRootPieces": {
+        this.pushUndo();
+        const builder = new TreeBuilder();
+        for (let i = 0; i < op.pieces.length; i += 3) {
+          const buffer = op.pieces[i] === ADDED ? ADDED : ORIGINAL;
+          const start = op.pieces[i + 1]!;
+          const length = op.pieces[i + 2]!;
+          builder.push(buffer, start, length, this.lineFeedSource.tryCount(buffer, start, start + length));
+        }
+        this.root = builder.finish();
+        break;
+      }
+    }
+    this.edits++;
+    if (!replaying)
+      this.pendingOps.push(op.kind === "setRootPieces" ? { kind: "setRoot", root: this.root } : op);
+    this.changed();
+  }
+
+  private withInserted(root: PieceNode, offset: number, addStart: number, length: number): PieceNode {
     const pieces = pieceList();
-    pieces.push(ADDED, start, bytes.length, countNewlinesInBytes(bytes));
+    pieces.push(ADDED, addStart, length, this.add!.countNewlines(addStart, addStart + length));
     return insertPieces(root, offset, pieces, this.lineFeedSource);
   }
 
-  private beginEdit(kind: "insert" | "delete", start: number, end: number, bytes?: Uint8Array): void {
+  /** Whether an edit starts a new undo step, or continues the typing (or backspacing) before it. */
+  private startsUndoGroup(
+    kind: "insert" | "delete",
+    start: number,
+    end: number,
+    bytes?: Uint8Array,
+  ): boolean {
     const now = Date.now();
     const last = this.lastEdit;
     const recent = last !== null && last.kind === kind && now - last.time < UNDO_GROUP_MS;
@@ -411,9 +650,8 @@ export class Document extends EventEmitter<DocumentEvents> {
       // Backspace (end meets the last deletion) or forward delete (same start), a few bytes at a time.
       continues = (end === last.at || start === last.at) && end - start <= 16;
     }
-    if (!continues) this.pushUndo();
-    this.redoStack.length = 0;
     this.lastEdit = { kind, at: kind === "insert" ? end : start, time: now };
+    return !continues || this.undoStack.length === 0;
   }
 
   private pushUndo(): void {
@@ -434,7 +672,8 @@ export class Document extends EventEmitter<DocumentEvents> {
 
   private checkWritable(): void {
     this.checkOpen();
-    if (!this.add) throw new Error(`${this.path} is open read-only`);
+    if (this.failure) throw this.failure;
+    if (!this.appendable) throw new Error(`${this.path} is open read-only`);
   }
 
   private checkOffset(offset: number): void {

@@ -630,3 +630,28 @@ export function checkTree(root: PieceNode): void {
   };
   visit(root, true);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Rebuilding saved trees (the session store)
+
+/** Internal: a leaf from packed slots, as saved; checks nothing but computes the aggregates. */
+export function leafFromSlots(slots: number[]): Leaf {
+  let length = 0;
+  let lineFeeds = 0;
+  for (let i = 0; i < slots.length / SLOTS; i++) {
+    length += slots[i * SLOTS + 1]!;
+    lineFeeds += slots[i * SLOTS + 2]!;
+  }
+  return new Leaf(slots, length, lineFeeds);
+}
+
+/** Internal: a branch over saved children, or null if their heights disagree. */
+export function branchFromChildren(children: PieceNode[]): Branch | null {
+  if (children.length === 0 || children.length > BRANCH_MAX) return null;
+  const height = children[0]!.height;
+  if (!children.every((child) => child.height === height)) return null;
+  return makeBranch(children);
+}
+
+/** Pieces per slot in a leaf's array (for the session store's encoding). */
+export const SLOTS_PER_PIECE = SLOTS;

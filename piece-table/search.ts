@@ -10,7 +10,7 @@
  * Matches are leftmost-first and non-overlapping, as String.prototype.replaceAll sees them.
  */
 import { isAscii, isUtf8 } from "node:buffer";
-import { type AppendFile, indexOfBytes, type MappedFile } from "../native/index.js";
+import { indexOfBytes, type MappedFile } from "../native/index.js";
 import { ADDED, type BufferId, forEachPiece, type PieceNode, TreeBuilder } from "./piece-tree.js";
 import { type DocumentSnapshot, readTree } from "./snapshot.js";
 
@@ -300,7 +300,7 @@ async function* literalMatches(
     if (bufferEnd - scanFrom < length) continue;
     const toDocument = documentStart - bufferStart;
     if (buffer === ADDED) {
-      for (const at of (snapshot.add as AppendFile).findAll(needle, scanFrom, bufferEnd)) {
+      for (const at of snapshot.add!.findAll(needle, scanFrom, bufferEnd)) {
         lastEnd = toDocument + at + length;
         batch.push({ start: toDocument + at, end: lastEnd });
       }

@@ -2,12 +2,18 @@
 import type { AppendFile, MappedFile } from "../native/index.js";
 import { type BufferId, forEachPiece, type LineFeedSource, ORIGINAL, type PieceNode } from "./piece-tree.js";
 
+/** What reading needs of the add buffer: the writable AppendFile, or a read-only mapping of it. */
+export type AddBufferView = Pick<
+  AppendFile,
+  "read" | "readInto" | "countNewlines" | "nthNewline" | "findAll"
+>;
+
 /** A version of a document: its tree and the buffers the tree points into. */
 export interface DocumentSnapshot {
   readonly root: PieceNode;
   readonly length: number;
   readonly original: MappedFile;
-  readonly add: AppendFile | null;
+  readonly add: AddBufferView | null;
   readonly lineFeedSource: LineFeedSource;
 }
 
@@ -17,7 +23,7 @@ export function readTree(
   start: number,
   end: number,
   original: MappedFile,
-  add: AppendFile | null,
+  add: AddBufferView | null,
 ): Buffer {
   // allocUnsafe: small reads come from Node's pool; every byte is overwritten below.
   const bytes = Buffer.allocUnsafe(end - start);

@@ -1,0 +1,102 @@
+/**
+ * The I/O seam of the session store (CRASH-SAFETY.md, "How to test it"): every durable write
+ * goes through one small interface. Production uses the real system calls; the crash tests use a
+ * recording implementation that keeps the operation log and models what is volatile until synced.
+ *
+ * Crash points for kill tests: GIGAPAD_CRASH_AT=<point>[:n] kills the process (SIGKILL, no
+ * clean-up) the n-th time (default 1st) it reaches a named point; GIGAPAD_CRASH_AT=io:<n> kills
+ * it just before its n-th I/O operation.
+ */
+import { closeSync, constants, fstatSync, openSync } from "node:fs";
+import { type AppendFile, durableIo } from "../native/index.js";
+
+export type FileHandle = number;
+
+export interface DurableFiles {
+  /** Opens a file for reading and writing, creating it (mode 0600) if asked. */
+  open(path: string, create: boolean): FileHandle;
+  /** Opens a file for reading only. */
+  openReadOnly(path: string): FileHandle;
+  size(handle: FileHandle): number;
+  /** Writes all of bytes at position (pwrite, retried until complete). */
+  write(handle: FileHandle, bytes: Uint8Array, position: number): void;
+  /** Reads up to length bytes at position (shorter at the end of the file). */
+  read(handle: FileHandle, length: number, position: number): Buffer;
+  /** Makes the file's data durable (fdatasync; F_FULLFSYNC on macOS). */
+  sync(handle: FileHandle): void;
+  /** Makes the directory's entries (new files, renames) durable. */
+  syncDirectory(path: string): void;
+  /** Makes the add buffer's bytes durable: msync(MS_SYNC) of what was appended, then fdatasync. */
+  syncAddBuffer(add: AppendFile): void;
+  close(handle: FileHandle): void;
+}
+
+let ioCount = 0;
+const pointCounts = new Map<string, number>();
+const crashAt = parseCrashAt(process.env.GIGAPAD_CRASH_AT);
+
+function parseCrashAt(text: string | undefined): { point: string; nth: number } | null {
+  if (!text) return null;
+  const [point, nth] = text.split(":");
+  const count = nth === undefined ? 1 : Number.parseInt(nth, 10);
+  if (!point || !Number.isInteger(count) || count < 1) {
+    throw new Error(`GIGAPAD_CRASH_AT must look like 'commit:after-meta-sync' or 'io:12', not '${text}'`);
+  }
+  return { point, nth: count };
+}
+
+function die(): never {
+  process.kill(process.pid, "SIGKILL");
+  // SIGKILL cannot be caught; this only satisfies the type checker.
+  throw new Error("unreachable");
+}
+
+/** Dies here if GIGAPAD_CRASH_AT names this point (for kill tests; a no-op otherwise). */
+export function crashPoint(name: string): void {
+  if (!crashAt || crashAt.point !== name) return;
+  const count = (pointCounts.get(name) ?? 0) + 1;
+  pointCounts.set(name, count);
+  if (count === crashAt.nth) die();
+}
+
+function beforeIo(): void {
+  ioCount++;
+  if (crashAt?.point === "io" && ioCount === crashAt.nth) die();
+}
+
+/** The real system calls (through the native addon). */
+export const systemFiles: DurableFiles = {
+  open(path, create) {
+    beforeIo();
+    // Not "a+": O_APPEND would make every pwrite land at the end of the file.
+    return openSync(path, constants.O_RDWR | (create ? constants.O_CREAT : 0), 0o600);
+  },
+  openReadOnly(path) {
+    return openSync(path, "r");
+  },
+  size(handle) {
+    return fstatSync(handle).size;
+  },
+  write(handle, bytes, position) {
+    beforeIo();
+    durableIo.pwrite(handle, bytes, position);
+  },
+  read(handle, length, position) {
+    return durableIo.pread(handle, length, position);
+  },
+  sync(handle) {
+    beforeIo();
+    durableIo.dataSync(handle);
+  },
+  syncDirectory(path) {
+    beforeIo();
+    durableIo.syncDirectory(path);
+  },
+  syncAddBuffer(add) {
+    beforeIo();
+    add.sync();
+  },
+  close(handle) {
+    closeSync(handle);
+  },
+};
