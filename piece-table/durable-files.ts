@@ -37,8 +37,10 @@ const crashAt = parseCrashAt(process.env.GIGAPAD_CRASH_AT);
 
 function parseCrashAt(text: string | undefined): { point: string; nth: number } | null {
   if (!text) return null;
-  const [point, nth] = text.split(":");
-  const count = nth === undefined ? 1 : Number.parseInt(nth, 10);
+  // The point name may hold colons itself ("commit:after-meta-sync"); a trailing ":<n>" is the count.
+  const match = /^(.+?)(?::(\d+))?$/.exec(text);
+  const point = match?.[1];
+  const count = match?.[2] === undefined ? 1 : Number.parseInt(match[2], 10);
   if (!point || !Number.isInteger(count) || count < 1) {
     throw new Error(`GIGAPAD_CRASH_AT must look like 'commit:after-meta-sync' or 'io:12', not '${text}'`);
   }

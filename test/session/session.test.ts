@@ -73,7 +73,7 @@ describe("sessions: edits survive close and reopen", () => {
   });
 
   it("sets a session aside when the file changed on disk, and opens the file as it is now", async () => {
-    const { path, stateDir, reopen } = setup("version one\n");
+    const { path, reopen } = setup("version one\n");
     const doc = await reopen();
     doc.insert(0, "typed text ");
     await doc.close();
