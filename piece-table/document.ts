@@ -8,6 +8,7 @@ import { EventEmitter } from "node:events";
 import { existsSync, renameSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { type AppendFile, durableIo, type MappedFile, openMappedFile } from "../native/index.js";
+import { type DurableFiles, systemFiles } from "./durable-files.js";
 import { type IndexProgress, LineIndex } from "./line-index.js";
 import {
   ADDED,
@@ -42,6 +43,8 @@ export interface OpenOptions {
   readOnly?: boolean;
   /** Folder for sessions (default: GIGAPAD_STATE_DIR or the platform's state folder). */
   stateDir?: string;
+  /** @internal The I/O seam of the session store (crash tests record and replay it). */
+  durableFiles?: DurableFiles;
 }
 
 /** What open() restored from the document's session: unsaved edits from an earlier run. */
@@ -100,19 +103,25 @@ export async function open(path: string, options: OpenOptions = {}): Promise<Doc
   const original = openMappedFile(absolute);
   const stateDirectory = options.stateDir ?? defaultStateDirectory();
   try {
-    if (options.readOnly) return openReadOnly(absolute, original, stateDirectory);
-    return openForEditing(absolute, original, stateDirectory);
+    const io = options.durableFiles ?? systemFiles;
+    if (options.readOnly) return openReadOnly(absolute, original, stateDirectory, io);
+    return openForEditing(absolute, original, stateDirectory, io);
   } catch (error) {
     original.close();
     throw error;
   }
 }
 
-function openReadOnly(path: string, original: MappedFile, stateDirectory: string): Document {
+function openReadOnly(
+  path: string,
+  original: MappedFile,
+  stateDirectory: string,
+  io: DurableFiles,
+): Document {
   // A read-only view shows the committed session too (a snapshot of what another process saved),
   // without taking its lock or writing anything.
   const folder = sessionFolderFor(path, stateDirectory);
-  const recovery = existsSync(folder) ? readCommitted(folder, identityOf(original)) : null;
+  const recovery = existsSync(folder) ? readCommitted(folder, identityOf(original), io) : null;
   const addPath = join(folder, SESSION_FILES.add);
   if (!recovery?.committed || !existsSync(addPath))
     return new Document(path, original, null, null, null, null);
@@ -127,11 +136,16 @@ function openReadOnly(path: string, original: MappedFile, stateDirectory: string
   return doc;
 }
 
-function openForEditing(path: string, original: MappedFile, stateDirectory: string): Document {
+function openForEditing(
+  path: string,
+  original: MappedFile,
+  stateDirectory: string,
+  io: DurableFiles,
+): Document {
   let session = SessionFolder.acquire(path, stateDirectory);
   let setAside: SetAsideSession | null = null;
   try {
-    let recovery: RecoveryResult = readCommitted(session.path, identityOf(original));
+    let recovery: RecoveryResult = readCommitted(session.path, identityOf(original), io);
     if (recovery.staleSlot) {
       setAside = { ...setAsideInfo(recovery.staleSlot), reason: "file changed on disk" };
       session = moveAside(session, path, stateDirectory, setAside);
@@ -141,7 +155,7 @@ function openForEditing(path: string, original: MappedFile, stateDirectory: stri
       setAside = { folder: "", committedAt: null, edits: 0, reason: "session could not be read" };
       session = moveAside(session, path, stateDirectory, setAside);
     }
-    let store = SessionStore.open(session.path, original, recovery.committed);
+    let store = SessionStore.open(session.path, original, recovery.committed, { io });
     let doc = new Document(path, original, store.add, store.add, session, store);
     if (recovery.committed) {
       try {
@@ -152,7 +166,7 @@ function openForEditing(path: string, original: MappedFile, stateDirectory: stri
         store.close();
         setAside = { ...setAsideInfo(recovery.committed.slot), reason: "session could not be replayed" };
         session = moveAside(session, path, stateDirectory, setAside);
-        store = SessionStore.open(session.path, original, null);
+        store = SessionStore.open(session.path, original, null, { io });
         doc = new Document(path, original, store.add, store.add, session, store);
       }
     }

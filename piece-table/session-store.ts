@@ -532,18 +532,6 @@ export class SessionStore {
         snapshot ? encodeSnapshot(state()) : encodeOps(ops),
       );
 
-      // Phase 1: the added bytes are durable.
-      crashPoint("commit:before-add-sync");
-      this.io.syncAddBuffer(this.add);
-      crashPoint("commit:after-add-sync");
-
-      // Phase 2: the record is durable (appended after the last committed record).
-      this.io.write(this.meta, record, recordOffset);
-      crashPoint("commit:after-meta-write");
-      this.io.sync(this.meta);
-      crashPoint("commit:after-meta-sync");
-
-      // Phase 3: the inactive slot names the record; durable once synced.
       const slot: RootSlot = {
         txn,
         recordOffset,
@@ -556,10 +544,24 @@ export class SessionStore {
         documentLength,
       };
       const target = 1 - this.activeSlot;
-      this.io.write(this.root, encodeSlot(slot), target * SLOT_BLOCK_BYTES);
-      crashPoint("commit:after-slot-write");
-      this.io.sync(this.root);
-      crashPoint("commit:after-slot-sync");
+      // Test-only: a deliberately broken ordering, to prove the crash tests catch one.
+      const broken = process.env.GIGAPAD_TEST_BREAK === "slot-before-record";
+
+      // Phase 1: the added bytes are durable.
+      crashPoint("commit:before-add-sync");
+      if (!broken) this.io.syncAddBuffer(this.add);
+      crashPoint("commit:after-add-sync");
+      if (broken) this.writeSlot(slot, target);
+
+      // Phase 2: the record is durable (appended after the last committed record).
+      this.io.write(this.meta, record, recordOffset);
+      crashPoint("commit:after-meta-write");
+      this.io.sync(this.meta);
+      crashPoint("commit:after-meta-sync");
+
+      // Phase 3: the inactive slot names the record; durable once synced.
+      if (!broken) this.writeSlot(slot, target);
+      if (broken) this.io.syncAddBuffer(this.add);
 
       this.activeSlot = target;
       this.lastSlot = slot;
@@ -584,6 +586,14 @@ export class SessionStore {
       );
       throw this.failure;
     }
+  }
+
+  /** Writes a slot into its 4 KiB block and syncs it: the commit point. */
+  private writeSlot(slot: RootSlot, index: number): void {
+    this.io.write(this.root, encodeSlot(slot), index * SLOT_BLOCK_BYTES);
+    crashPoint("commit:after-slot-write");
+    this.io.sync(this.root);
+    crashPoint("commit:after-slot-sync");
   }
 
   /** Closes the files (the folder and its committed state stay). */

@@ -1,0 +1,200 @@
+/**
+ * The recording side of the I/O seam (CRASH-SAFETY.md, tier 2): performs the real operations
+ * and keeps a log of them, from which `crashStates` materialises what a disk could hold after a
+ * power loss at any point: synced data, any subset of unsynced writes, writes torn at 512-byte
+ * sectors, files whose directory entry was never synced, and garbage or zeros after the synced
+ * end of the add buffer.
+ */
+import { existsSync } from "node:fs";
+import { basename, dirname } from "node:path";
+import type { AppendFile } from "../../native/index.js";
+import { type DurableFiles, type FileHandle, systemFiles } from "../../piece-table/durable-files.js";
+
+export type LoggedOp =
+  | { type: "create"; path: string }
+  | { type: "write"; path: string; position: number; bytes: Buffer }
+  | { type: "sync"; path: string }
+  | { type: "syncDir"; path: string }
+  /** The add buffer synced: its first `bytes.length` bytes are durable. */
+  | { type: "addSync"; path: string; bytes: Buffer }
+  | { type: "marker"; label: string };
+
+export class RecordingFiles implements DurableFiles {
+  readonly log: LoggedOp[] = [];
+  private readonly paths = new Map<FileHandle, string>();
+
+  note(label: string): void {
+    this.log.push({ type: "marker", label });
+  }
+
+  open(path: string, create: boolean): FileHandle {
+    const isNew = !existsSync(path);
+    const handle = systemFiles.open(path, create);
+    if (isNew) this.log.push({ type: "create", path });
+    this.paths.set(handle, path);
+    return handle;
+  }
+  openReadOnly(path: string): FileHandle {
+    return systemFiles.openReadOnly(path);
+  }
+  size(handle: FileHandle): number {
+    return systemFiles.size(handle);
+  }
+  write(handle: FileHandle, bytes: Uint8Array, position: number): void {
+    systemFiles.write(handle, bytes, position);
+    this.log.push({ type: "write", path: this.paths.get(handle)!, position, bytes: Buffer.from(bytes) });
+  }
+  read(handle: FileHandle, length: number, position: number): Buffer {
+    return systemFiles.read(handle, length, position);
+  }
+  sync(handle: FileHandle): void {
+    systemFiles.sync(handle);
+    this.log.push({ type: "sync", path: this.paths.get(handle)! });
+  }
+  syncDirectory(path: string): void {
+    systemFiles.syncDirectory(path);
+    this.log.push({ type: "syncDir", path });
+  }
+  syncAddBuffer(add: AppendFile): void {
+    systemFiles.syncAddBuffer(add);
+    this.log.push({ type: "addSync", path: add.path, bytes: add.read(0, add.length) });
+  }
+  close(handle: FileHandle): void {
+    this.paths.delete(handle);
+    systemFiles.close(handle);
+  }
+}
+
+/** One possible disk after a power loss: file name → content, or absent. */
+export interface CrashState {
+  cut: number;
+  description: string;
+  files: Map<string, Buffer>;
+}
+
+const SECTOR = 512;
+
+function applyWrite(content: Buffer, position: number, bytes: Buffer, sectors?: boolean[]): Buffer {
+  const end = position + bytes.length;
+  const out = Buffer.alloc(Math.max(content.length, end));
+  content.copy(out);
+  if (!sectors) {
+    bytes.copy(out, position);
+    return out;
+  }
+  // A torn write: each 512-byte sector of the file is either the old or the new bytes.
+  for (let at = position; at < end; ) {
+    const sectorEnd = Math.min(end, (Math.floor(at / SECTOR) + 1) * SECTOR);
+    if (sectors[Math.floor(at / SECTOR) - Math.floor(position / SECTOR)])
+      bytes.copy(out, at, at - position, sectorEnd - position);
+    at = sectorEnd;
+  }
+  // Sectors past the old end that stayed "old" read as zeros.
+  return out;
+}
+
+/** A seeded generator for sampling variants. */
+export class Random {
+  constructor(private state: number) {}
+  below(bound: number): number {
+    this.state = (this.state * 48271) % 2147483647;
+    return this.state % bound;
+  }
+}
+
+/**
+ * Crash states of the log up to each cut point (ops [0, cut) issued). For each cut: the synced
+ * state, each unsynced write applied or not (all combinations up to 2^3, sampled beyond), each
+ * unsynced write torn at sectors (sampled), files whose directory entry is unsynced absent, and
+ * the add buffer's unsynced tail as nothing, zeros or garbage.
+ */
+export function* crashStates(log: LoggedOp[], random: Random, perCut: number): Generator<CrashState> {
+  for (let cut = 0; cut <= log.length; cut++) {
+    const issued = log.slice(0, cut);
+    const files = new Map<string, { durable: Buffer; pending: { position: number; bytes: Buffer }[] }>();
+    const createdAt = new Map<string, number>();
+    const syncedDirs = new Map<string, number>();
+    let addDurable: { path: string; bytes: Buffer } | null = null;
+    issued.forEach((op, index) => {
+      if (op.type === "create") {
+        createdAt.set(op.path, index);
+        files.set(op.path, { durable: Buffer.alloc(0), pending: [] });
+      } else if (op.type === "write") {
+        const file = files.get(op.path) ?? { durable: Buffer.alloc(0), pending: [] };
+        file.pending.push({ position: op.position, bytes: op.bytes });
+        files.set(op.path, file);
+      } else if (op.type === "sync") {
+        const file = files.get(op.path);
+        if (file) {
+          for (const write of file.pending)
+            file.durable = applyWrite(file.durable, write.position, write.bytes);
+          file.pending = [];
+        }
+      } else if (op.type === "syncDir") {
+        syncedDirs.set(op.path, index);
+      } else if (op.type === "addSync") {
+        addDurable = { path: op.path, bytes: op.bytes };
+      }
+    });
+    // add.buf is created by the native AppendFile, beside the first file the store creates.
+    const addPath = (addDurable as { path: string } | null)?.path;
+    if (addPath && !createdAt.has(addPath)) {
+      const sibling = issued.findIndex((op) => op.type === "create" && dirname(op.path) === dirname(addPath));
+      if (sibling >= 0) createdAt.set(addPath, sibling);
+    }
+    const entryDurable = (path: string) => {
+      const created = createdAt.get(path);
+      if (created === undefined) return true; // existed before the log began
+      const synced = syncedDirs.get(dirname(path));
+      return synced !== undefined && synced > created;
+    };
+    const variants = Math.max(1, perCut);
+    for (let variant = 0; variant < variants; variant++) {
+      const out = new Map<string, Buffer>();
+      const notes: string[] = [];
+      for (const [path, file] of files) {
+        if (!entryDurable(path) && random.below(2) === 0) {
+          notes.push(`${basename(path)} missing`);
+          continue;
+        }
+        let content = file.durable;
+        file.pending.forEach((write, index) => {
+          // Variant 0: nothing unsynced arrived; 1: all of it; later ones: sampled.
+          const mode = variant === 0 ? 0 : variant === 1 ? 1 : random.below(3);
+          if (mode === 1) content = applyWrite(content, write.position, write.bytes);
+          if (mode === 2) {
+            const sectors = Array.from(
+              { length: Math.ceil(write.bytes.length / SECTOR) + 1 },
+              () => random.below(2) === 1,
+            );
+            content = applyWrite(content, write.position, write.bytes, sectors);
+            notes.push(`${basename(path)} write ${index} torn`);
+          } else if (mode === 1) {
+            notes.push(`${basename(path)} write ${index} arrived`);
+          }
+        });
+        out.set(path, content);
+      }
+      const add = addDurable as { path: string; bytes: Buffer } | null;
+      if (add && !entryDurable(add.path) && random.below(2) === 0) {
+        notes.push("add.buf missing");
+      } else if (add) {
+        const tail =
+          variant % 3 === 0
+            ? Buffer.alloc(0)
+            : variant % 3 === 1
+              ? Buffer.alloc(4096)
+              : garbage(random, 4096);
+        out.set(add.path, Buffer.concat([add.bytes, tail]));
+        if (tail.length > 0) notes.push(`add.buf tail ${variant % 3 === 1 ? "zeros" : "garbage"}`);
+      }
+      yield { cut, description: notes.join(", ") || "synced state", files: out };
+    }
+  }
+}
+
+function garbage(random: Random, length: number): Buffer {
+  const bytes = Buffer.alloc(length);
+  for (let i = 0; i < length; i++) bytes[i] = random.below(256);
+  return bytes;
+}
