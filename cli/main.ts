@@ -7,6 +7,7 @@ import { type ParseArgsConfig, parseArgs } from "node:util";
 // Only what `info` needs is loaded up front: start-up time is part of every command's time.
 import { type FileInfo, fileInfo } from "../piece-table/file-info.js";
 import { CliError } from "./cli-error.js";
+import { formatBytes } from "./format.js";
 
 const USAGE = `Usage: gigapad <command> [options]
 
@@ -14,6 +15,11 @@ Commands:
   info FILE [--json]        bytes, lines, line endings (lf, crlf, mixed, none) and encoding
   run SCRIPT FILE...        run SCRIPT's default export with the opened documents, then commit
                             and close them
+  recover FILE [--json]     list the sessions kept for FILE (unsaved edits of earlier runs)
+    --export OUT            write the recovered document (or, if FILE changed since, the text
+                            that was typed) to OUT; --session FOLDER picks a session
+    --restore               write the recovered document into FILE (atomically) and drop the session
+    --discard               drop FILE's sessions
 
 Options:
   -h, --help                show this help
@@ -27,6 +33,8 @@ export async function main(argv: string[]): Promise<number> {
         return await infoCommand(rest);
       case "run":
         return await runCommand(rest);
+      case "recover":
+        return await (await import("./recover.js")).recoverCommand(rest);
       case undefined:
       case "-h":
       case "--help":
@@ -97,15 +105,4 @@ async function runCommand(args: string[]): Promise<number> {
   const { runScript } = await import("./run-script.js");
   await runScript(script, files);
   return 0;
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(2)} ${units[unit]}`;
 }

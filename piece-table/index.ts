@@ -1,8 +1,23 @@
 /**
  * Gigapad's scripting API: `import { open } from "gigapad"`. See README, "Scripting".
  */
-export { Document, type DocumentEvents, type OpenOptions, open, type RecoveredSession } from "./document.js";
+export {
+  Document,
+  type DocumentEvents,
+  type OpenOptions,
+  open,
+  type RecoveredSession,
+  type SetAsideSession,
+} from "./document.js";
 export { detectEncoding, type Encoding, type FileInfo, fileInfo, type LineEndings } from "./file-info.js";
 export type { IndexProgress } from "./line-index.js";
+export {
+  discardSessions,
+  exportSession,
+  listSessions,
+  type RecoverOptions,
+  restoreSession,
+  type SessionInfo,
+} from "./recovery.js";
 export type { FindOptions, Match } from "./search.js";
 export { defaultStateDirectory, SessionLockedError } from "./session-folder.js";
