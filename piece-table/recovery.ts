@@ -199,7 +199,7 @@ export async function restoreSession(path: string, options: RecoverOptions = {})
   const absolute = resolve(path);
   const stateDir = options.stateDir ?? defaultStateDirectory();
   const current = listSessions(absolute, { stateDir }).find((s) => s.kind === "current");
-  if (!current || current.status !== "matches the file") {
+  if (current?.status !== "matches the file") {
     throw new Error(`no session of ${absolute} matches the file as it is now; use --export to get its text`);
   }
   // Holding the session's lock keeps any other Gigapad out while the file is replaced.
