@@ -23,8 +23,9 @@ import { engineBenchmarks } from "./engine-benchmarks.js";
 import type { Benchmark, Corpus, ResultRow } from "./harness.js";
 import { nowMs } from "./measure.js";
 import { nativeBenchmarks } from "./native-benchmarks.js";
+import { sessionBenchmarks } from "./session-benchmarks.js";
 
-const benchmarks: Benchmark[] = [...nativeBenchmarks, ...engineBenchmarks];
+const benchmarks: Benchmark[] = [...nativeBenchmarks, ...engineBenchmarks, ...sessionBenchmarks];
 
 function formatNumber(value: number | undefined): string {
   if (value === undefined || Number.isNaN(value)) return "";

@@ -224,6 +224,8 @@ export class Document extends EventEmitter<DocumentEvents> {
   private pendingOps: SessionOp[] = [];
   /** Edits since the session started (restored ones included). */
   private edits = 0;
+  /** True while restore() replays a session's edits. */
+  private replaying = false;
   /** Why the document stopped accepting edits (a failed session sync), or null. */
   private failure: Error | null = null;
   private readonly lineIndex: LineIndex;
@@ -251,6 +253,9 @@ export class Document extends EventEmitter<DocumentEvents> {
       count: (buffer, start, end) =>
         buffer === ORIGINAL ? index.count(start, end) : this.add!.countNewlines(start, end),
       tryCount: (buffer, start, end) => {
+        // While a session replays, counts are left unknown: they are filled in when first asked
+        // for, usually after the background index makes them O(1).
+        if (this.replaying) return Number.NaN;
         if (buffer === ORIGINAL) return index.tryCount(start, end);
         return end - start <= CHEAP_ADDED_COUNT_BYTES ? this.add!.countNewlines(start, end) : Number.NaN;
       },
@@ -550,7 +555,12 @@ export class Document extends EventEmitter<DocumentEvents> {
     this.undoStack.splice(0, this.undoStack.length, ...committed.snapshot.undo);
     this.redoStack.splice(0, this.redoStack.length, ...committed.snapshot.redo);
     this.edits = committed.slot.edits - committed.ops.length;
-    for (const op of committed.ops) this.apply(op, true);
+    this.replaying = true;
+    try {
+      for (const op of committed.ops) this.apply(op, true);
+    } finally {
+      this.replaying = false;
+    }
     if (this.root.length !== committed.slot.documentLength) {
       throw new CorruptRecordError(
         `replayed ${this.root.length} bytes, the slot says ${committed.slot.documentLength}`,
