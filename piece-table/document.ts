@@ -35,6 +35,7 @@ import {
   SESSION_FILES,
   type SessionOp,
   SessionStore,
+  type StoreOptions,
 } from "./session-store.js";
 import { type AddBufferView, type DocumentSnapshot, readTree } from "./snapshot.js";
 
@@ -45,6 +46,8 @@ export interface OpenOptions {
   stateDir?: string;
   /** @internal The I/O seam of the session store (crash tests record and replay it). */
   durableFiles?: DurableFiles;
+  /** @internal Session store tuning (tests make snapshots and compaction frequent). */
+  sessionTuning?: { snapshotAfterOps?: number; compactAfterBytes?: number };
 }
 
 /** What open() restored from the document's session: unsaved edits from an earlier run. */
@@ -105,7 +108,7 @@ export async function open(path: string, options: OpenOptions = {}): Promise<Doc
   try {
     const io = options.durableFiles ?? systemFiles;
     if (options.readOnly) return openReadOnly(absolute, original, stateDirectory, io);
-    return openForEditing(absolute, original, stateDirectory, io);
+    return openForEditing(absolute, original, stateDirectory, { io, ...options.sessionTuning });
   } catch (error) {
     original.close();
     throw error;
@@ -140,8 +143,9 @@ function openForEditing(
   path: string,
   original: MappedFile,
   stateDirectory: string,
-  io: DurableFiles,
+  storeOptions: StoreOptions,
 ): Document {
+  const io = storeOptions.io ?? systemFiles;
   let session = SessionFolder.acquire(path, stateDirectory);
   let setAside: SetAsideSession | null = null;
   try {
@@ -155,7 +159,7 @@ function openForEditing(
       setAside = { folder: "", committedAt: null, edits: 0, reason: "session could not be read" };
       session = moveAside(session, path, stateDirectory, setAside);
     }
-    let store = SessionStore.open(session.path, original, recovery.committed, { io });
+    let store = SessionStore.open(session.path, original, recovery.committed, storeOptions);
     let doc = new Document(path, original, store.add, store.add, session, store);
     if (recovery.committed) {
       try {
@@ -166,7 +170,7 @@ function openForEditing(
         store.close();
         setAside = { ...setAsideInfo(recovery.committed.slot), reason: "session could not be replayed" };
         session = moveAside(session, path, stateDirectory, setAside);
-        store = SessionStore.open(session.path, original, null, { io });
+        store = SessionStore.open(session.path, original, null, storeOptions);
         doc = new Document(path, original, store.add, store.add, session, store);
       }
     }

@@ -7,7 +7,7 @@
  * clean-up) the n-th time (default 1st) it reaches a named point; GIGAPAD_CRASH_AT=io:<n> kills
  * it just before its n-th I/O operation.
  */
-import { closeSync, constants, fstatSync, openSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, rmSync } from "node:fs";
 import { type AppendFile, durableIo } from "../native/index.js";
 
 export type FileHandle = number;
@@ -29,6 +29,8 @@ export interface DurableFiles {
   /** Makes the add buffer's bytes durable: msync(MS_SYNC) of what was appended, then fdatasync. */
   syncAddBuffer(add: AppendFile): void;
   close(handle: FileHandle): void;
+  /** Removes a file (durable once its directory is synced). */
+  remove(path: string): void;
 }
 
 let ioCount = 0;
@@ -100,5 +102,9 @@ export const systemFiles: DurableFiles = {
   },
   close(handle) {
     closeSync(handle);
+  },
+  remove(path) {
+    beforeIo();
+    rmSync(path, { force: true });
   },
 };

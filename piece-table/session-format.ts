@@ -107,6 +107,8 @@ export interface RootSlot {
   committedAt: number;
   edits: number;
   documentLength: number;
+  /** Which meta file holds the record: 0 is `meta`, n is `meta.<n>` (a compacted log). */
+  metaGeneration: number;
 }
 
 export function encodeSlot(slot: RootSlot): Buffer {
@@ -127,6 +129,7 @@ export function encodeSlot(slot: RootSlot): Buffer {
   bytes.writeDoubleLE(slot.committedAt, 96);
   bytes.writeDoubleLE(slot.edits, 104);
   bytes.writeDoubleLE(slot.documentLength, 112);
+  bytes.writeUInt32LE(slot.metaGeneration >>> 0, 120);
   bytes.writeUInt32LE(checksum(bytes.subarray(0, SLOT_BYTES)), 8);
   return bytes;
 }
@@ -155,6 +158,7 @@ export function decodeSlot(block: Buffer): RootSlot | null {
     committedAt: block.readDoubleLE(96),
     edits: block.readDoubleLE(104),
     documentLength: block.readDoubleLE(112),
+    metaGeneration: block.readUInt32LE(120),
   };
   const counts = [
     slot.txn,

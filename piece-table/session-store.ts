@@ -15,7 +15,7 @@
  * was written; bytes appended after it are ignored. A torn phase-3 write fails its checksum and
  * recovery takes the other slot. Recovery (`readCommitted`) is the one place that picks a slot.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { type AppendFile, type MappedFile, openAppendFile } from "../native/index.js";
 import { crashPoint, type DurableFiles, type FileHandle, systemFiles } from "./durable-files.js";
@@ -78,6 +78,13 @@ export interface CommittedSession {
 const SNAPSHOT_AFTER_OPS = 50_000;
 /** ...or this many bytes of deltas accumulated since the last snapshot. */
 const SNAPSHOT_AFTER_BYTES = 32 * 1024 * 1024;
+/** A snapshot starts a new, compacted meta file once the current one is this large. */
+const COMPACT_AFTER_BYTES = 64 * 1024 * 1024;
+
+/** The meta file of a generation: `meta`, then `meta.1`, `meta.2`, ... after compactions. */
+export function metaFileName(generation: number): string {
+  return generation === 0 ? SESSION_FILES.meta : `${SESSION_FILES.meta}.${generation}`;
+}
 
 const OP_CODES = { insert: 1, delete: 2, replace: 3, undo: 4, redo: 5, setRoot: 6 } as const;
 
@@ -358,11 +365,14 @@ export function readCommitted(
   const matching = slots.filter((slot) => sameIdentity(slot.identity, identity));
   const staleSlot = matching.length === 0 ? slots[0]! : null;
   if (matching.length === 0) return { committed: null, staleSlot };
-  const meta = readFileFully(io, join(folder, SESSION_FILES.meta));
+  const metaFiles = new Map<number, Buffer | null>();
   const addPath = join(folder, SESSION_FILES.add);
   const addSize = existsSync(addPath) ? sizeOf(io, addPath) : 0;
   for (const slot of matching) {
-    const committed = readChain(meta, slot, addSize, identity.size);
+    if (!metaFiles.has(slot.metaGeneration)) {
+      metaFiles.set(slot.metaGeneration, readFileFully(io, join(folder, metaFileName(slot.metaGeneration))));
+    }
+    const committed = readChain(metaFiles.get(slot.metaGeneration)!, slot, addSize, identity.size);
     if (committed) return { committed, staleSlot: null };
   }
   return { committed: null, staleSlot: null };
@@ -427,6 +437,9 @@ function readChain(
 
 export interface StoreOptions {
   io?: DurableFiles;
+  /** Tuning (tests make these small to exercise snapshots and compaction). */
+  snapshotAfterOps?: number;
+  compactAfterBytes?: number;
 }
 
 /** The writable side of a session: owns add.buf, meta and root while the document is open. */
@@ -436,10 +449,14 @@ export class SessionStore {
   private bytesSinceSnapshot = 0;
   private snapshotDue: boolean;
 
+  private readonly snapshotAfterOps: number;
+  private readonly compactAfterBytes: number;
+
   private constructor(
     readonly folder: string,
     readonly add: AppendFile,
-    private readonly meta: FileHandle,
+    private meta: FileHandle,
+    private metaGeneration: number,
     private readonly root: FileHandle,
     private readonly io: DurableFiles,
     private readonly identity: OriginalIdentity,
@@ -450,8 +467,11 @@ export class SessionStore {
     /** Which slot (0 or 1) holds lastSlot. */
     private activeSlot: number,
     private baseOffset: number,
+    options: StoreOptions,
   ) {
     this.snapshotDue = lastSlot === null;
+    this.snapshotAfterOps = options.snapshotAfterOps ?? SNAPSHOT_AFTER_OPS;
+    this.compactAfterBytes = options.compactAfterBytes ?? COMPACT_AFTER_BYTES;
   }
 
   /**
@@ -469,11 +489,12 @@ export class SessionStore {
     const identity = identityOf(original);
     mkdirSync(folder, { recursive: true, mode: 0o700 });
     const addPath = join(folder, SESSION_FILES.add);
-    const metaPath = join(folder, SESSION_FILES.meta);
+    const slot = recovered?.slot ?? null;
+    const generation = slot?.metaGeneration ?? 0;
+    const metaPath = join(folder, metaFileName(generation));
     const rootPath = join(folder, SESSION_FILES.root);
     const isNew = !existsSync(addPath) || !existsSync(metaPath) || !existsSync(rootPath);
     const startsOver = !recovered && !isNew;
-    const slot = recovered?.slot ?? null;
     const add = openAppendFile(addPath, slot ? slot.addLength : 0);
     const meta = io.open(metaPath, true);
     const root = io.open(rootPath, true);
@@ -499,7 +520,24 @@ export class SessionStore {
     const base = slot
       ? decodeRecordHeader(io.read(meta, RECORD_HEADER_BYTES, slot.recordOffset))!.baseOffset
       : 0;
-    return new SessionStore(folder, add, meta, root, io, identity, slot, metaEnd, activeSlot, base);
+    // Meta files of other generations are dead: the chosen slot is durable and newer.
+    for (const name of readdirSync(folder)) {
+      if (/^meta(\.\d+)?$/.test(name) && name !== metaFileName(generation)) io.remove(join(folder, name));
+    }
+    return new SessionStore(
+      folder,
+      add,
+      meta,
+      generation,
+      root,
+      io,
+      identity,
+      slot,
+      metaEnd,
+      activeSlot,
+      base,
+      options,
+    );
   }
 
   /** The last commit, or null if nothing was committed yet. */
@@ -523,9 +561,18 @@ export class SessionStore {
       const txn = (this.lastSlot?.txn ?? 0) + 1;
       const snapshot =
         this.snapshotDue ||
-        this.opsSinceSnapshot >= SNAPSHOT_AFTER_OPS ||
+        this.opsSinceSnapshot >= this.snapshotAfterOps ||
         this.bytesSinceSnapshot >= SNAPSHOT_AFTER_BYTES;
-      const recordOffset = this.metaEnd;
+      // Compaction: a snapshot in a large log goes to a new meta file instead; once the slot
+      // naming it is durable, the old file is dead and removed.
+      const compact = snapshot && this.metaEnd >= this.compactAfterBytes;
+      const generation = compact ? this.metaGeneration + 1 : this.metaGeneration;
+      const meta = compact ? this.io.open(join(this.folder, metaFileName(generation)), true) : this.meta;
+      if (compact) {
+        // Its directory entry must be durable before a slot names it.
+        this.io.syncDirectory(this.folder);
+      }
+      const recordOffset = compact ? 0 : this.metaEnd;
       const base = snapshot ? recordOffset : this.baseOffset;
       const record = encodeRecord(
         { kind: snapshot ? "snapshot" : "delta", txn, baseOffset: base, edits },
@@ -542,6 +589,7 @@ export class SessionStore {
         committedAt: Date.now(),
         edits,
         documentLength,
+        metaGeneration: generation,
       };
       const target = 1 - this.activeSlot;
       // Test-only: a deliberately broken ordering, to prove the crash tests catch one.
@@ -554,15 +602,21 @@ export class SessionStore {
       if (broken) this.writeSlot(slot, target);
 
       // Phase 2: the record is durable (appended after the last committed record).
-      this.io.write(this.meta, record, recordOffset);
+      this.io.write(meta, record, recordOffset);
       crashPoint("commit:after-meta-write");
-      this.io.sync(this.meta);
+      this.io.sync(meta);
       crashPoint("commit:after-meta-sync");
 
       // Phase 3: the inactive slot names the record; durable once synced.
       if (!broken) this.writeSlot(slot, target);
       if (broken) this.io.syncAddBuffer(this.add);
 
+      if (compact) {
+        this.io.close(this.meta);
+        this.io.remove(join(this.folder, metaFileName(this.metaGeneration)));
+        this.meta = meta;
+        this.metaGeneration = generation;
+      }
       this.activeSlot = target;
       this.lastSlot = slot;
       this.metaEnd = recordOffset + record.length;

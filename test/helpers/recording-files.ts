@@ -17,6 +17,7 @@ export type LoggedOp =
   | { type: "syncDir"; path: string }
   /** The add buffer synced: its first `bytes.length` bytes are durable. */
   | { type: "addSync"; path: string; bytes: Buffer }
+  | { type: "remove"; path: string }
   | { type: "marker"; label: string };
 
 export class RecordingFiles implements DurableFiles {
@@ -62,6 +63,10 @@ export class RecordingFiles implements DurableFiles {
   close(handle: FileHandle): void {
     this.paths.delete(handle);
     systemFiles.close(handle);
+  }
+  remove(path: string): void {
+    systemFiles.remove(path);
+    this.log.push({ type: "remove", path });
   }
 }
 
@@ -113,6 +118,7 @@ export function* crashStates(log: LoggedOp[], random: Random, perCut: number): G
     const issued = log.slice(0, cut);
     const files = new Map<string, { durable: Buffer; pending: { position: number; bytes: Buffer }[] }>();
     const createdAt = new Map<string, number>();
+    const removedAt = new Map<string, number>();
     const syncedDirs = new Map<string, number>();
     let addDurable: { path: string; bytes: Buffer } | null = null;
     issued.forEach((op, index) => {
@@ -130,6 +136,8 @@ export function* crashStates(log: LoggedOp[], random: Random, perCut: number): G
             file.durable = applyWrite(file.durable, write.position, write.bytes);
           file.pending = [];
         }
+      } else if (op.type === "remove") {
+        removedAt.set(op.path, index);
       } else if (op.type === "syncDir") {
         syncedDirs.set(op.path, index);
       } else if (op.type === "addSync") {
@@ -153,6 +161,15 @@ export function* crashStates(log: LoggedOp[], random: Random, perCut: number): G
       const out = new Map<string, Buffer>();
       const notes: string[] = [];
       for (const [path, file] of files) {
+        const removed = removedAt.get(path);
+        if (removed !== undefined) {
+          // Gone once its directory was synced after the removal; until then, maybe still there.
+          const synced = syncedDirs.get(dirname(path));
+          if ((synced !== undefined && synced > removed) || random.below(2) === 0) {
+            notes.push(`${basename(path)} removed`);
+            continue;
+          }
+        }
         if (!entryDurable(path) && random.below(2) === 0) {
           notes.push(`${basename(path)} missing`);
           continue;

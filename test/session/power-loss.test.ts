@@ -18,19 +18,21 @@ import { applyStep, ORIGINAL_TEXT } from "./fixtures/workload.mjs";
 const tempDir = useTempDirs();
 /** Crash states explored by `npm test`; `npm run test:crash` explores many more. */
 const STATE_BUDGET = Number(process.env.GIGAPAD_POWER_LOSS_STATES ?? 1500);
-const COMMITS = 8;
+const COMMITS = 12;
 
 async function explore(
   budget: number,
   keepFixtures: boolean,
-): Promise<{ explored: number; operations: number; violations: string[] }> {
+): Promise<{ explored: number; operations: number; violations: string[]; compactions: number }> {
   const dir = tempDir();
   const path = join(dir, "doc.log");
   writeFileSync(path, ORIGINAL_TEXT);
   const stateDir = join(dir, "recorded");
   const io = new RecordingFiles();
   const versions: string[] = [ORIGINAL_TEXT];
-  let doc = await open(path, { stateDir, durableFiles: io });
+  // Small thresholds: the workload takes snapshots and compacts its log into new meta files.
+  const sessionTuning = { snapshotAfterOps: 4, compactAfterBytes: 1024 };
+  let doc = await open(path, { stateDir, durableFiles: io, sessionTuning });
   for (let k = 1; k <= COMMITS; k++) {
     await applyStep(doc, k);
     io.note(`started ${k}`);
@@ -40,7 +42,7 @@ async function explore(
     if (k === COMMITS / 2) {
       // Halfway, close and reopen: recovery, then commits appended to the recovered session.
       await doc.close();
-      doc = await open(path, { stateDir, durableFiles: io });
+      doc = await open(path, { stateDir, durableFiles: io, sessionTuning });
     }
   }
   await doc.close();
@@ -86,15 +88,18 @@ async function explore(
     rmSync(replayDir, { recursive: true, force: true });
     explored++;
   }
-  return { explored, operations: io.log.length, violations };
+  const compactions = io.log.filter((op) => op.type === "remove").length;
+  return { explored, operations: io.log.length, violations, compactions };
 }
 
 describe("power loss at any point of a recorded workload", () => {
   it("every materialised crash state recovers a committed version (invariants 1-4)", async () => {
-    const { explored, operations, violations } = await explore(STATE_BUDGET, true);
+    const { explored, operations, violations, compactions } = await explore(STATE_BUDGET, true);
     console.log(
-      `tier 2: ${explored} crash states explored over ${operations} operations, ${violations.length} violations`,
+      `tier 2: ${explored} crash states explored over ${operations} operations ` +
+        `(${compactions} log compactions), ${violations.length} violations`,
     );
+    expect(compactions).toBeGreaterThan(0);
     expect(violations).toEqual([]);
     expect(explored).toBeGreaterThan(Math.min(STATE_BUDGET, operations) / 2);
   }, 600_000);

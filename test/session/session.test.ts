@@ -169,6 +169,33 @@ describe("sessions: edits survive close and reopen", () => {
   });
 });
 
+describe("sessions: snapshots and compaction", () => {
+  it("moves a large log into a new meta file at a snapshot and keeps history across reopen", async () => {
+    const { path, stateDir } = setup("compact me\n");
+    const tuning = { snapshotAfterOps: 10, compactAfterBytes: 2048 };
+    let doc = await open(path, { stateDir, sessionTuning: tuning });
+    const states = [doc.getText()];
+    for (let i = 0; i < 60; i++) {
+      doc.insert(doc.length, `${i}\n`);
+      states.push(doc.getText());
+      if (i % 3 === 2) await doc.commit();
+    }
+    await doc.close();
+    const folder = sessionFolderFor(path, stateDir);
+    const metaFiles = readdirSync(folder).filter((name) => name.startsWith("meta"));
+    expect(metaFiles).toHaveLength(1);
+    expect(metaFiles[0]).toMatch(/^meta\.\d+$/);
+    doc = await open(path, { stateDir, sessionTuning: tuning });
+    expect(doc.getText()).toBe(states[states.length - 1]);
+    // Every earlier state is still one undo away from the next.
+    for (let i = states.length - 2; i >= 0; i--) {
+      expect(doc.undo()).toBe(true);
+      expect(doc.getText()).toBe(states[i]);
+    }
+    await doc.close();
+  });
+});
+
 describe("sessions: damaged session files never crash open()", () => {
   it("bit flips and truncation of add.buf, meta and root give a committed version or the file", async () => {
     const { path, stateDir, reopen } = setup("original\n");
