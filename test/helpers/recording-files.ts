@@ -79,7 +79,13 @@ export interface CrashState {
 
 const SECTOR = 512;
 
-function applyWrite(content: Buffer, position: number, bytes: Buffer, sectors?: boolean[]): Buffer {
+function applyWrite(
+  content: Buffer,
+  position: number,
+  bytes: Buffer,
+  sectors?: boolean[],
+  sector = SECTOR,
+): Buffer {
   const end = position + bytes.length;
   const out = Buffer.alloc(Math.max(content.length, end));
   content.copy(out);
@@ -87,11 +93,12 @@ function applyWrite(content: Buffer, position: number, bytes: Buffer, sectors?: 
     bytes.copy(out, position);
     return out;
   }
-  // A torn write: each 512-byte sector of the file is either the old or the new bytes.
+  // A torn write: each sector of the file (512 B or 4 KiB) holds either the old or the new bytes.
   for (let at = position; at < end; ) {
-    const sectorEnd = Math.min(end, (Math.floor(at / SECTOR) + 1) * SECTOR);
-    if (sectors[Math.floor(at / SECTOR) - Math.floor(position / SECTOR)])
+    const sectorEnd = Math.min(end, (Math.floor(at / sector) + 1) * sector);
+    if (sectors[Math.floor(at / sector) - Math.floor(position / sector)]) {
       bytes.copy(out, at, at - position, sectorEnd - position);
+    }
     at = sectorEnd;
   }
   // Sectors past the old end that stayed "old" read as zeros.
@@ -176,18 +183,25 @@ export function* crashStates(log: LoggedOp[], random: Random, perCut: number): G
         }
         let content = file.durable;
         file.pending.forEach((write, index) => {
-          // Variant 0: nothing unsynced arrived; 1: all of it; later ones: sampled.
-          const mode = variant === 0 ? 0 : variant === 1 ? 1 : random.below(3);
-          if (mode === 1) content = applyWrite(content, write.position, write.bytes);
-          if (mode === 2) {
-            const sectors = Array.from(
-              { length: Math.ceil(write.bytes.length / SECTOR) + 1 },
-              () => random.below(2) === 1,
-            );
-            content = applyWrite(content, write.position, write.bytes, sectors);
-            notes.push(`${basename(path)} write ${index} torn`);
-          } else if (mode === 1) {
-            notes.push(`${basename(path)} write ${index} arrived`);
+          // Variant 0: nothing unsynced arrived; 1: all of it; later ones: sampled among lost,
+          // arrived, torn at 512 B or 4 KiB sectors, and space allocated but showing zeros or garbage.
+          const mode = variant === 0 ? 0 : variant === 1 ? 1 : random.below(5);
+          const name = `${basename(path)} write ${index}`;
+          if (mode === 1) {
+            content = applyWrite(content, write.position, write.bytes);
+            notes.push(`${name} arrived`);
+          } else if (mode === 2) {
+            const sector = random.below(2) === 0 ? SECTOR : 4096;
+            const count = Math.ceil(write.bytes.length / sector) + 1;
+            const sectors = Array.from({ length: count }, () => random.below(2) === 1);
+            content = applyWrite(content, write.position, write.bytes, sectors, sector);
+            notes.push(`${name} torn at ${sector} B`);
+          } else if (mode === 3) {
+            content = applyWrite(content, write.position, Buffer.alloc(write.bytes.length));
+            notes.push(`${name} zeros`);
+          } else if (mode === 4) {
+            content = applyWrite(content, write.position, garbage(random, write.bytes.length));
+            notes.push(`${name} garbage`);
           }
         });
         out.set(path, content);

@@ -70,19 +70,24 @@ async function checkRecovery(
   const doc = await open(path, { stateDir });
   const text = doc.getText();
   await doc.close();
-  const version = versions.indexOf(text);
-  // 1: exactly one committed version, never a blend.
-  expect(version, `recovered text is no committed version (acked ${outcome.acked})`).toBeGreaterThanOrEqual(
+  // 1 and 2: exactly one committed version (never a blend), at least the last acknowledged one
+  // and at most the last started one. (Two versions can have the same text: a commit of a no-op.)
+  const newest = Math.max(outcome.started, outcome.acked);
+  let version = -1;
+  for (let j = newest; j >= outcome.acked; j--) {
+    if (versions[j] === text) {
+      version = j;
+      break;
+    }
+  }
+  expect(version, `recovered text is no version from ${outcome.acked} to ${newest}`).toBeGreaterThanOrEqual(
     0,
   );
-  // 2: at least the last acknowledged commit, at most the last started one.
-  expect(version).toBeGreaterThanOrEqual(outcome.acked);
-  expect(version).toBeLessThanOrEqual(Math.max(outcome.started, outcome.acked));
   // 5: recovery is idempotent.
   const again = await open(path, { stateDir, readOnly: true });
   expect(again.getText()).toBe(text);
   await again.close();
-  return version;
+  return text;
 }
 
 function freshFile() {
@@ -115,12 +120,19 @@ describe("kill -9 at every crash point keeps exactly a committed version", () =>
       for (let nth = 1; nth <= COMMITS; nth++) {
         const { path, stateDir, hash } = freshFile();
         const outcome = runChild(path, stateDir, `${point}:${nth}`);
-        expect(outcome.killed).toBe(true);
-        const version = await checkRecovery(path, stateDir, versions, outcome, hash);
-        // After the slot is synced the commit is in; before the slot is written it is not.
-        if (point === "commit:after-slot-sync") expect(version).toBe(nth);
+        const text = await checkRecovery(path, stateDir, versions, outcome, hash);
+        // Fewer commits than nth reached this point (commits with nothing to write reach none).
+        if (!outcome.killed) {
+          expect(nth).toBeGreaterThan(1);
+          break;
+        }
+        // After the slot is synced the commit in flight is in; before the slot is written it is
+        // not. (The n-th time a point is reached is not always commit n: a commit with nothing
+        // to write reaches no point.)
+        const inFlight = outcome.started;
+        if (point === "commit:after-slot-sync") expect(text).toBe(versions[inFlight]);
         if (point.startsWith("commit:before") || point.includes("add-sync") || point.includes("meta")) {
-          expect(version).toBe(nth - 1);
+          expect(text).toBe(versions[inFlight - 1]);
         }
         states++;
       }
