@@ -9,7 +9,7 @@ type ScriptMain = (...documents: Document[]) => unknown;
 
 /**
  * Imports SCRIPT, opens FILES, awaits the script's default export with the documents, then
- * commits and closes them. If the script throws, the documents are closed without a commit.
+ * commits and closes them. If the script throws, its uncommitted edits are dropped.
  */
 export async function runScript(script: string, files: string[]): Promise<void> {
   const scriptPath = resolve(script);
@@ -38,7 +38,8 @@ export async function runScript(script: string, files: string[]): Promise<void> 
   try {
     await run(...documents);
   } catch (error) {
-    await Promise.all(documents.map((doc) => doc.close()));
+    // The script's uncommitted edits are dropped; anything committed before stays.
+    await Promise.all(documents.map((doc) => doc.close({ commit: false })));
     throw new CliError(`script ${script} failed: ${(error as Error)?.message ?? String(error)}`);
   }
   for (const doc of documents) {

@@ -507,13 +507,15 @@ export class Document extends EventEmitter<DocumentEvents> {
 
   /**
    * Closes the document. Edits are committed first and stay in the session (hot exit): the next
-   * open() restores them. A session that never held an edit is removed.
+   * open() restores them. With `{ commit: false }`, edits since the last commit are dropped
+   * instead (what `gigapad run` does when a script fails). A session that never held an edit is
+   * removed.
    */
-  async close(): Promise<void> {
+  async close(options: { commit?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     let commitError: unknown = null;
     try {
-      if (!this.failure) await this.commit();
+      if (!this.failure && options.commit !== false) await this.commit();
     } catch (error) {
       commitError = error;
     }

@@ -100,9 +100,20 @@ describe("gigapad run", () => {
     const broken = gigapad(["run", file("s.mjs", "export default (;"), doc]);
     expect(broken.code).toBe(1);
     expect(broken.stderr).toMatch(/cannot load script .*s\.mjs/);
-    const throws = gigapad(["run", file("t.mjs", "export default () => { throw new Error('boom'); };"), doc]);
+    const throws = gigapad([
+      "run",
+      file("t.mjs", "export default (doc) => { doc.insert(0, 'half done '); throw new Error('boom'); };"),
+      doc,
+    ]);
     expect(throws.code).toBe(1);
     expect(throws.stderr.trim()).toMatch(/script .*t\.mjs failed: boom$/);
+    // The failed script's edits are not kept for the next open.
+    const check = gigapad([
+      "run",
+      file("c.mjs", "export default (doc) => console.log(JSON.stringify(doc.getText()));"),
+      doc,
+    ]);
+    expect(check.stdout.trim()).toBe(JSON.stringify("x\n"));
     const badFile = gigapad(["run", file("ok.mjs", "export default () => {};"), join(tempDir(), "gone.log")]);
     expect(badFile.stderr).toMatch(/cannot open .*gone\.log/);
     expect(gigapad(["run", "only-a-script.mjs"]).code).toBe(2);
