@@ -6,16 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import vscodeTextBuffer from "vscode-textbuffer";
 import { open } from "../piece-table/index.js";
-import {
-  ADDED,
-  countPieces,
-  insertPieces,
-  type LineFeedSource,
-  ORIGINAL,
-  type PieceNode,
-  pieceList,
-  singlePieceTree,
-} from "../piece-table/piece-tree.js";
+import { countPieces } from "../piece-table/piece-tree.js";
 import { MiB, SeededRandom } from "./corpora.js";
 import { type Benchmark, type Corpus, type ResultRow, timeRatio } from "./harness.js";
 import { hasCommand, medianTime, nowMs, percentile, runPeer } from "./measure.js";
@@ -95,39 +86,24 @@ export const infoBenchmark: Benchmark = {
   },
 };
 
-/** Builds a tree with about `pieces` pieces by random one-byte inserts (each splits a piece). */
-function treeWithPieces(fileSize: number, pieces: number, source: LineFeedSource, random: SeededRandom) {
-  let root: PieceNode = singlePieceTree(ORIGINAL, 0, fileSize, Number.NaN);
-  let length = fileSize;
-  let added = 0;
-  while (countPieces(root) < pieces) {
-    const batch = Math.max(1, Math.floor((pieces - countPieces(root)) / 2));
-    for (let i = 0; i < batch; i++) {
-      const list = pieceList();
-      // A gap in the add buffer between inserts keeps them from coalescing.
-      list.push(ADDED, added, 1, 0);
-      added += 2;
-      root = insertPieces(root, random.below(length + 1), list, source);
-      length++;
-    }
-  }
-  return { root, length, added };
-}
-
-/** A line-feed source that never scans (the edit benchmarks touch no line data). */
-const unknownCounts: LineFeedSource = {
-  count: () => 0,
-  tryCount: () => Number.NaN,
-  nthLineFeed: () => -1,
-};
-
 export const editBenchmark: Benchmark = {
   name: "edits",
   description: "random insert / delete latency at 10³, 10⁵, 10⁶ pieces, and heap bytes per piece",
   wants: (corpus) => corpus.kind === "log" && corpus.size <= 1024 * MiB,
   async run(corpus) {
     const rows: ResultRow[] = [];
+    // Warm the JIT on a throwaway document first, so the first row measures edits, not compiling.
     await withDocument(corpus.path, async (doc) => {
+      const random = new SeededRandom(1);
+      for (let i = 0; i < 20_000; i++) {
+        doc.insert(random.below(doc.length + 1), "ab");
+        const from = random.below(doc.length - 10);
+        doc.delete(from, from + 1 + random.below(8));
+      }
+    });
+    await withDocument(corpus.path, async (doc) => {
+      // Steady state: edits right after open (line index still building) count what they split.
+      await doc.whenIndexed();
       const random = new SeededRandom(7);
       for (const pieces of [1_000, 100_000, 1_000_000]) {
         // Grow the document's own tree to the target by scattered one-byte inserts.
@@ -152,25 +128,27 @@ export const editBenchmark: Benchmark = {
         rows.push(...microsecondRows("delete", corpus.name, deletes, { note: label }));
       }
     });
-    // Heap per piece: a tree of 10⁶ pieces on its own, nothing else retained.
-    const gc = (globalThis as { gc?: () => void }).gc;
-    if (gc) {
-      gc();
-      const before = process.memoryUsage();
-      const built = treeWithPieces(corpus.size, 1_000_000, unknownCounts, new SeededRandom(3));
-      gc();
-      const after = process.memoryUsage();
-      const pieces = countPieces(built.root);
-      const bytes = after.heapUsed + after.arrayBuffers - (before.heapUsed + before.arrayBuffers);
-      rows.push({
-        bench: "memory",
-        corpus: corpus.name,
-        metric: "per piece",
-        value: bytes / pieces,
-        unit: "B",
-        note: `${pieces} pieces, height ${built.root.height}`,
-      });
-    }
+    // Heap per piece: a tree of 10⁶ pieces in a fresh process, nothing else retained.
+    const probe = spawnSync(
+      process.execPath,
+      [
+        "--expose-gc",
+        fileURLToPath(new URL("./memory-probe.js", import.meta.url)),
+        "1000000",
+        String(corpus.size),
+      ],
+      { encoding: "utf8" },
+    );
+    if (probe.status !== 0) throw new Error(`memory probe failed: ${probe.stderr}`);
+    const { pieces, bytesPerPiece, height } = JSON.parse(probe.stdout);
+    rows.push({
+      bench: "memory",
+      corpus: corpus.name,
+      metric: "per piece",
+      value: bytesPerPiece,
+      unit: "B",
+      note: `${pieces} pieces, height ${height}`,
+    });
     return rows;
   },
 };

@@ -46,6 +46,8 @@ export interface MappedFile {
   read(start: number, end: number): Buffer;
   /** Copies bytes [start, end) into target at targetOffset. */
   readInto(target: Uint8Array, targetOffset: number, start: number, end: number): void;
+  /** Copies bytes [start, end) into file descriptor fd at outOffset, kernel-side; returns bytes. */
+  copyTo(fd: number, outOffset: number, start: number, end: number): number;
   /** Number of LF bytes in [start, end). */
   countNewlines(start: number, end: number): number;
   /** Leftmost non-overlapping match starts of needle in [start, end), at most limit (synchronous). */
@@ -78,6 +80,7 @@ export interface AppendFile {
   append(bytes: Uint8Array): number;
   read(start: number, end: number): Buffer;
   readInto(target: Uint8Array, targetOffset: number, start: number, end: number): void;
+  copyTo(fd: number, outOffset: number, start: number, end: number): number;
   countNewlines(start: number, end: number): number;
   nthNewline(start: number, end: number, n: number): number;
   findAll(needle: Uint8Array, start: number, end: number, limit?: number): Float64Array;

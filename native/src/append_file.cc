@@ -40,6 +40,7 @@ Napi::Function AppendFile::Define(Napi::Env env) {
                          InstanceMethod<&AppendFile::Append>("append"),
                          InstanceMethod<&AppendFile::Read>("read"),
                          InstanceMethod<&AppendFile::ReadInto>("readInto"),
+                         InstanceMethod<&AppendFile::CopyTo>("copyTo"),
                          InstanceMethod<&AppendFile::CountNewlines>("countNewlines"),
                          InstanceMethod<&AppendFile::NthNewline>("nthNewline"),
                          InstanceMethod<&AppendFile::FindAll>("findAll"),
@@ -196,6 +197,25 @@ Napi::Value AppendFile::ReadInto(const Napi::CallbackInfo& info) {
   CopyInto(env, View(), ReadOffset(info[2], "start"), ReadOffset(info[3], "end"), info[0],
            ReadOffset(info[1], "targetOffset"));
   return env.Undefined();
+}
+
+// copyTo(fd, outOffset, start, end): writes [start, end) of the buffer into fd at outOffset,
+// kernel-side through the buffer's descriptor: bytes written through the shared mapping are in the
+// page cache, so the kernel sees them (and a write straight from the mapping could fault inside
+// the kernel, where the SIGBUS guard cannot catch it).
+Napi::Value AppendFile::CopyTo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckUsable(env);
+  if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "fd must be a number");
+  int out = info[0].As<Napi::Number>().Int32Value();
+  uint64_t out_offset = ReadOffset(info[1], "outOffset");
+  uint64_t start = ReadOffset(info[2], "start");
+  uint64_t end = ReadOffset(info[3], "end");
+  CheckRange(env, start, end, length_);
+  int64_t copied = CopyFileRange(fd_, start, out, out_offset, end - start);
+  if (copied < 0) throw ErrnoError(env, static_cast<int>(-copied), "copy_file_range", "cannot copy from", path_);
+  if (static_cast<uint64_t>(copied) != end - start) throw TruncatedError(env, path_);
+  return Napi::Number::New(env, static_cast<double>(copied));
 }
 
 Napi::Value AppendFile::CountNewlines(const Napi::CallbackInfo& info) {

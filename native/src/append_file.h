@@ -28,6 +28,7 @@ class AppendFile : public Napi::ObjectWrap<AppendFile> {
   Napi::Value Append(const Napi::CallbackInfo& info);
   Napi::Value Read(const Napi::CallbackInfo& info);
   Napi::Value ReadInto(const Napi::CallbackInfo& info);
+  Napi::Value CopyTo(const Napi::CallbackInfo& info);
   Napi::Value CountNewlines(const Napi::CallbackInfo& info);
   Napi::Value NthNewline(const Napi::CallbackInfo& info);
   Napi::Value FindAll(const Napi::CallbackInfo& info);

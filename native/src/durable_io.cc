@@ -68,7 +68,7 @@ int64_t CopyByReading(int in, uint64_t in_offset, int out, uint64_t out_offset, 
 
 // copy_file_range where the kernel and filesystem allow it (no bytes pass through user space;
 // reflinks on btrfs/xfs), read/write otherwise. Returns bytes copied or -errno.
-int64_t CopyRange(int in, uint64_t in_offset, int out, uint64_t out_offset, uint64_t length) {
+int64_t CopyRangeImpl(int in, uint64_t in_offset, int out, uint64_t out_offset, uint64_t length) {
 #if defined(__linux__)
   uint64_t done = 0;
   while (done < length) {
@@ -154,7 +154,7 @@ Napi::Value PreadJs(const Napi::CallbackInfo& info) {
 // copyFileRange(fdIn, offsetIn, fdOut, offsetOut, length, label?) → bytes copied.
 Napi::Value CopyFileRangeJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int64_t result = CopyRange(ReadFd(info[0]), ReadOffset(info[1], "offsetIn"), ReadFd(info[2]),
+  int64_t result = CopyFileRange(ReadFd(info[0]), ReadOffset(info[1], "offsetIn"), ReadFd(info[2]),
                              ReadOffset(info[3], "offsetOut"), ReadOffset(info[4], "length"));
   if (result < 0) throw ErrnoError(env, static_cast<int>(-result), "copy_file_range", "cannot copy", Label(info, 5));
   return Napi::Number::New(env, static_cast<double>(result));
@@ -201,6 +201,10 @@ Napi::Value UnlockJs(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace
+
+int64_t CopyFileRange(int in, uint64_t in_offset, int out, uint64_t out_offset, uint64_t length) {
+  return CopyRangeImpl(in, in_offset, out, out_offset, length);
+}
 
 int AllocateFileSpace(int fd, uint64_t offset, uint64_t length) {
   if (length == 0) return 0;

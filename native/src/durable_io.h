@@ -17,6 +17,10 @@ int DataSync(int fd);
 // fsync, including metadata (F_FULLFSYNC on macOS). 0 or errno.
 int FullSync(int fd);
 
+// Copies length bytes from in at in_offset to out at out_offset: copy_file_range where possible,
+// pread/pwrite otherwise. Returns bytes copied (short at end of input) or -errno.
+int64_t CopyFileRange(int in, uint64_t in_offset, int out, uint64_t out_offset, uint64_t length);
+
 // Adds dataSync, fullSync, syncDirectory, pwrite, pread, copyFileRange, allocate, freeSpace,
 // lock and unlock to exports.
 void DefineDurableIo(Napi::Env env, Napi::Object exports);

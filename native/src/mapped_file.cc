@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "durable_io.h"
 #include "errors.h"
 
 namespace gigapad {
@@ -39,6 +40,7 @@ Napi::Function MappedFile::Define(Napi::Env env) {
                          InstanceAccessor<&MappedFile::IsClosed>("closed"),
                          InstanceMethod<&MappedFile::Read>("read"),
                          InstanceMethod<&MappedFile::ReadInto>("readInto"),
+                         InstanceMethod<&MappedFile::CopyTo>("copyTo"),
                          InstanceMethod<&MappedFile::CountNewlines>("countNewlines"),
                          InstanceMethod<&MappedFile::NthNewline>("nthNewline"),
                          InstanceMethod<&MappedFile::FindAll>("findAll"),
@@ -130,6 +132,24 @@ Napi::Value MappedFile::ReadInto(const Napi::CallbackInfo& info) {
   CopyInto(info.Env(), mapping, ReadOffset(info[2], "start"), ReadOffset(info[3], "end"), info[0],
            ReadOffset(info[1], "targetOffset"));
   return info.Env().Undefined();
+}
+
+// copyTo(fd, outOffset, start, end): copies [start, end) of the file into fd at outOffset,
+// kernel-side (copy_file_range, falling back to read/write). A short copy means the file shrank
+// under us: ETRUNCATED.
+Napi::Value MappedFile::CopyTo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Mapping& mapping = Live(env);
+  if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "fd must be a number");
+  int out = info[0].As<Napi::Number>().Int32Value();
+  uint64_t out_offset = ReadOffset(info[1], "outOffset");
+  uint64_t start = ReadOffset(info[2], "start");
+  uint64_t end = ReadOffset(info[3], "end");
+  CheckRange(env, start, end, mapping.size);
+  int64_t copied = CopyFileRange(mapping.fd, start, out, out_offset, end - start);
+  if (copied < 0) throw ErrnoError(env, static_cast<int>(-copied), "copy_file_range", "cannot copy from", path_);
+  if (static_cast<uint64_t>(copied) != end - start) throw TruncatedError(env, path_);
+  return Napi::Number::New(env, static_cast<double>(copied));
 }
 
 Napi::Value MappedFile::CountNewlines(const Napi::CallbackInfo& info) {

@@ -22,6 +22,7 @@ class MappedFile : public Napi::ObjectWrap<MappedFile> {
   Napi::Value IsClosed(const Napi::CallbackInfo& info);
   Napi::Value Read(const Napi::CallbackInfo& info);
   Napi::Value ReadInto(const Napi::CallbackInfo& info);
+  Napi::Value CopyTo(const Napi::CallbackInfo& info);
   Napi::Value CountNewlines(const Napi::CallbackInfo& info);
   Napi::Value NthNewline(const Napi::CallbackInfo& info);
   Napi::Value FindAll(const Napi::CallbackInfo& info);

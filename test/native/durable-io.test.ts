@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { closeSync, openSync, readFileSync, statfsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { durableIo } from "../../native/index.js";
+import { durableIo, openAppendFile, openMappedFile } from "../../native/index.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 
 const tempDir = useTempDirs();
@@ -47,6 +47,24 @@ describe("durable I/O", () => {
       source.subarray(2 * 1024 * 1024 + 5),
     ]);
     expect(Buffer.compare(readFileSync(join(dir, "out")), expected)).toBe(0);
+  });
+
+  it("MappedFile and AppendFile copy ranges straight into a file descriptor", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "in"), "0123456789");
+    const file = openMappedFile(join(dir, "in"));
+    const add = openAppendFile(join(dir, "add.buf"));
+    add.append(Buffer.from("abcdef"));
+    const out = openSync(join(dir, "out"), "w+");
+    expect(file.copyTo(out, 0, 2, 6)).toBe(4);
+    expect(add.copyTo(out, 4, 1, 4)).toBe(3);
+    expect(file.copyTo(out, 7, 9, 10)).toBe(1);
+    closeSync(out);
+    expect(readFileSync(join(dir, "out"), "utf8")).toBe("2345bcd9");
+    expect(() => file.copyTo(99999, 0, 0, 1)).toThrow(expect.objectContaining({ code: "EBADF" }));
+    expect(() => add.copyTo(1, 0, 0, 7)).toThrow(RangeError);
+    file.close();
+    add.close();
   });
 
   it("freeSpace agrees with statfs", () => {
