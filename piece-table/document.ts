@@ -8,7 +8,7 @@ import { EventEmitter } from "node:events";
 import { existsSync, renameSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { type AppendFile, durableIo, type MappedFile, openMappedFile } from "../native/index.js";
-import { type DurableFiles, systemFiles } from "./durable-files.js";
+import { crashPoint, type DurableFiles, systemFiles } from "./durable-files.js";
 import { type IndexProgress, LineIndex } from "./line-index.js";
 import {
   ADDED,
@@ -24,6 +24,7 @@ import {
   singlePieceTree,
   TreeBuilder,
 } from "./piece-tree.js";
+import { checkBeforeSave, resolveTarget, SaveError, type SaveOptions, writeTempFile } from "./save.js";
 import { countMatches, type FindOptions, findMatches, type Match, replaceAllMatches } from "./search.js";
 import { defaultStateDirectory, SessionFolder, sessionFolderFor } from "./session-folder.js";
 import { CorruptRecordError, type RootSlot } from "./session-format.js";
@@ -84,6 +85,13 @@ const UNDO_LIMIT = 10_000;
 /** The largest string V8 can make, in UTF-16 units (a byte range longer than this cannot be decoded). */
 const MAX_STRING_LENGTH = bufferConstants.MAX_STRING_LENGTH;
 
+/** A mapped original file and its line index. */
+interface OriginalBuffer {
+  file: MappedFile;
+  index: LineIndex;
+  indexed: Promise<void>;
+}
+
 interface LastEdit {
   kind: "insert" | "delete";
   /** insert: where typing continues; delete: where the deletion happened. */
@@ -95,6 +103,7 @@ export interface DocumentEvents {
   indexProgress: [IndexProgress];
   indexed: [];
   changed: [];
+  saved: [];
 }
 
 /**
@@ -160,7 +169,7 @@ function openForEditing(
       session = moveAside(session, path, stateDirectory, setAside);
     }
     let store = SessionStore.open(session.path, original, recovery.committed, storeOptions);
-    let doc = new Document(path, original, store.add, store.add, session, store);
+    let doc = new Document(path, original, store.add, store.add, session, store, io, stateDirectory);
     if (recovery.committed) {
       try {
         doc.restore(recovery.committed);
@@ -171,7 +180,7 @@ function openForEditing(
         setAside = { ...setAsideInfo(recovery.committed.slot), reason: "session could not be replayed" };
         session = moveAside(session, path, stateDirectory, setAside);
         store = SessionStore.open(session.path, original, null, storeOptions);
-        doc = new Document(path, original, store.add, store.add, session, store);
+        doc = new Document(path, original, store.add, store.add, session, store, io, stateDirectory);
       }
     }
     doc.setAside = setAside;
@@ -232,51 +241,89 @@ export class Document extends EventEmitter<DocumentEvents> {
   private replaying = false;
   /** Why the document stopped accepting edits (a failed session sync), or null. */
   private failure: Error | null = null;
-  private readonly lineIndex: LineIndex;
-  private readonly indexed: Promise<void>;
   private closed = false;
+  /** The original file the current version reads from, with its line index. */
+  private current: OriginalBuffer;
+  /**
+   * The original each undo/redo version reads from, when it is not `current`: versions from
+   * before a save keep the old file's mapping (the old inode lives on while mapped), so undo
+   * across a save works within the process.
+   */
+  private readonly originalOf = new WeakMap<PieceNode, OriginalBuffer>();
+  /** Originals replaced by saves, kept for undo; closed with the document. */
+  private readonly retired: OriginalBuffer[] = [];
+  private filePath: string;
   /** @internal Counts line feeds for the tree. */
   readonly lineFeedSource: LineFeedSource;
 
   /** @internal Use open(). */
   constructor(
-    /** Absolute path of the file. */
-    readonly path: string,
-    private readonly original: MappedFile,
+    path: string,
+    original: MappedFile,
     /** The add buffer for reading: the writable one, or a read-only mapping of a session's. */
     private readonly add: AddBufferView | null,
     /** The add buffer for appending; null when read-only. */
     private readonly appendable: AppendFile | null,
     private readonly session: SessionFolder | null,
     private readonly store: SessionStore | null,
+    private readonly io: DurableFiles = systemFiles,
+    private readonly stateDirectory: string = defaultStateDirectory(),
   ) {
     super();
-    this.lineIndex = new LineIndex(original);
-    const index = this.lineIndex;
+    this.filePath = path;
+    this.current = this.originalBuffer(original);
+    this.epoch = this.current;
     this.lineFeedSource = {
       count: (buffer, start, end) =>
-        buffer === ORIGINAL ? index.count(start, end) : this.add!.countNewlines(start, end),
+        buffer === ORIGINAL ? this.lineIndex.count(start, end) : this.add!.countNewlines(start, end),
       tryCount: (buffer, start, end) => {
         // While a session replays, counts are left unknown: they are filled in when first asked
         // for, usually after the background index makes them O(1).
         if (this.replaying) return Number.NaN;
-        if (buffer === ORIGINAL) return index.tryCount(start, end);
+        if (buffer === ORIGINAL) return this.lineIndex.tryCount(start, end);
         return end - start <= CHEAP_ADDED_COUNT_BYTES ? this.add!.countNewlines(start, end) : Number.NaN;
       },
       nthLineFeed: (buffer, start, end, n) =>
-        buffer === ORIGINAL ? index.nthLineFeed(start, end, n) : this.add!.nthNewline(start, end, n),
+        buffer === ORIGINAL ? this.lineIndex.nthLineFeed(start, end, n) : this.add!.nthNewline(start, end, n),
     };
     this.root = singlePieceTree(
       ORIGINAL,
       0,
       original.size,
-      original.size === 0 ? 0 : index.tryCount(0, original.size),
+      original.size === 0 ? 0 : this.lineIndex.tryCount(0, original.size),
     );
-    this.indexed = index.build((progress) => this.emit("indexProgress", progress));
-    this.indexed.then(
-      () => this.emit("indexed"),
+  }
+
+  /** A mapped original with its line index, building in the background. */
+  private originalBuffer(file: MappedFile): OriginalBuffer {
+    const index = new LineIndex(file);
+    const indexed = index.build((progress) => {
+      if (this.current?.index === index) this.emit("indexProgress", progress);
+    });
+    indexed.then(
+      () => {
+        if (this.current?.index === index) this.emit("indexed");
+      },
       () => {},
     );
+    return { file, index, indexed };
+  }
+
+  private get original(): MappedFile {
+    return this.current.file;
+  }
+
+  private get lineIndex(): LineIndex {
+    return this.current.index;
+  }
+
+  private get indexed(): Promise<void> {
+    return this.current.indexed;
+  }
+
+  /** Absolute path of the document's file (saveAs changes it). */
+  get path(): string {
+    return this.filePath;
   }
 
   /** Length of the document in bytes. */
@@ -479,30 +526,110 @@ export class Document extends EventEmitter<DocumentEvents> {
     this.checkOpen();
     if (!this.store || this.pendingOps.length === 0) return;
     if (this.failure) throw this.failure;
+    // A version from before the last save reads from the replaced file, which is no longer on
+    // disk: it cannot be made durable. Undo/redo back to the saved file's versions, or save.
+    if (this.current !== this.epoch) {
+      this.needsSnapshot = true;
+      return;
+    }
     try {
       this.store.commit(
         this.pendingOps,
-        () => ({ root: this.root, undo: this.undoStack, redo: this.redoStack }),
+        () => this.persistableState(),
         this.edits,
         this.length,
+        this.needsSnapshot,
       );
       this.pendingOps = [];
+      this.needsSnapshot = false;
     } catch (error) {
       this.failure = error as Error;
       throw error;
     }
   }
 
-  /** Writes the document to its file. Not available yet: saving lands with the save issue. */
-  async save(): Promise<void> {
-    this.checkWritable();
-    throw notYet("save()");
+  /**
+   * Writes the document to its file, atomically: a temp file beside it (original pieces copied
+   * kernel-side, added pieces from the add buffer), fsync, rename over the file, fsync of the
+   * folder. Untouched bytes come out exactly as they went in. Afterwards the file is the new
+   * original (the piece table is one piece again) and the session starts a new epoch; undo still
+   * walks back across the save within this process. Refuses (code EFILECHANGED) if another
+   * program changed the file since it was opened, unless `force`; any failure leaves the file
+   * exactly as it was.
+   */
+  async save(options: SaveOptions = {}): Promise<void> {
+    await this.saveTo(this.path, false, options);
   }
 
-  /** Writes the document to path and makes it the document's file. Not available yet. */
-  async saveAs(_path: string): Promise<void> {
+  /** Like save(), to `path` (a symlink is written through), which becomes the document's file. */
+  async saveAs(path: string, options: SaveOptions = {}): Promise<void> {
+    await this.saveTo(path, true, options);
+  }
+
+  private async saveTo(path: string, isSaveAs: boolean, options: SaveOptions): Promise<void> {
     this.checkWritable();
-    throw notYet("saveAs()");
+    if (this.saving) throw new SaveError("a save of this document is already running", "ESAVEBUSY");
+    this.saving = true;
+    try {
+      const target = resolveTarget(path);
+      const sameFile = existsSync(target) && resolveTarget(this.path) === target;
+      const disk = this.newestOriginal.file;
+      checkBeforeSave(target, this.length, sameFile ? disk.identity : null, options.force ?? false);
+      const mode = existsSync(target) ? statSync(target).mode & 0o7777 : 0o666 & ~process.umask();
+      const store = this.store!;
+      // The session first holds every edit over the old file: a crash from here on loses none.
+      if (this.current === this.epoch) await this.commit();
+      const written = await writeTempFile(
+        this.root,
+        this.original,
+        this.appendable,
+        target,
+        mode,
+        this.io,
+        options,
+      );
+      const saved = singlePieceTree(ORIGINAL, 0, this.length, this.root.lineFeeds);
+      try {
+        // The new epoch is committed before the rename (see SessionStore.beginEpoch).
+        store.beginEpoch(written.identity, { root: saved, undo: [], redo: [] }, this.length);
+        crashPoint("save:after-epoch-commit");
+        this.io.rename(written.tempPath, target);
+      } catch (error) {
+        this.io.remove(written.tempPath);
+        throw error;
+      }
+      crashPoint("save:after-rename");
+      this.io.syncDirectory(dirname(target));
+      crashPoint("save:after-directory-sync");
+      if (isSaveAs && resolveTarget(this.path) !== target) {
+        this.session!.moveTo(target, this.stateDirectory);
+        store.relocate(this.session!.path);
+        this.filePath = resolve(path);
+      }
+      this.becomeSaved(openMappedFile(target), saved);
+    } finally {
+      this.saving = false;
+    }
+  }
+
+  /** After a save: the written file is the original; older versions keep theirs for undo. */
+  private becomeSaved(file: MappedFile, root: PieceNode): void {
+    const before = this.current;
+    for (const entry of [...this.undoStack, ...this.redoStack]) {
+      if (!this.originalOf.has(entry)) this.originalOf.set(entry, before);
+    }
+    for (const buffer of new Set([before, this.newestOriginal])) {
+      if (!this.retired.includes(buffer)) this.retired.push(buffer);
+    }
+    const saved = this.originalBuffer(file);
+    this.newest = saved;
+    this.current = saved;
+    this.epoch = saved;
+    // Same text, one piece: the current version is replaced, not a new undo step.
+    this.root = root;
+    this.pendingOps = [];
+    this.edits = 0;
+    this.emit("saved");
   }
 
   /**
@@ -520,10 +647,9 @@ export class Document extends EventEmitter<DocumentEvents> {
       commitError = error;
     }
     this.closed = true;
-    this.lineIndex.cancel();
+    this.closeOriginals();
     this.store?.close();
     if (this.appendable === null && this.add) (this.add as MappedFile).close();
-    this.original.close();
     if (this.session) {
       if (this.store?.committed) this.session.release();
       else this.session.remove();
@@ -535,14 +661,32 @@ export class Document extends EventEmitter<DocumentEvents> {
   async discard(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.lineIndex.cancel();
+    this.closeOriginals();
     this.store?.close();
     if (this.appendable === null && this.add) (this.add as MappedFile).close();
-    this.original.close();
     this.session?.remove();
   }
 
   // ----- internals -----------------------------------------------------------------------------
+
+  /** The state a session snapshot holds: the current version and the undo/redo versions that
+   * read from the epoch's file (versions from before a save live in this process only). */
+  private persistableState(): { root: PieceNode; undo: PieceNode[]; redo: PieceNode[] } {
+    const persistable = (root: PieceNode) =>
+      (this.originalOf.get(root) ?? this.newestOriginal) === this.epoch;
+    return {
+      root: this.root,
+      undo: this.undoStack.filter(persistable),
+      redo: this.redoStack.filter(persistable),
+    };
+  }
+
+  private closeOriginals(): void {
+    for (const buffer of new Set([this.current, this.newestOriginal, ...this.retired])) {
+      buffer.index.cancel();
+      buffer.file.close();
+    }
+  }
 
   /** @internal The current version, for search and tests. */
   snapshot(): DocumentSnapshot {
@@ -623,15 +767,17 @@ export class Document extends EventEmitter<DocumentEvents> {
       case "undo": {
         const previous = this.undoStack.pop();
         if (!previous) fail("nothing to undo");
+        this.remember(this.root);
         this.redoStack.push(this.root);
-        this.root = previous!;
+        this.switchTo(previous!);
         break;
       }
       case "redo": {
         const next = this.redoStack.pop();
         if (!next) fail("nothing to redo");
+        this.remember(this.root);
         this.undoStack.push(this.root);
-        this.root = next!;
+        this.switchTo(next!);
         break;
       }
       case "setRoot":
@@ -684,7 +830,31 @@ export class Document extends EventEmitter<DocumentEvents> {
     return !continues || this.undoStack.length === 0;
   }
 
+  /** Notes which original a version reads from, if it is not the newest one. */
+  private remember(root: PieceNode): void {
+    if (this.retired.length > 0) this.originalOf.set(root, this.current);
+  }
+
+  /** Makes a version from the undo or redo stack current, with the original it reads from. */
+  private switchTo(root: PieceNode): void {
+    this.current = this.originalOf.get(root) ?? this.newestOriginal;
+    this.root = root;
+  }
+
+  /** The original the file on disk holds now (the last one saved or opened). */
+  private get newestOriginal(): OriginalBuffer {
+    return this.retired.length === 0 ? this.current : this.newest!;
+  }
+
+  private newest: OriginalBuffer | null = null;
+  /** The original the session's epoch is over: only versions over it can be committed. */
+  private epoch!: OriginalBuffer;
+  private saving = false;
+  /** Set when edits could not be committed as deltas (see commit()): the next commit is a snapshot. */
+  private needsSnapshot = false;
+
   private pushUndo(): void {
+    this.remember(this.root);
     this.undoStack.push(this.root);
     // Forget the oldest tenth at once: shifting one entry per edit would cost O(limit) each time.
     if (this.undoStack.length > UNDO_LIMIT) this.undoStack.splice(0, UNDO_LIMIT / 10);
@@ -726,12 +896,4 @@ export class Document extends EventEmitter<DocumentEvents> {
 function decodeUtf8(bytes: Buffer, atDocumentStart: boolean): string {
   const bom = atDocumentStart && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
   return (bom ? bytes.subarray(3) : bytes).toString("utf8");
-}
-
-function notYet(what: string): Error {
-  const error = new Error(
-    `${what} is not available yet in this version of Gigapad (saving lands with sessions)`,
-  );
-  (error as Error & { code: string }).code = "ENOTSUP";
-  return error;
 }

@@ -7,10 +7,16 @@
  * clean-up) the n-th time (default 1st) it reaches a named point; GIGAPAD_CRASH_AT=io:<n> kills
  * it just before its n-th I/O operation.
  */
-import { closeSync, constants, fstatSync, openSync, rmSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, renameSync, rmSync } from "node:fs";
 import { type AppendFile, durableIo } from "../native/index.js";
 
 export type FileHandle = number;
+
+/** A buffer that can copy a range of itself into a file descriptor (MappedFile, AppendFile). */
+export interface CopySource {
+  copyTo(fd: number, outOffset: number, start: number, end: number): number;
+  read(start: number, end: number): Buffer;
+}
 
 export interface DurableFiles {
   /** Opens a file for reading and writing, creating it (mode 0600) if asked. */
@@ -24,6 +30,12 @@ export interface DurableFiles {
   read(handle: FileHandle, length: number, position: number): Buffer;
   /** Makes the file's data durable (fdatasync; F_FULLFSYNC on macOS). */
   sync(handle: FileHandle): void;
+  /** Makes the file's data and metadata (size, mode) durable (fsync; F_FULLFSYNC on macOS). */
+  fullSync(handle: FileHandle): void;
+  /** Copies [start, end) of a mapped buffer into the file at position (copy_file_range). */
+  copyInto(handle: FileHandle, position: number, source: CopySource, start: number, end: number): void;
+  /** Renames a file over another (atomic on POSIX; durable once the directory is synced). */
+  rename(from: string, to: string): void;
   /** Makes the directory's entries (new files, renames) durable. */
   syncDirectory(path: string): void;
   /** Makes the add buffer's bytes durable: msync(MS_SYNC) of what was appended, then fdatasync. */
@@ -91,6 +103,18 @@ export const systemFiles: DurableFiles = {
   sync(handle) {
     beforeIo();
     durableIo.dataSync(handle);
+  },
+  fullSync(handle) {
+    beforeIo();
+    durableIo.fullSync(handle);
+  },
+  copyInto(handle, position, source, start, end) {
+    beforeIo();
+    source.copyTo(handle, position, start, end);
+  },
+  rename(from, to) {
+    beforeIo();
+    renameSync(from, to);
   },
   syncDirectory(path) {
     beforeIo();

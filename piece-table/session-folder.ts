@@ -3,9 +3,18 @@
  * at a time, by an exclusive flock on `<folder>/lock` (the file also names the holder's pid).
  */
 import { createHash } from "node:crypto";
-import { closeSync, mkdirSync, openSync, readFileSync, realpathSync, rmSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+} from "node:fs";
 import { homedir } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { durableIo } from "../native/index.js";
 
 /** The user's state folder for Gigapad: GIGAPAD_STATE_DIR, else the platform's convention. */
@@ -51,9 +60,33 @@ export class SessionLockedError extends Error {
 
 export class SessionFolder {
   private constructor(
-    readonly path: string,
+    private folder: string,
     private lockFd: number | null,
   ) {}
+
+  get path(): string {
+    return this.folder;
+  }
+
+  /**
+   * Renames the folder to the session folder of another document path (save-as), keeping the
+   * lock (it is held on the open lock file, which moves with the folder). A session already
+   * there that nobody holds is set aside first; one that somebody holds makes this throw.
+   */
+  moveTo(documentPath: string, stateDirectory: string): void {
+    const target = sessionFolderFor(documentPath, stateDirectory);
+    if (target === this.folder) return;
+    if (existsSync(target)) {
+      const other = SessionFolder.acquire(documentPath, stateDirectory);
+      const aside = `${target}.set-aside-${Date.now()}`;
+      renameSync(target, aside);
+      other.release();
+    }
+    mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
+    renameSync(this.folder, target);
+    durableIo.syncDirectory(dirname(target));
+    this.folder = target;
+  }
 
   /** Creates the folder if needed and takes its lock, or throws SessionLockedError. */
   static acquire(documentPath: string, stateDirectory: string): SessionFolder {
@@ -96,7 +129,7 @@ export class SessionFolder {
 
   /** Removes the folder and everything in it, then releases the lock. */
   remove(): void {
-    rmSync(this.path, { recursive: true, force: true });
+    rmSync(this.folder, { recursive: true, force: true });
     this.release();
   }
 }

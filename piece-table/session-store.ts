@@ -100,12 +100,20 @@ export const SESSION_FILES = { add: "add.buf", meta: "meta", root: "root" } as c
  * spread over the file (catches a rewrite that kept size and mtime).
  */
 export function identityOf(original: MappedFile): OriginalIdentity {
-  const { dev, ino, size, mtimeNs } = original.identity;
+  return identityFrom(original.identity, (start, end) => original.read(start, end));
+}
+
+/** The same identity from a file's stat fields and a way to read its bytes. */
+export function identityFrom(
+  stat: { dev: bigint; ino: bigint; size: number; mtimeNs: bigint },
+  read: (start: number, end: number) => Buffer,
+): OriginalIdentity {
+  const { dev, ino, size, mtimeNs } = stat;
   const samples: Buffer[] = [];
   const sampleBytes = 256;
   for (let i = 0; i < 16 && size > 0; i++) {
     const at = Math.floor(((size - Math.min(size, sampleBytes)) * i) / 15);
-    samples.push(original.read(at, Math.min(size, at + sampleBytes)));
+    samples.push(read(at, Math.min(size, at + sampleBytes)));
   }
   return { dev, ino, size, mtimeNs, sample: checksum(Buffer.concat(samples)) };
 }
@@ -453,13 +461,13 @@ export class SessionStore {
   private readonly compactAfterBytes: number;
 
   private constructor(
-    readonly folder: string,
+    private folderPath: string,
     readonly add: AppendFile,
     private meta: FileHandle,
     private metaGeneration: number,
     private readonly root: FileHandle,
     private readonly io: DurableFiles,
-    private readonly identity: OriginalIdentity,
+    private identity: OriginalIdentity,
     /** The last committed slot, or null before the first commit. */
     private lastSlot: RootSlot | null,
     /** Where the next record goes: right after the last committed one. */
@@ -540,6 +548,15 @@ export class SessionStore {
     );
   }
 
+  get folder(): string {
+    return this.folderPath;
+  }
+
+  /** The session folder was renamed (save-as): open files stay valid, new ones go there. */
+  relocate(folder: string): void {
+    this.folderPath = folder;
+  }
+
   /** The last commit, or null if nothing was committed yet. */
   get committed(): RootSlot | null {
     return this.lastSlot;
@@ -555,11 +572,41 @@ export class SessionStore {
    * in the three phases of the module comment. Throws SessionFailedError if a write or sync
    * fails; the store then refuses further commits.
    */
-  commit(ops: SessionOp[], state: () => SessionState, edits: number, documentLength: number): RootSlot {
+  commit(
+    ops: SessionOp[],
+    state: () => SessionState,
+    edits: number,
+    documentLength: number,
+    forceSnapshot = false,
+  ): RootSlot {
+    return this.write(ops, state, edits, documentLength, forceSnapshot, this.identity);
+  }
+
+  /**
+   * Starts a new epoch after a save: a snapshot of the saved state, over the new file's identity
+   * (the temp file's, before it is renamed over the target). A crash before the rename leaves this
+   * slot naming a file that is not there, so recovery takes the previous one: the old session
+   * over the old file. After the rename it names the file: a clean session over the new file.
+   */
+  beginEpoch(identity: OriginalIdentity, state: SessionState, documentLength: number): RootSlot {
+    const slot = this.write([], () => state, 0, documentLength, true, identity);
+    this.identity = identity;
+    return slot;
+  }
+
+  private write(
+    ops: SessionOp[],
+    state: () => SessionState,
+    edits: number,
+    documentLength: number,
+    forceSnapshot: boolean,
+    identity: OriginalIdentity,
+  ): RootSlot {
     if (this.failure) throw this.failure;
     try {
       const txn = (this.lastSlot?.txn ?? 0) + 1;
       const snapshot =
+        forceSnapshot ||
         this.snapshotDue ||
         this.opsSinceSnapshot >= this.snapshotAfterOps ||
         this.bytesSinceSnapshot >= SNAPSHOT_AFTER_BYTES;
@@ -585,7 +632,7 @@ export class SessionStore {
         recordLength: record.length,
         recordChecksum: checksum(record),
         addLength: this.add.length,
-        identity: this.identity,
+        identity,
         committedAt: Date.now(),
         edits,
         documentLength,

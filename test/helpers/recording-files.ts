@@ -8,7 +8,12 @@
 import { existsSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { AppendFile } from "../../native/index.js";
-import { type DurableFiles, type FileHandle, systemFiles } from "../../piece-table/durable-files.js";
+import {
+  type CopySource,
+  type DurableFiles,
+  type FileHandle,
+  systemFiles,
+} from "../../piece-table/durable-files.js";
 
 export type LoggedOp =
   | { type: "create"; path: string }
@@ -18,6 +23,7 @@ export type LoggedOp =
   /** The add buffer synced: its first `bytes.length` bytes are durable. */
   | { type: "addSync"; path: string; bytes: Buffer }
   | { type: "remove"; path: string }
+  | { type: "rename"; from: string; to: string }
   | { type: "marker"; label: string };
 
 export class RecordingFiles implements DurableFiles {
@@ -51,6 +57,18 @@ export class RecordingFiles implements DurableFiles {
   sync(handle: FileHandle): void {
     systemFiles.sync(handle);
     this.log.push({ type: "sync", path: this.paths.get(handle)! });
+  }
+  fullSync(handle: FileHandle): void {
+    systemFiles.fullSync(handle);
+    this.log.push({ type: "sync", path: this.paths.get(handle)! });
+  }
+  copyInto(handle: FileHandle, position: number, source: CopySource, start: number, end: number): void {
+    systemFiles.copyInto(handle, position, source, start, end);
+    this.log.push({ type: "write", path: this.paths.get(handle)!, position, bytes: source.read(start, end) });
+  }
+  rename(from: string, to: string): void {
+    systemFiles.rename(from, to);
+    this.log.push({ type: "rename", from, to });
   }
   syncDirectory(path: string): void {
     systemFiles.syncDirectory(path);

@@ -4,7 +4,7 @@
  * record is written — on a real 4 MiB tmpfs when this machine lets us mount one (root).
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -98,6 +98,22 @@ describe.skipIf(!canMount)("a full disk (4 MiB tmpfs)", () => {
     const again = await open(path, { stateDir });
     expect(again.getText()).toBe(`still editable ${before}`);
     await again.close();
+  });
+
+  it("refuses a save the disk has no room for, leaving the file and no temp file", async () => {
+    const dir = join(mountPoint, "full-save");
+    mkdirSync(dir);
+    const path = join(dir, "doc.log");
+    writeFileSync(path, Buffer.alloc(1024 * 1024, "a"));
+    const doc = await open(path, { stateDir: join(tempDir(), "state") });
+    doc.insert(0, "edit ");
+    await expect(doc.save()).rejects.toMatchObject({
+      code: "ENOSPC",
+      message: expect.stringContaining("free"),
+    });
+    expect(readFileSync(path).length).toBe(1024 * 1024);
+    expect(readdirSync(dir).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+    await doc.discard();
   });
 
   it("fails a commit whose record cannot be written, and recovers the previous one", async () => {

@@ -1,0 +1,81 @@
+/**
+ * Kill -9 at every crash point of save, and before each of its I/O operations: the file holds
+ * either the whole old or the whole new content (invariant 6), and reopening gives the edited
+ * text exactly once — the old session over the old file, or a clean session over the new file.
+ */
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { open } from "../../piece-table/index.js";
+import { useTempDirs } from "../helpers/temp-dir.js";
+
+const tempDir = useTempDirs();
+const child = new URL("./save-child.mjs", import.meta.url).pathname;
+const ORIGINAL = "first line of the file\nsecond line\r\nthird line\n".repeat(20);
+/** What the child's edits make of ORIGINAL (kept in step with save-child.mjs). */
+function edited(): string {
+  let text = `saved header\n${ORIGINAL}`;
+  text = text.slice(0, 20) + text.slice(40);
+  return `${text}\ntrailer`;
+}
+
+function run(crashAt: string) {
+  const dir = tempDir();
+  const path = join(dir, "doc.log");
+  writeFileSync(path, ORIGINAL);
+  const stateDir = join(dir, "state");
+  const result = spawnSync(process.execPath, [child, path, stateDir], {
+    encoding: "utf8",
+    env: { ...process.env, GIGAPAD_CRASH_AT: crashAt },
+  });
+  if (result.status !== 0 && result.signal !== "SIGKILL") throw new Error(`child failed: ${result.stderr}`);
+  return {
+    path,
+    stateDir,
+    killed: result.signal === "SIGKILL",
+    said: result.stdout.split("\n").filter(Boolean),
+  };
+}
+
+async function check(outcome: ReturnType<typeof run>): Promise<void> {
+  const onDisk = readFileSync(outcome.path, "utf8");
+  const saved = edited();
+  // 6: the whole old file or the whole new one.
+  expect([ORIGINAL, saved]).toContain(onDisk);
+  if (outcome.said.includes("saved")) expect(onDisk).toBe(saved);
+  const doc = await open(outcome.path, { stateDir: outcome.stateDir });
+  const text = doc.getText();
+  await doc.close();
+  if (outcome.said.includes("done")) expect(text).toBe(`after save ${saved}`);
+  else if (outcome.said.includes("saved")) expect([saved, `after save ${saved}`]).toContain(text);
+  else if (outcome.said.includes("committed")) expect(text).toBe(saved);
+  else expect([ORIGINAL, saved]).toContain(text);
+}
+
+describe("kill -9 during save", () => {
+  it("at each named crash point of the save path", async () => {
+    for (const point of [
+      "save:after-temp-write",
+      "save:after-temp-sync",
+      "save:after-epoch-commit",
+      "save:after-rename",
+      "save:after-directory-sync",
+    ]) {
+      const outcome = run(point);
+      expect(outcome.killed).toBe(true);
+      await check(outcome);
+    }
+  }, 120_000);
+
+  it("before each I/O operation in turn, until a run completes", async () => {
+    let n = 1;
+    for (; n < 200; n++) {
+      const outcome = run(`io:${n}`);
+      await check(outcome);
+      if (!outcome.killed) break;
+    }
+    expect(n).toBeLessThan(200);
+    console.log(`save: crashed before each of ${n - 1} I/O operations`);
+  }, 300_000);
+});
