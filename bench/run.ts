@@ -23,9 +23,15 @@ import { engineBenchmarks } from "./engine-benchmarks.js";
 import type { Benchmark, Corpus, ResultRow } from "./harness.js";
 import { nowMs } from "./measure.js";
 import { nativeBenchmarks } from "./native-benchmarks.js";
+import { saveBenchmarks } from "./save-benchmarks.js";
 import { sessionBenchmarks } from "./session-benchmarks.js";
 
-const benchmarks: Benchmark[] = [...nativeBenchmarks, ...engineBenchmarks, ...sessionBenchmarks];
+const benchmarks: Benchmark[] = [
+  ...nativeBenchmarks,
+  ...engineBenchmarks,
+  ...sessionBenchmarks,
+  ...saveBenchmarks,
+];
 
 function formatNumber(value: number | undefined): string {
   if (value === undefined || Number.isNaN(value)) return "";

@@ -5,11 +5,15 @@ import type { IndexProgress } from "../piece-table/index.js";
 /** Work shorter than this shows no bar at all. */
 const SHOW_AFTER_MS = 300;
 
+/** A bar for any long job that reports bytes done of bytes total (indexing, saving). */
 export class IndexProgressBar {
   private readonly startedAt = Date.now();
   private bar: cliProgress.SingleBar | null = null;
 
-  constructor(private readonly stream: NodeJS.WriteStream) {}
+  constructor(
+    private readonly stream: NodeJS.WriteStream,
+    private readonly label = "indexing",
+  ) {}
 
   update(progress: IndexProgress): void {
     if (!this.bar) {
@@ -17,7 +21,7 @@ export class IndexProgressBar {
       this.bar = new cliProgress.SingleBar(
         {
           stream: this.stream,
-          format: "indexing [{bar}] {percentage}% | {doneMiB}/{totalMiB} MiB | eta {eta}s",
+          format: `${this.label} [{bar}] {percentage}% | {doneMiB}/{totalMiB} MiB | eta {eta}s`,
           hideCursor: true,
           clearOnComplete: true,
         },

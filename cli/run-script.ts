@@ -1,6 +1,6 @@
 /** `gigapad run SCRIPT FILE...`: a user's script over opened documents. */
 import { existsSync, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Document, open } from "../piece-table/index.js";
 import { CliError } from "./cli-error.js";
@@ -28,9 +28,23 @@ export async function runScript(script: string, files: string[]): Promise<void> 
     );
   }
   const run = module.default as ScriptMain;
+  // Long saves show a bar on a terminal.
+  const bars: { stop(): void }[] = [];
+  const watch = async (doc: Document) => {
+    if (!process.stderr.isTTY) return;
+    const { IndexProgressBar } = await import("./progress.js");
+    const bar = new IndexProgressBar(process.stderr, `saving ${basename(doc.path)}`);
+    bars.push(bar);
+    doc.on("saveProgress", (progress) => bar.update(progress));
+    doc.on("saved", () => bar.stop());
+  };
   const documents: Document[] = [];
   try {
-    for (const file of files) documents.push(await open(file));
+    for (const file of files) {
+      const doc = await open(file);
+      documents.push(doc);
+      await watch(doc);
+    }
   } catch (error) {
     await Promise.all(documents.map((doc) => doc.close()));
     throw error;
@@ -42,6 +56,7 @@ export async function runScript(script: string, files: string[]): Promise<void> 
     await Promise.all(documents.map((doc) => doc.close({ commit: false })));
     throw new CliError(`script ${script} failed: ${(error as Error)?.message ?? String(error)}`);
   }
+  for (const bar of bars) bar.stop();
   for (const doc of documents) {
     await doc.commit();
     await doc.close();

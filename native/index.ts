@@ -109,6 +109,7 @@ interface NativeAddon {
     label?: string,
   ): number;
   allocate(fd: number, offset: number, length: number, label?: string): void;
+  startWriteback(fd: number, offset: number, length: number): void;
   freeSpace(path: string): { available: number; total: number };
   lock(fd: number, exclusive?: boolean, wait?: boolean, label?: string): boolean;
   unlock(fd: number, label?: string): void;
@@ -170,6 +171,8 @@ export const durableIo = {
   pread: addon.pread,
   copyFileRange: addon.copyFileRange,
   allocate: addon.allocate,
+  /** Starts write-back of a dirty range early (Linux sync_file_range); no durability promise. */
+  startWriteback: addon.startWriteback,
   freeSpace: addon.freeSpace,
   lock: addon.lock,
   unlock: addon.unlock,

@@ -24,7 +24,14 @@ import {
   singlePieceTree,
   TreeBuilder,
 } from "./piece-tree.js";
-import { checkBeforeSave, resolveTarget, SaveError, type SaveOptions, writeTempFile } from "./save.js";
+import {
+  checkBeforeSave,
+  resolveTarget,
+  SaveError,
+  type SaveOptions,
+  type SaveProgress,
+  writeTempFile,
+} from "./save.js";
 import { countMatches, type FindOptions, findMatches, type Match, replaceAllMatches } from "./search.js";
 import { defaultStateDirectory, SessionFolder, sessionFolderFor } from "./session-folder.js";
 import { CorruptRecordError, type RootSlot } from "./session-format.js";
@@ -103,6 +110,7 @@ export interface DocumentEvents {
   indexProgress: [IndexProgress];
   indexed: [];
   changed: [];
+  saveProgress: [SaveProgress];
   saved: [];
 }
 
@@ -579,15 +587,13 @@ export class Document extends EventEmitter<DocumentEvents> {
       const store = this.store!;
       // The session first holds every edit over the old file: a crash from here on loses none.
       if (this.current === this.epoch) await this.commit();
-      const written = await writeTempFile(
-        this.root,
-        this.original,
-        this.appendable,
-        target,
-        mode,
-        this.io,
-        options,
-      );
+      const written = await writeTempFile(this.root, this.original, this.appendable, target, mode, this.io, {
+        ...options,
+        onProgress: (progress) => {
+          this.emit("saveProgress", progress);
+          options.onProgress?.(progress);
+        },
+      });
       const saved = singlePieceTree(ORIGINAL, 0, this.length, this.root.lineFeeds);
       try {
         // The new epoch is committed before the rename (see SessionStore.beginEpoch).

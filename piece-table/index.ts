@@ -19,5 +19,6 @@ export {
   restoreSession,
   type SessionInfo,
 } from "./recovery.js";
+export { SaveError, type SaveOptions, type SaveProgress } from "./save.js";
 export type { FindOptions, Match } from "./search.js";
 export { defaultStateDirectory, SessionLockedError } from "./session-folder.js";

@@ -135,6 +135,8 @@ export async function writeTempFile(
         done += end - start;
         sinceYield += end - start;
         if (sinceYield >= COPY_STEP_BYTES) {
+          // Let the disk start on what is copied while the rest is copied: the final fsync is shorter.
+          durableIo.startWriteback(handle, done - sinceYield, sinceYield);
           sinceYield = 0;
           options.onProgress?.({ bytesDone: done, bytesTotal: total });
           // Let replies and cancellation in between steps.

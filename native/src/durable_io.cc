@@ -160,6 +160,19 @@ Napi::Value CopyFileRangeJs(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(result));
 }
 
+// startWriteback(fd, offset, length): asks the kernel to start writing these dirty pages now
+// (sync_file_range WRITE on Linux; nothing elsewhere). Promises nothing about durability — only
+// that the final fsync finds less to do, because copying and writing overlap.
+Napi::Value StartWritebackJs(const Napi::CallbackInfo& info) {
+#if defined(__linux__)
+  int fd = ReadFd(info[0]);
+  uint64_t offset = ReadOffset(info[1], "offset");
+  uint64_t length = ReadOffset(info[2], "length");
+  sync_file_range(fd, static_cast<off64_t>(offset), static_cast<off64_t>(length), SYNC_FILE_RANGE_WRITE);
+#endif
+  return info.Env().Undefined();
+}
+
 // allocate(fd, offset, length, label?): reserve disk space (the file grows to cover it).
 Napi::Value AllocateJs(const Napi::CallbackInfo& info) {
   int error = AllocateFileSpace(ReadFd(info[0]), ReadOffset(info[1], "offset"), ReadOffset(info[2], "length"));
@@ -250,6 +263,7 @@ void DefineDurableIo(Napi::Env env, Napi::Object exports) {
   exports.Set("pread", Napi::Function::New<PreadJs>(env, "pread"));
   exports.Set("copyFileRange", Napi::Function::New<CopyFileRangeJs>(env, "copyFileRange"));
   exports.Set("allocate", Napi::Function::New<AllocateJs>(env, "allocate"));
+  exports.Set("startWriteback", Napi::Function::New<StartWritebackJs>(env, "startWriteback"));
   exports.Set("freeSpace", Napi::Function::New<FreeSpaceJs>(env, "freeSpace"));
   exports.Set("lock", Napi::Function::New<LockJs>(env, "lock"));
   exports.Set("unlock", Napi::Function::New<UnlockJs>(env, "unlock"));

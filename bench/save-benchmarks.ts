@@ -1,0 +1,66 @@
+/** Saving: a log with 1 000 scattered edits written out, against `cp` (+ fsync) of the same file. */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { open } from "../piece-table/index.js";
+import { SeededRandom } from "./corpora.js";
+import { type Benchmark, timeRatio } from "./harness.js";
+import { median, nowMs } from "./measure.js";
+
+export const saveBenchmark: Benchmark = {
+  name: "save",
+  description:
+    "saveAs of a log with 1 000 scattered edits (temp + copy_file_range + fsync + rename) vs cp + sync",
+  wants: (corpus) => corpus.kind === "log",
+  async run(corpus, { runs }) {
+    const folder = dirname(corpus.path);
+    const ours: number[] = [];
+    const peer: number[] = [];
+    const peerNoSync: number[] = [];
+    const repeats = Math.min(runs, 3);
+    for (let run = 0; run < repeats; run++) {
+      const stateDir = mkdtempSync(join(tmpdir(), "gigapad-bench-save-"));
+      const target = join(folder, `saved-${run}.log`);
+      try {
+        const doc = await open(corpus.path, { stateDir });
+        const random = new SeededRandom(100 + run);
+        for (let i = 0; i < 1000; i++) doc.insert(random.below(doc.length + 1), "edited line\n");
+        const start = nowMs();
+        await doc.saveAs(target);
+        ours.push(nowMs() - start);
+        await doc.discard();
+      } finally {
+        rmSync(target, { force: true });
+        rmSync(stateDir, { recursive: true, force: true });
+      }
+      const copy = join(folder, `copied-${run}.log`);
+      let start = nowMs();
+      spawnSync("cp", [corpus.path, copy]);
+      peerNoSync.push(nowMs() - start);
+      rmSync(copy, { force: true });
+      start = nowMs();
+      const result = spawnSync("sh", ["-c", `cp "${corpus.path}" "${copy}" && sync "${copy}"`]);
+      peer.push(nowMs() - start);
+      rmSync(copy, { force: true });
+      if (result.status !== 0) throw new Error(`cp failed: ${result.stderr}`);
+    }
+    const value = median(ours);
+    const peerValue = median(peer);
+    return [
+      {
+        bench: "save",
+        corpus: corpus.name,
+        metric: "time",
+        value,
+        unit: "ms",
+        peer: "cp + sync",
+        peerValue,
+        ratio: timeRatio(value, peerValue),
+        note: `1000 edits; cp without sync: ${median(peerNoSync).toFixed(0)} ms`,
+      },
+    ];
+  },
+};
+
+export const saveBenchmarks = [saveBenchmark];
