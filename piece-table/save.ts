@@ -146,7 +146,8 @@ export async function writeTempFile(
       }
     }
     crashPoint("save:after-temp-write");
-    io.fullSync(handle);
+    // Test-only: a deliberately broken save (renamed without syncing), to prove the tests see it.
+    if (process.env.GIGAPAD_TEST_BREAK !== "rename-before-sync") io.fullSync(handle);
     crashPoint("save:after-temp-sync");
     const stat = fstatSync(handle, { bigint: true });
     const identity = identityFrom(

@@ -138,10 +138,25 @@ export class Random {
  * unsynced write torn at sectors (sampled), files whose directory entry is unsynced absent, and
  * the add buffer's unsynced tail as nothing, zeros or garbage.
  */
-export function* crashStates(log: LoggedOp[], random: Random, perCut: number): Generator<CrashState> {
+export function* crashStates(
+  log: LoggedOp[],
+  random: Random,
+  perCut: number,
+  /** Files that existed before the log began (durable), e.g. the document a save replaces. */
+  initial: Map<string, Buffer> = new Map(),
+): Generator<CrashState> {
+  type FileModel = { durable: Buffer; pending: { position: number; bytes: Buffer }[] };
   for (let cut = 0; cut <= log.length; cut++) {
     const issued = log.slice(0, cut);
-    const files = new Map<string, { durable: Buffer; pending: { position: number; bytes: Buffer }[] }>();
+    const files = new Map<string, FileModel>();
+    for (const [path, bytes] of initial) files.set(path, { durable: bytes, pending: [] });
+    const renames: {
+      from: string;
+      to: string;
+      index: number;
+      moved: FileModel;
+      previous: FileModel | undefined;
+    }[] = [];
     const createdAt = new Map<string, number>();
     const removedAt = new Map<string, number>();
     const syncedDirs = new Map<string, number>();
@@ -163,6 +178,16 @@ export function* crashStates(log: LoggedOp[], random: Random, perCut: number): G
         }
       } else if (op.type === "remove") {
         removedAt.set(op.path, index);
+      } else if (op.type === "rename") {
+        const moved = files.get(op.from);
+        if (moved) {
+          renames.push({ from: op.from, to: op.to, index, moved, previous: files.get(op.to) });
+          files.set(op.to, moved);
+          files.delete(op.from);
+          // The new name exists from here on, whatever happened to its old entry.
+          createdAt.delete(op.to);
+          removedAt.delete(op.to);
+        }
       } else if (op.type === "syncDir") {
         syncedDirs.set(op.path, index);
       } else if (op.type === "addSync") {
@@ -185,7 +210,19 @@ export function* crashStates(log: LoggedOp[], random: Random, perCut: number): G
     for (let variant = 0; variant < variants; variant++) {
       const out = new Map<string, Buffer>();
       const notes: string[] = [];
-      for (const [path, file] of files) {
+      // A rename is durable once its directory is synced; before that, either name may show.
+      const view = new Map(files);
+      for (const rename of [...renames].reverse()) {
+        const synced = syncedDirs.get(dirname(rename.to));
+        if (synced !== undefined && synced > rename.index) continue;
+        if (variant !== 1 && (variant === 0 || random.below(2) === 0)) {
+          if (rename.previous) view.set(rename.to, rename.previous);
+          else view.delete(rename.to);
+          view.set(rename.from, rename.moved);
+          notes.push(`rename to ${basename(rename.to)} lost`);
+        }
+      }
+      for (const [path, file] of view) {
         const removed = removedAt.get(path);
         if (removed !== undefined) {
           // Gone once its directory was synced after the removal; until then, maybe still there.
