@@ -1,6 +1,6 @@
 /** Saving: a log with 1 000 scattered edits written out, against `cp` (+ fsync) of the same file. */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, truncateSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { open } from "../piece-table/index.js";
@@ -63,4 +63,39 @@ export const saveBenchmark: Benchmark = {
   },
 };
 
-export const saveBenchmarks = [saveBenchmark];
+export const appendSaveBenchmark: Benchmark = {
+  name: "append",
+  description: "save() of 1 MiB appended to the log (the in-place fast path), size-independent",
+  wants: (corpus) => corpus.kind === "log",
+  async run(corpus, { runs }) {
+    const times: number[] = [];
+    const appended = Buffer.alloc(1024 * 1024, "appended log line\n");
+    for (let run = 0; run < runs; run++) {
+      const stateDir = mkdtempSync(join(tmpdir(), "gigapad-bench-append-"));
+      try {
+        const doc = await open(corpus.path, { stateDir });
+        doc.insert(doc.length, appended);
+        const start = nowMs();
+        await doc.save();
+        times.push(nowMs() - start);
+        await doc.discard();
+      } finally {
+        // Put the corpus back as it was for the next benchmark.
+        truncateSync(corpus.path, corpus.size);
+        rmSync(stateDir, { recursive: true, force: true });
+      }
+    }
+    return [
+      {
+        bench: "append save",
+        corpus: corpus.name,
+        metric: "time",
+        value: median(times),
+        unit: "ms",
+        note: "1 MiB",
+      },
+    ];
+  },
+};
+
+export const saveBenchmarks = [saveBenchmark, appendSaveBenchmark];

@@ -5,7 +5,7 @@
  */
 import { constants as bufferConstants } from "node:buffer";
 import { EventEmitter } from "node:events";
-import { existsSync, renameSync, statSync } from "node:fs";
+import { existsSync, fstatSync, ftruncateSync, renameSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { type AppendFile, durableIo, type MappedFile, openMappedFile } from "../native/index.js";
 import { crashPoint, type DurableFiles, systemFiles } from "./durable-files.js";
@@ -14,6 +14,7 @@ import {
   ADDED,
   deleteRange,
   findLineFeed,
+  forEachPiece,
   insertPieces,
   type LineFeedSource,
   lineFeedsBefore,
@@ -34,9 +35,10 @@ import {
 } from "./save.js";
 import { countMatches, type FindOptions, findMatches, type Match, replaceAllMatches } from "./search.js";
 import { defaultStateDirectory, SessionFolder, sessionFolderFor } from "./session-folder.js";
-import { CorruptRecordError, type RootSlot } from "./session-format.js";
+import { CorruptRecordError, type OriginalIdentity, type RootSlot } from "./session-format.js";
 import {
   type DecodedOp,
+  identityFrom,
   identityOf,
   type RecoveryResult,
   readCommitted,
@@ -156,17 +158,19 @@ function openReadOnly(
   return doc;
 }
 
-function openForEditing(
+async function openForEditing(
   path: string,
   original: MappedFile,
   stateDirectory: string,
   storeOptions: StoreOptions,
-): Document {
+): Promise<Document> {
   const io = storeOptions.io ?? systemFiles;
   let session = SessionFolder.acquire(path, stateDirectory);
   let setAside: SetAsideSession | null = null;
   try {
-    let recovery: RecoveryResult = readCommitted(session.path, identityOf(original), io);
+    let recovery: RecoveryResult = readCommitted(session.path, identityOf(original), io, (start, end) =>
+      original.read(start, end),
+    );
     if (recovery.staleSlot) {
       setAside = { ...setAsideInfo(recovery.staleSlot), reason: "file changed on disk" };
       session = moveAside(session, path, stateDirectory, setAside);
@@ -192,6 +196,7 @@ function openForEditing(
       }
     }
     doc.setAside = setAside;
+    if (recovery.grownFrom !== undefined) await doc.finishInterruptedAppend(recovery.grownFrom);
     return doc;
   } catch (error) {
     session.release();
@@ -585,6 +590,10 @@ export class Document extends EventEmitter<DocumentEvents> {
       checkBeforeSave(target, this.length, sameFile ? disk.identity : null, options.force ?? false);
       const mode = existsSync(target) ? statSync(target).mode & 0o7777 : 0o666 & ~process.umask();
       const store = this.store!;
+      if (sameFile && this.canAppendInPlace()) {
+        await this.appendInPlace(target, options);
+        return;
+      }
       // The session first holds every edit over the old file: a crash from here on loses none.
       if (this.current === this.epoch) await this.commit();
       const written = await writeTempFile(this.root, this.original, this.appendable, target, mode, this.io, {
@@ -616,6 +625,108 @@ export class Document extends EventEmitter<DocumentEvents> {
     } finally {
       this.saving = false;
     }
+  }
+
+  /**
+   * Whether saving only needs to extend the file: the version is the file as opened (one piece
+   * from 0 to its end — or a prefix of it, after an interrupted append) followed by added bytes.
+   */
+  private canAppendInPlace(): boolean {
+    if (this.current !== this.epoch || this.current !== this.newestOriginal) return false;
+    const fileLength = this.original.size;
+    if (this.length < fileLength) return false;
+    let prefix = -1;
+    let shape = true;
+    forEachPiece(this.root, 0, this.length, (buffer, from, to) => {
+      if (prefix < 0) {
+        shape = buffer === ORIGINAL && from === 0;
+        prefix = to;
+        return shape;
+      }
+      shape = buffer === ADDED;
+      return shape;
+    });
+    // Nothing to append at all (and no interrupted append to finish): not this path.
+    if (
+      !shape ||
+      prefix < 0 ||
+      prefix > fileLength ||
+      (prefix === fileLength && this.length === fileLength)
+    ) {
+      return false;
+    }
+    // After an interrupted append the file holds more than the prefix: those bytes must be ours.
+    return (
+      prefix === fileLength || this.read(prefix, fileLength).equals(this.original.read(prefix, fileLength))
+    );
+  }
+
+  /**
+   * The append fast path: the session announces the append (so a crash mid-way is finished on
+   * reopen), the added bytes are written after the file's end, synced, and a new epoch begins.
+   * Costs what the appended bytes cost, whatever the file's size.
+   */
+  private async appendInPlace(
+    target: string,
+    options: SaveOptions,
+    from = this.original.size,
+  ): Promise<void> {
+    const store = this.store!;
+    await this.commit();
+    const fileLength = from;
+    if (from === this.original.size) store.announceAppend(fileLength);
+    crashPoint("save:after-append-announce");
+    const handle = this.io.open(target, false);
+    let identity: OriginalIdentity;
+    try {
+      let done = 0;
+      const total = this.length - fileLength;
+      forEachPiece(this.root, fileLength, this.length, (buffer, start, end, at) => {
+        this.io.copyInto(handle, at, buffer === ORIGINAL ? this.original : this.appendable!, start, end);
+        done += end - start;
+        return true;
+      });
+      // Finishing an interrupted append: whatever the cut-short write left past the end goes.
+      if (fstatSync(handle).size > this.length) ftruncateSync(handle, this.length);
+      crashPoint("save:after-append-write");
+      this.io.fullSync(handle);
+      crashPoint("save:after-append-sync");
+      options.onProgress?.({ bytesDone: done, bytesTotal: total });
+      this.emit("saveProgress", { bytesDone: done, bytesTotal: total });
+      const stat = fstatSync(handle, { bigint: true });
+      identity = identityFrom(
+        { dev: stat.dev, ino: stat.ino, size: Number(stat.size), mtimeNs: stat.mtimeNs },
+        (start, end) => durableIo.pread(handle, end - start, start, target),
+      );
+    } finally {
+      this.io.close(handle);
+    }
+    const saved = singlePieceTree(ORIGINAL, 0, this.length, this.root.lineFeeds);
+    store.beginEpoch(identity, { root: saved, undo: [], redo: [] }, this.length);
+    crashPoint("save:after-epoch-commit");
+    this.becomeSaved(openMappedFile(target), saved);
+  }
+
+  /**
+   * @internal After recovery found an append save cut short (the session announced it from
+   * `from`, and the file has grown since): the bytes past `from` are that save's, whatever they
+   * hold now (a power cut can leave zeros), so they are rewritten from the document.
+   */
+  async finishInterruptedAppend(from: number): Promise<boolean> {
+    let prefix = -1;
+    let shape = true;
+    forEachPiece(this.root, 0, this.length, (buffer, start, end) => {
+      if (prefix < 0) {
+        shape = buffer === ORIGINAL && start === 0;
+        prefix = end;
+        return shape;
+      }
+      shape = buffer === ADDED;
+      return shape;
+    });
+    if (!shape || prefix !== from) return false;
+    await this.appendInPlace(resolveTarget(this.path), {}, from);
+    return true;
   }
 
   /** After a save: the written file is the original; older versions keep theirs for undo. */

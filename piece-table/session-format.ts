@@ -17,7 +17,7 @@ const CHECKSUM_SEED = 0x9e3779b9;
 export const RECORD_HEADER_BYTES = 40;
 /** Each slot lives in its own 4 KiB block of the root file. */
 export const SLOT_BLOCK_BYTES = 4096;
-const SLOT_BYTES = 128;
+const SLOT_BYTES = 144;
 /** A record larger than this is garbage, whatever its header says. */
 export const MAX_RECORD_PAYLOAD = 1 << 30;
 
@@ -109,6 +109,11 @@ export interface RootSlot {
   documentLength: number;
   /** Which meta file holds the record: 0 is `meta`, n is `meta.<n>` (a compacted log). */
   metaGeneration: number;
+  /**
+   * An append save in progress: the file is being extended in place from this offset (its length
+   * when the session was made), or -1. Recovery may then find the file longer, and finishes it.
+   */
+  appendFrom: number;
 }
 
 export function encodeSlot(slot: RootSlot): Buffer {
@@ -130,6 +135,7 @@ export function encodeSlot(slot: RootSlot): Buffer {
   bytes.writeDoubleLE(slot.edits, 104);
   bytes.writeDoubleLE(slot.documentLength, 112);
   bytes.writeUInt32LE(slot.metaGeneration >>> 0, 120);
+  bytes.writeDoubleLE(slot.appendFrom, 128);
   bytes.writeUInt32LE(checksum(bytes.subarray(0, SLOT_BYTES)), 8);
   return bytes;
 }
@@ -159,7 +165,9 @@ export function decodeSlot(block: Buffer): RootSlot | null {
     edits: block.readDoubleLE(104),
     documentLength: block.readDoubleLE(112),
     metaGeneration: block.readUInt32LE(120),
+    appendFrom: block.readDoubleLE(128),
   };
+  if (!Number.isSafeInteger(slot.appendFrom) || slot.appendFrom < -1) return null;
   const counts = [
     slot.txn,
     slot.recordOffset,

@@ -341,6 +341,8 @@ export interface RecoveryResult {
   committed: (Omit<CommittedSession, "ops"> & { ops: DecodedOp[] }) | null;
   /** The newest slot that verifies but was made over a different original (the file changed). */
   staleSlot: RootSlot | null;
+  /** Set when the session was made over the file when it was this long, and it has grown since. */
+  grownFrom?: number;
 }
 
 function readFileFully(io: DurableFiles, path: string): Buffer | null {
@@ -362,6 +364,7 @@ export function readCommitted(
   folder: string,
   identity: OriginalIdentity,
   io: DurableFiles = systemFiles,
+  readOriginal?: (start: number, end: number) => Buffer,
 ): RecoveryResult {
   const rootBytes = readFileFully(io, join(folder, SESSION_FILES.root));
   if (!rootBytes) return { committed: null, staleSlot: null };
@@ -371,19 +374,42 @@ export function readCommitted(
     .sort((a, b) => b.txn - a.txn);
   if (slots.length === 0) return { committed: null, staleSlot: null };
   const matching = slots.filter((slot) => sameIdentity(slot.identity, identity));
-  const staleSlot = matching.length === 0 ? slots[0]! : null;
-  if (matching.length === 0) return { committed: null, staleSlot };
+  // A slot that announced an append save over a shorter version of this very file (same device
+  // and inode, its sampled bytes unchanged): the save was cut short; open() finishes it.
+  const grown = readOriginal
+    ? slots.filter(
+        (slot) =>
+          !matching.includes(slot) &&
+          slot.appendFrom === slot.identity.size &&
+          grewFrom(slot.identity, identity, readOriginal),
+      )
+    : [];
+  if (matching.length === 0 && grown.length === 0) return { committed: null, staleSlot: slots[0]! };
   const metaFiles = new Map<number, Buffer | null>();
   const addPath = join(folder, SESSION_FILES.add);
   const addSize = existsSync(addPath) ? sizeOf(io, addPath) : 0;
-  for (const slot of matching) {
+  for (const slot of [...matching, ...grown]) {
     if (!metaFiles.has(slot.metaGeneration)) {
       metaFiles.set(slot.metaGeneration, readFileFully(io, join(folder, metaFileName(slot.metaGeneration))));
     }
-    const committed = readChain(metaFiles.get(slot.metaGeneration)!, slot, addSize, identity.size);
-    if (committed) return { committed, staleSlot: null };
+    const committed = readChain(metaFiles.get(slot.metaGeneration)!, slot, addSize, slot.identity.size);
+    if (committed) {
+      return matching.includes(slot)
+        ? { committed, staleSlot: null }
+        : { committed, staleSlot: null, grownFrom: slot.identity.size };
+    }
   }
-  return { committed: null, staleSlot: null };
+  return { committed: null, staleSlot: matching.length === 0 ? slots[0]! : null };
+}
+
+/** Whether `now` is `then` with bytes appended: same file, longer, the same sampled bytes. */
+function grewFrom(
+  then: OriginalIdentity,
+  now: OriginalIdentity,
+  read: (start: number, end: number) => Buffer,
+): boolean {
+  if (then.dev !== now.dev || then.ino !== now.ino || now.size <= then.size) return false;
+  return identityFrom({ ...then }, (start, end) => read(start, end)).sample === then.sample;
 }
 
 function sizeOf(io: DurableFiles, path: string): number {
@@ -408,7 +434,8 @@ function readChain(
   const last = meta.subarray(slot.recordOffset, recordEnd);
   if (!verifyRecord(last) || checksum(last) !== slot.recordChecksum) return null;
   const lastHeader = decodeRecordHeader(last)!;
-  if (lastHeader.txn !== slot.txn || lastHeader.baseOffset > slot.recordOffset) return null;
+  // A slot may name an older record (announceAppend re-commits the same version), never a newer.
+  if (lastHeader.txn > slot.txn || lastHeader.baseOffset > slot.recordOffset) return null;
   const bounds = { originalSize, addLength: slot.addLength };
   try {
     let position = lastHeader.baseOffset;
@@ -637,6 +664,7 @@ export class SessionStore {
         edits,
         documentLength,
         metaGeneration: generation,
+        appendFrom: -1,
       };
       const target = 1 - this.activeSlot;
       // Test-only: a deliberately broken ordering, to prove the crash tests catch one.
@@ -683,6 +711,30 @@ export class SessionStore {
       this.failure = new SessionFailedError(
         `edits to this document can no longer be saved in its session (${(error as Error).message}); ` +
           `the last committed version stays recoverable in ${this.folder}`,
+        { cause: error },
+      );
+      throw this.failure;
+    }
+  }
+
+  /**
+   * Announces an append save: the committed version, in a new slot that also says the file is
+   * about to be extended in place from its current end. Until the save's epoch is committed,
+   * recovery that finds the file longer knows the extra bytes are this save's and redoes it.
+   */
+  announceAppend(fileLength: number): void {
+    if (this.failure) throw this.failure;
+    const last = this.lastSlot;
+    if (!last) throw new Error("announceAppend needs a committed session");
+    try {
+      const slot: RootSlot = { ...last, txn: last.txn + 1, appendFrom: fileLength, committedAt: Date.now() };
+      const target = 1 - this.activeSlot;
+      this.writeSlot(slot, target);
+      this.activeSlot = target;
+      this.lastSlot = slot;
+    } catch (error) {
+      this.failure = new SessionFailedError(
+        `edits to this document can no longer be saved in its session (${(error as Error).message})`,
         { cause: error },
       );
       throw this.failure;
