@@ -20,6 +20,12 @@ Commands:
                             that was typed) to OUT; --session FOLDER picks a session
     --restore               write the recovered document into FILE (atomically) and drop the session
     --discard               drop FILE's sessions
+  crashtest [FILE]          kill a process editing, committing and saving a copy of FILE (or of a
+                            generated log) and check every recovery; exits 1 on any violation
+    --kills N               random-time kills (default 20)
+    --crash-points          also kill at each named crash point of commit and save
+    --dir DIR               where to test (default: beside FILE, to test its filesystem)
+    --json                  print the result as JSON
 
 Options:
   -h, --help                show this help
@@ -35,6 +41,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runCommand(rest);
       case "recover":
         return await (await import("./recover.js")).recoverCommand(rest);
+      case "crashtest":
+        return await (await import("./crashtest.js")).crashtestCommand(rest);
       case undefined:
       case "-h":
       case "--help":

@@ -683,7 +683,8 @@ export class SessionStore {
       crashPoint("commit:after-meta-sync");
 
       // Phase 3: the inactive slot names the record; durable once synced.
-      if (!broken) this.writeSlot(slot, target);
+      // (Test-only "ack-early": acknowledge without writing the slot — the crashtest's negative control.)
+      if (!broken && process.env.GIGAPAD_TEST_BREAK !== "ack-early") this.writeSlot(slot, target);
       if (broken) this.io.syncAddBuffer(this.add);
 
       if (compact) {
