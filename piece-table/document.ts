@@ -5,8 +5,8 @@
  */
 import { constants as bufferConstants } from "node:buffer";
 import { EventEmitter } from "node:events";
-import { existsSync, fstatSync, ftruncateSync, renameSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { existsSync, fstatSync, ftruncateSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import { type AppendFile, durableIo, type MappedFile, openMappedFile } from "../native/index.js";
 import { crashPoint, type DurableFiles, systemFiles } from "./durable-files.js";
 import { type IndexProgress, LineIndex } from "./line-index.js";
@@ -166,6 +166,9 @@ async function openForEditing(
 ): Promise<Document> {
   const io = storeOptions.io ?? systemFiles;
   let session = SessionFolder.acquire(path, stateDirectory);
+  // Holding the session, no save of this file can be running anywhere: temp files left beside
+  // it by a save that died are garbage (often as large as the file).
+  removeDeadSaveTempFiles(path);
   let setAside: SetAsideSession | null = null;
   try {
     let recovery: RecoveryResult = readCommitted(session.path, identityOf(original), io, (start, end) =>
@@ -201,6 +204,34 @@ async function openForEditing(
   } catch (error) {
     session.release();
     throw error;
+  }
+}
+
+/** Removes `.<name>.gigapad-<pid>-<time>.tmp` files beside path whose process is gone. */
+function removeDeadSaveTempFiles(path: string): void {
+  const folder = dirname(path);
+  const prefix = `.${basename(path)}.gigapad-`;
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const match = name.startsWith(prefix) ? /^(\d+)-\d+\.tmp$/.exec(name.slice(prefix.length)) : null;
+    if (!match) continue;
+    const pid = Number(match[1]);
+    if (pid === process.pid || processAlive(pid)) continue;
+    rmSync(join(folder, name), { force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

@@ -4,8 +4,8 @@
  * text exactly once — the old session over the old file, or a clean session over the new file.
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { open } from "../../piece-table/index.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
@@ -47,6 +47,8 @@ async function check(outcome: ReturnType<typeof run>): Promise<void> {
   const doc = await open(outcome.path, { stateDir: outcome.stateDir });
   const text = doc.getText();
   await doc.close();
+  // Opening removed the temp file a killed save left beside the file.
+  expect(readdirSync(dirname(outcome.path)).filter((name) => name.endsWith(".tmp"))).toEqual([]);
   if (outcome.said.includes("done")) expect(text).toBe(`after save ${saved}`);
   else if (outcome.said.includes("saved")) expect([saved, `after save ${saved}`]).toContain(text);
   else if (outcome.said.includes("committed")) expect(text).toBe(saved);
