@@ -611,12 +611,16 @@ export class Document extends EventEmitter<DocumentEvents> {
   }
 
   private async saveTo(path: string, isSaveAs: boolean, options: SaveOptions): Promise<void> {
-    this.checkWritable();
     if (this.saving) throw new SaveError("a save of this document is already running", "ESAVEBUSY");
+    this.checkWritable();
     this.saving = true;
     try {
       const target = resolveTarget(path);
       const sameFile = existsSync(target) && resolveTarget(this.path) === target;
+      if (!sameFile && isSaveAs) {
+        // Refuse before writing anything if another Gigapad has the target open.
+        SessionFolder.assertNotHeld(target, this.stateDirectory);
+      }
       const disk = this.newestOriginal.file;
       checkBeforeSave(target, this.length, sameFile ? disk.identity : null, options.force ?? false);
       const mode = existsSync(target) ? statSync(target).mode & 0o7777 : 0o666 & ~process.umask();
@@ -1022,6 +1026,10 @@ export class Document extends EventEmitter<DocumentEvents> {
     this.checkOpen();
     if (this.failure) throw this.failure;
     if (!this.appendable) throw new Error(`${this.path} is open read-only`);
+    // The save writes the version it started from and then makes it the new original: an edit
+    // in between would be lost, so edits wait.
+    if (this.saving)
+      throw new SaveError(`${this.path} is being saved; edit again when the save is done`, "ESAVEBUSY");
   }
 
   private checkOffset(offset: number): void {

@@ -8,6 +8,7 @@ import {
   existsSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   realpathSync,
   renameSync,
@@ -78,14 +79,33 @@ export class SessionFolder {
     if (target === this.folder) return;
     if (existsSync(target)) {
       const other = SessionFolder.acquire(documentPath, stateDirectory);
-      const aside = `${target}.set-aside-${Date.now()}`;
-      renameSync(target, aside);
+      // A session with data is kept (set aside); an empty one just goes.
+      if (readdirSync(target).some((name) => name !== "lock"))
+        renameSync(target, `${target}.set-aside-${Date.now()}`);
+      else rmSync(target, { recursive: true, force: true });
       other.release();
     }
     mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
     renameSync(this.folder, target);
     durableIo.syncDirectory(dirname(target));
     this.folder = target;
+  }
+
+  /** Throws SessionLockedError if another process holds the document's session (creates nothing). */
+  static assertNotHeld(documentPath: string, stateDirectory: string): void {
+    const lockPath = join(sessionFolderFor(documentPath, stateDirectory), "lock");
+    if (!existsSync(lockPath)) return;
+    const fd = openSync(lockPath, "r");
+    try {
+      if (durableIo.lock(fd, true, false, lockPath)) {
+        durableIo.unlock(fd);
+        return;
+      }
+      const pid = Number.parseInt(readFileSync(lockPath, "utf8").trim(), 10);
+      throw new SessionLockedError(documentPath, Number.isFinite(pid) ? pid : null);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** Creates the folder if needed and takes its lock, or throws SessionLockedError. */

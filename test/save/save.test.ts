@@ -174,6 +174,28 @@ describe("save", () => {
     await doc.close();
   });
 
+  it("refuses edits while a save runs, and a saveAs onto a file another Gigapad holds", async () => {
+    const dir = tempDir();
+    const path = join(dir, "big.log");
+    writeFileSync(path, Buffer.alloc(150 * 1024 * 1024, "b"));
+    const stateDir = join(dir, "state");
+    const doc = await open(path, { stateDir });
+    doc.insert(0, "x");
+    const saving = doc.save();
+    expect(() => doc.insert(0, "y")).toThrow(expect.objectContaining({ code: "ESAVEBUSY" }));
+    await saving;
+    doc.insert(0, "y");
+    const other = join(dir, "other.log");
+    writeFileSync(other, "theirs\n");
+    const holder = await open(other, { stateDir });
+    await expect(doc.saveAs(other)).rejects.toMatchObject({ code: "ESESSIONLOCKED" });
+    expect(readFileSync(other, "utf8")).toBe("theirs\n");
+    await holder.close();
+    await doc.saveAs(other);
+    expect(readFileSync(other).subarray(0, 3).toString()).toBe("yxb");
+    await doc.close();
+  });
+
   it("EIO on the temp file's fsync leaves the target as it was", async () => {
     const dir = tempDir();
     const path = join(dir, "doc.txt");
