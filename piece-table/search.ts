@@ -9,9 +9,9 @@
  *
  * Matches are leftmost-first and non-overlapping, as String.prototype.replaceAll sees them.
  */
-import { isAscii, isUtf8 } from "node:buffer";
-import { indexOfBytes, type MappedFile } from "../native/index.js";
+import type { MappedFile } from "../native/index.js";
 import { ADDED, type BufferId, forEachPiece, type PieceNode, TreeBuilder } from "./piece-tree.js";
+import { chunkMatches, type RegexTask } from "./regex-chunk.js";
 import { type DocumentSnapshot, readTree } from "./snapshot.js";
 
 export interface FindOptions {
@@ -197,7 +197,7 @@ export async function countMatches(
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   let count = 0;
   for await (const batch of scan(snapshot, searcher, start, end, options.signal)) {
-    count += batch.length;
+    count += batchSize(batch);
     if (count >= limit) return limit;
   }
   return count;
@@ -209,7 +209,7 @@ function scan(
   start: number,
   end: number,
   signal: AbortSignal | undefined,
-): AsyncGenerator<Match[]> {
+): AsyncGenerator<MatchBatch> {
   return searcher.literal
     ? literalMatches(snapshot, searcher.literal, start, end, signal)
     : regexMatches(snapshot, searcher, start, end, signal);
@@ -227,7 +227,7 @@ async function* streamMatches(
   const batches = scan(snapshot, searcher, start, end, options.signal);
   // The scanners hand over matches in batches: one await per batch, not per match.
   for await (const batch of batches) {
-    for (const match of batch) {
+    for (const match of batchMatches(batch)) {
       if (found >= limit) return;
       checkAborted(options.signal);
       found++;
@@ -260,18 +260,47 @@ function* segments(root: PieceNode, start: number, end: number): Generator<Segme
   }
 }
 
+/**
+ * Matches handed over at once: Match objects, or — for literal matches, which can number millions
+ * — their starts (plus an offset) and one width, so counting them makes no object per match.
+ */
+type MatchBatch =
+  | Match[]
+  | { starts: Float64Array | number[]; ends?: Float64Array | number[]; offset: number; width: number };
+
+function batchSize(batch: MatchBatch): number {
+  return Array.isArray(batch) ? batch.length : batch.starts.length;
+}
+
+function* batchMatches(batch: MatchBatch): Generator<Match> {
+  if (Array.isArray(batch)) {
+    yield* batch;
+    return;
+  }
+  const { starts, ends, offset, width } = batch;
+  for (let i = 0; i < starts.length; i++) {
+    yield { start: starts[i]! + offset, end: (ends ? ends[i]! : starts[i]! + width) + offset };
+  }
+}
+
 async function* literalMatches(
   snapshot: DocumentSnapshot,
   needle: Buffer,
   start: number,
   end: number,
   signal: AbortSignal | undefined,
-): AsyncGenerator<Match[]> {
+): AsyncGenerator<MatchBatch> {
   const length = needle.length;
   const overlap = length - 1;
   // End of the last match yielded: matches are non-overlapping, leftmost first.
   let lastEnd = start;
-  const batch: Match[] = [];
+  // Matches found one by one (across piece borders, in added pieces), in document offsets.
+  let pending: number[] = [];
+  const flush = (): MatchBatch => {
+    const batch = { starts: pending, offset: 0, width: length };
+    pending = [];
+    return batch;
+  };
   for (const segment of segments(snapshot.root, start, end)) {
     checkAborted(signal);
     const { buffer, bufferStart, bufferEnd, documentStart } = segment;
@@ -289,7 +318,7 @@ async function* literalMatches(
         ) {
           if (from + at >= lastEnd) {
             lastEnd = from + at + length;
-            batch.push({ start: from + at, end: lastEnd });
+            pending.push(from + at);
           }
         }
       }
@@ -302,9 +331,9 @@ async function* literalMatches(
     if (buffer === ADDED) {
       for (const at of snapshot.add!.findAll(needle, scanFrom, bufferEnd)) {
         lastEnd = toDocument + at + length;
-        batch.push({ start: toDocument + at, end: lastEnd });
+        pending.push(toDocument + at);
       }
-      if (batch.length >= BATCH_MATCHES) yield batch.splice(0);
+      if (pending.length >= BATCH_MATCHES) yield flush();
       continue;
     }
     const original = snapshot.original as MappedFile;
@@ -323,18 +352,45 @@ async function* literalMatches(
         signal?.removeEventListener("abort", onAbort);
       }
       checkAborted(signal);
+      // Hits are sorted: those starting in this window are a prefix.
+      let taken = hits.length;
+      while (taken > 0 && hits[taken - 1]! >= windowEnd) taken--;
       let nextWindow = windowEnd;
-      for (const at of hits) {
-        if (at >= windowEnd) break;
-        lastEnd = toDocument + at + length;
-        nextWindow = Math.max(nextWindow, at + length);
-        batch.push({ start: toDocument + at, end: lastEnd });
+      if (taken > 0) {
+        const last = hits[taken - 1]!;
+        lastEnd = toDocument + last + length;
+        nextWindow = Math.max(nextWindow, last + length);
+        if (pending.length > 0) yield flush();
+        yield { starts: hits.subarray(0, taken), offset: toDocument, width: length };
       }
       windowStart = nextWindow;
-      if (batch.length > 0) yield batch.splice(0);
     }
   }
-  if (batch.length > 0) yield batch;
+  if (pending.length > 0) yield flush();
+}
+
+/** The next chunk of [position, end): about REGEX_CHUNK_BYTES, ending at a line end. */
+function nextChunk(
+  snapshot: DocumentSnapshot,
+  position: number,
+  end: number,
+): { bytes: Buffer; chunkEnd: number } {
+  let chunkEnd = Math.min(end, position + REGEX_CHUNK_BYTES);
+  let bytes = readTree(snapshot.root, position, chunkEnd, snapshot.original, snapshot.add);
+  if (chunkEnd < end) {
+    // End the chunk at a line end so that no single-line match is cut.
+    let lineEnd = bytes.lastIndexOf(10);
+    while (lineEnd < 0 && chunkEnd < end && chunkEnd - position < REGEX_CHUNK_MAX_BYTES) {
+      chunkEnd = Math.min(end, position + Math.min(REGEX_CHUNK_MAX_BYTES, (chunkEnd - position) * 2));
+      bytes = readTree(snapshot.root, position, chunkEnd, snapshot.original, snapshot.add);
+      lineEnd = bytes.lastIndexOf(10);
+    }
+    if (lineEnd >= 0 && chunkEnd < end) {
+      bytes = bytes.subarray(0, lineEnd + 1);
+      chunkEnd = position + lineEnd + 1;
+    }
+  }
+  return { bytes, chunkEnd };
 }
 
 async function* regexMatches(
@@ -343,102 +399,24 @@ async function* regexMatches(
   start: number,
   end: number,
   signal: AbortSignal | undefined,
-): AsyncGenerator<Match[]> {
+): AsyncGenerator<MatchBatch> {
   const regex = searcher.regex!;
+  const task: RegexTask = {
+    source: regex.source,
+    flags: regex.flags,
+    requiredLiteral: searcher.requiredLiteral,
+    lineLocal: searcher.lineLocal,
+  };
   let position = start;
   while (position < end) {
     checkAborted(signal);
-    let chunkEnd = Math.min(end, position + REGEX_CHUNK_BYTES);
-    let bytes = readTree(snapshot.root, position, chunkEnd, snapshot.original, snapshot.add);
-    if (chunkEnd < end) {
-      // End the chunk at a line end so that no single-line match is cut.
-      let lineEnd = bytes.lastIndexOf(10);
-      while (lineEnd < 0 && chunkEnd < end && chunkEnd - position < REGEX_CHUNK_MAX_BYTES) {
-        chunkEnd = Math.min(end, position + Math.min(REGEX_CHUNK_MAX_BYTES, (chunkEnd - position) * 2));
-        bytes = readTree(snapshot.root, position, chunkEnd, snapshot.original, snapshot.add);
-        lineEnd = bytes.lastIndexOf(10);
-      }
-      if (lineEnd >= 0 && chunkEnd < end) {
-        bytes = bytes.subarray(0, lineEnd + 1);
-        chunkEnd = position + lineEnd + 1;
-      }
-    }
-    const matches = searcher.requiredLiteral
-      ? prefilteredMatches(bytes, position, regex, searcher.requiredLiteral, searcher.lineLocal)
-      : matchesInChunk(bytes, position, regex);
-    if (matches.length > 0) yield matches;
+    const { bytes, chunkEnd } = nextChunk(snapshot, position, end);
+    const { starts, ends } = chunkMatches(bytes, position, regex, task);
+    if (starts.length > 0) yield { starts, ends, offset: 0, width: 0 };
     position = chunkEnd;
     // Let other work (replies, cancellation) run between chunks.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
-}
-
-/**
- * RegExp matches in one chunk, with byte offsets. ASCII is decoded as Latin-1 (offsets are char
- * indexes); other valid UTF-8 as text, with offsets re-measured in bytes; a chunk with invalid
- * UTF-8 as Latin-1 too (one char per byte) so offsets stay exact — there the pattern sees bytes,
- * and non-ASCII characters in the pattern will not match.
- */
-function matchesInChunk(bytes: Buffer, base: number, regex: RegExp): Match[] {
-  const matches: Match[] = [];
-  const byteIndexed = isAscii(bytes) || !isUtf8(bytes);
-  const text = bytes.toString(byteIndexed ? "latin1" : "utf8");
-  regex.lastIndex = 0;
-  let charCursor = 0;
-  let byteCursor = 0;
-  for (let match = regex.exec(text); match !== null; match = regex.exec(text)) {
-    if (match[0].length === 0) {
-      regex.lastIndex++;
-      continue;
-    }
-    if (byteIndexed) {
-      matches.push({ start: base + match.index, end: base + match.index + match[0].length });
-    } else {
-      byteCursor += Buffer.byteLength(text.slice(charCursor, match.index), "utf8");
-      charCursor = match.index;
-      matches.push({
-        start: base + byteCursor,
-        end: base + byteCursor + Buffer.byteLength(match[0], "utf8"),
-      });
-    }
-  }
-  return matches;
-}
-
-/** A chunk holding a required literal in fewer lines than this fraction runs line by line. */
-const LINE_BY_LINE_MAX_BYTES_PER_HIT = 256;
-
-/**
- * Every match of the regex contains `literal`, so a chunk without it has no match, and when
- * the regex cannot cross a line, only the lines holding it need the regex (as ripgrep does).
- */
-function prefilteredMatches(
-  bytes: Buffer,
-  base: number,
-  regex: RegExp,
-  literal: Buffer,
-  lineLocal: boolean,
-): Match[] {
-  const first = indexOfBytes(bytes, literal);
-  if (first < 0) return [];
-  if (!lineLocal) return matchesInChunk(bytes, base, regex);
-  // Lines holding the literal; give up on the per-line path when they are many.
-  const lines: [number, number][] = [];
-  for (let hit = first; hit >= 0; ) {
-    const lineStart = hit === 0 ? 0 : bytes.lastIndexOf(10, hit - 1) + 1;
-    let lineEnd = bytes.indexOf(10, hit + literal.length);
-    lineEnd = lineEnd < 0 ? bytes.length : lineEnd + 1;
-    lines.push([lineStart, lineEnd]);
-    if (lines.length * LINE_BY_LINE_MAX_BYTES_PER_HIT > bytes.length)
-      return matchesInChunk(bytes, base, regex);
-    hit = lineEnd < bytes.length ? indexOfBytes(bytes, literal, lineEnd) : -1;
-  }
-  const matches: Match[] = [];
-  for (const [lineStart, lineEnd] of lines) {
-    for (const match of matchesInChunk(bytes.subarray(lineStart, lineEnd), base + lineStart, regex))
-      matches.push(match);
-  }
-  return matches;
 }
 
 /**
