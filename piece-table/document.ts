@@ -663,13 +663,10 @@ export class Document extends EventEmitter<DocumentEvents> {
   }
 
   /**
-   * Whether saving only needs to extend the file: the version is the file as opened (one piece
-   * from 0 to its end — or a prefix of it, after an interrupted append) followed by added bytes.
+   * If the version is the start of the original (one piece from offset 0) followed only by added
+   * bytes, the length of that start; otherwise -1.
    */
-  private canAppendInPlace(): boolean {
-    if (this.current !== this.epoch || this.current !== this.newestOriginal) return false;
-    const fileLength = this.original.size;
-    if (this.length < fileLength) return false;
+  private originalPrefix(): number {
     let prefix = -1;
     let shape = true;
     forEachPiece(this.root, 0, this.length, (buffer, from, to) => {
@@ -681,13 +678,20 @@ export class Document extends EventEmitter<DocumentEvents> {
       shape = buffer === ADDED;
       return shape;
     });
+    return shape ? prefix : -1;
+  }
+
+  /**
+   * Whether saving only needs to extend the file: the version is the file as opened (one piece
+   * from 0 to its end — or a prefix of it, after an interrupted append) followed by added bytes.
+   */
+  private canAppendInPlace(): boolean {
+    if (this.current !== this.epoch || this.current !== this.newestOriginal) return false;
+    const fileLength = this.original.size;
+    if (this.length < fileLength) return false;
+    const prefix = this.originalPrefix();
     // Nothing to append at all (and no interrupted append to finish): not this path.
-    if (
-      !shape ||
-      prefix < 0 ||
-      prefix > fileLength ||
-      (prefix === fileLength && this.length === fileLength)
-    ) {
+    if (prefix < 0 || prefix > fileLength || (prefix === fileLength && this.length === fileLength)) {
       return false;
     }
     // After an interrupted append the file holds more than the prefix: those bytes must be ours.
@@ -748,18 +752,7 @@ export class Document extends EventEmitter<DocumentEvents> {
    * hold now (a power cut can leave zeros), so they are rewritten from the document.
    */
   async finishInterruptedAppend(from: number): Promise<boolean> {
-    let prefix = -1;
-    let shape = true;
-    forEachPiece(this.root, 0, this.length, (buffer, start, end) => {
-      if (prefix < 0) {
-        shape = buffer === ORIGINAL && start === 0;
-        prefix = end;
-        return shape;
-      }
-      shape = buffer === ADDED;
-      return shape;
-    });
-    if (!shape || prefix !== from) return false;
+    if (this.originalPrefix() !== from) return false;
     await this.appendInPlace(resolveTarget(this.path), {}, from);
     return true;
   }
