@@ -316,6 +316,7 @@ export class Document extends EventEmitter<DocumentEvents> {
     super();
     this.filePath = path;
     this.current = this.originalBuffer(original);
+    this.newest = this.current;
     this.epoch = this.current;
     this.lineFeedSource = {
       count: (buffer, start, end) =>
@@ -621,7 +622,7 @@ export class Document extends EventEmitter<DocumentEvents> {
         // Refuse before writing anything if another Gigapad has the target open.
         SessionFolder.assertNotHeld(target, this.stateDirectory);
       }
-      const disk = this.newestOriginal.file;
+      const disk = this.newest.file;
       checkBeforeSave(target, this.length, sameFile ? disk.identity : null, options.force ?? false);
       const mode = existsSync(target) ? statSync(target).mode & 0o7777 : 0o666 & ~process.umask();
       const store = this.store!;
@@ -686,7 +687,7 @@ export class Document extends EventEmitter<DocumentEvents> {
    * from 0 to its end — or a prefix of it, after an interrupted append) followed by added bytes.
    */
   private canAppendInPlace(): boolean {
-    if (this.current !== this.epoch || this.current !== this.newestOriginal) return false;
+    if (this.current !== this.epoch || this.current !== this.newest) return false;
     const fileLength = this.original.size;
     if (this.length < fileLength) return false;
     const prefix = this.originalPrefix();
@@ -763,7 +764,7 @@ export class Document extends EventEmitter<DocumentEvents> {
     for (const entry of [...this.undoStack, ...this.redoStack]) {
       if (!this.originalOf.has(entry)) this.originalOf.set(entry, before);
     }
-    for (const buffer of new Set([before, this.newestOriginal])) {
+    for (const buffer of new Set([before, this.newest])) {
       if (!this.retired.includes(buffer)) this.retired.push(buffer);
     }
     const saved = this.originalBuffer(file);
@@ -817,8 +818,7 @@ export class Document extends EventEmitter<DocumentEvents> {
   /** The state a session snapshot holds: the current version and the undo/redo versions that
    * read from the epoch's file (versions from before a save live in this process only). */
   private persistableState(): { root: PieceNode; undo: PieceNode[]; redo: PieceNode[] } {
-    const persistable = (root: PieceNode) =>
-      (this.originalOf.get(root) ?? this.newestOriginal) === this.epoch;
+    const persistable = (root: PieceNode) => (this.originalOf.get(root) ?? this.newest) === this.epoch;
     return {
       root: this.root,
       undo: this.undoStack.filter(persistable),
@@ -827,7 +827,7 @@ export class Document extends EventEmitter<DocumentEvents> {
   }
 
   private closeOriginals(): void {
-    for (const buffer of new Set([this.current, this.newestOriginal, ...this.retired])) {
+    for (const buffer of new Set([this.current, this.newest, ...this.retired])) {
       buffer.index.cancel();
       buffer.file.close();
     }
@@ -982,16 +982,12 @@ export class Document extends EventEmitter<DocumentEvents> {
 
   /** Makes a version from the undo or redo stack current, with the original it reads from. */
   private switchTo(root: PieceNode): void {
-    this.current = this.originalOf.get(root) ?? this.newestOriginal;
+    this.current = this.originalOf.get(root) ?? this.newest;
     this.root = root;
   }
 
-  /** The original the file on disk holds now (the last one saved or opened). */
-  private get newestOriginal(): OriginalBuffer {
-    return this.retired.length === 0 ? this.current : this.newest!;
-  }
-
-  private newest: OriginalBuffer | null = null;
+  /** The original the file on disk holds now (the one opened, or the last one saved). */
+  private newest!: OriginalBuffer;
   /** The original the session's epoch is over: only versions over it can be committed. */
   private epoch!: OriginalBuffer;
   private saving = false;
