@@ -27,6 +27,7 @@ import {
 } from "./piece-tree.js";
 import {
   checkBeforeSave,
+  publishTempFile,
   resolveTarget,
   SaveError,
   type SaveOptions,
@@ -644,14 +645,11 @@ export class Document extends EventEmitter<DocumentEvents> {
         // The new epoch is committed before the rename (see SessionStore.beginEpoch).
         store.beginEpoch(written.identity, { root: saved, undo: [], redo: [] }, this.length);
         crashPoint("save:after-epoch-commit");
-        this.io.rename(written.tempPath, target);
       } catch (error) {
         this.io.remove(written.tempPath);
         throw error;
       }
-      crashPoint("save:after-rename");
-      this.io.syncDirectory(dirname(target));
-      crashPoint("save:after-directory-sync");
+      publishTempFile(written.tempPath, target, this.io);
       if (isSaveAs && resolveTarget(this.path) !== target) {
         this.session!.moveTo(target, this.stateDirectory);
         store.relocate(this.session!.path);

@@ -2,22 +2,14 @@
  * What `gigapad recover` does, as a library: list a file's sessions, export one without
  * touching the file, restore one into the file (an atomic replace), or discard them.
  */
-import {
-  closeSync,
-  existsSync,
-  fchmodSync,
-  openSync,
-  readdirSync,
-  realpathSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { durableIo, openMappedFile } from "../native/index.js";
 import { open } from "./document.js";
-import { defaultStateDirectory, SessionFolder, sessionFolderFor } from "./session-folder.js";
+import { systemFiles } from "./durable-files.js";
+import { ADDED, singlePieceTree } from "./piece-tree.js";
+import { publishTempFile, resolveTarget, writeTempFile } from "./save.js";
+import { defaultStateDirectory, sessionFolderFor } from "./session-folder.js";
 import { decodeSlot, type RootSlot, SLOT_BLOCK_BYTES } from "./session-format.js";
 import { identityOf, readCommitted, SESSION_FILES } from "./session-store.js";
 
@@ -40,7 +32,7 @@ export interface RecoverOptions {
 }
 
 /** Copies at most this much per read while exporting. */
-const EXPORT_CHUNK_BYTES = 16 * 1024 * 1024;
+const _EXPORT_CHUNK_BYTES = 16 * 1024 * 1024;
 
 /** The sessions kept for a file: its current one and any set aside, newest first. */
 export function listSessions(path: string, options: RecoverOptions = {}): SessionInfo[] {
@@ -123,28 +115,11 @@ function describe(
   };
 }
 
-/** Writes bytes to `target` through a temp file beside it: fsync, rename, fsync the directory. */
-async function writeAtomically(target: string, write: (fd: number) => Promise<void> | void, mode?: number) {
-  const temp = join(dirname(target), `.${basename(target)}.gigapad-${process.pid}.tmp`);
-  const fd = openSync(temp, "w", mode ?? 0o644);
-  try {
-    if (mode !== undefined) fchmodSync(fd, mode);
-    await write(fd);
-    durableIo.fullSync(fd, temp);
-  } catch (error) {
-    closeSync(fd);
-    rmSync(temp, { force: true });
-    throw error;
-  }
-  closeSync(fd);
-  renameSync(temp, target);
-  durableIo.syncDirectory(dirname(target));
-}
-
 /**
  * Exports a session without touching the file: the recovered document for a session that
  * matches the file, or — for one made over a different version of the file — the text that was
- * inserted in it (the add buffer up to its last commit). Returns the bytes written.
+ * inserted in it (the add buffer up to its last commit). Written like a save: temp file, fsync,
+ * rename, fsync of the folder. Returns the bytes written.
  */
 export async function exportSession(
   path: string,
@@ -156,18 +131,18 @@ export async function exportSession(
   const sessions = listSessions(absolute, { stateDir });
   const chosen = options.folder ? sessions.find((s) => s.folder === resolve(options.folder!)) : sessions[0];
   if (!chosen) throw new Error(`no session${options.folder ? ` at ${options.folder}` : ""} for ${absolute}`);
-  if (resolve(outPath) === absolute)
+  const target = resolveTarget(outPath);
+  if (target === resolveTarget(absolute)) {
     throw new Error("export writes a new file; use --restore to write into the file");
+  }
+  const mode = 0o666 & ~process.umask();
   if (chosen.kind === "current" && chosen.status === "matches the file") {
     const doc = await open(absolute, { readOnly: true, stateDir });
     try {
-      await writeAtomically(outPath, (fd) => {
-        for (let at = 0; at < doc.length; at += EXPORT_CHUNK_BYTES) {
-          const chunk = doc.read(at, Math.min(doc.length, at + EXPORT_CHUNK_BYTES));
-          writeSync(fd, chunk, 0, chunk.length, at);
-        }
-      });
-      return { bytes: doc.length, what: "document" };
+      const { root, original, add } = doc.snapshot();
+      const written = await writeTempFile(root, original, add, target, mode, systemFiles, {});
+      publishTempFile(written.tempPath, target, systemFiles);
+      return { bytes: root.length, what: "document" };
     } finally {
       await doc.close();
     }
@@ -179,12 +154,16 @@ export async function exportSession(
   const add = openMappedFile(addPath);
   try {
     const length = Math.min(add.size, slot?.addLength ?? add.size);
-    await writeAtomically(outPath, (fd) => {
-      for (let at = 0; at < length; at += EXPORT_CHUNK_BYTES) {
-        const chunk = add.read(at, Math.min(length, at + EXPORT_CHUNK_BYTES));
-        writeSync(fd, chunk, 0, chunk.length, at);
-      }
-    });
+    const written = await writeTempFile(
+      singlePieceTree(ADDED, 0, length, Number.NaN),
+      add,
+      add,
+      target,
+      mode,
+      systemFiles,
+      {},
+    );
+    publishTempFile(written.tempPath, target, systemFiles);
     return { bytes: length, what: "inserted text" };
   } finally {
     add.close();
@@ -192,8 +171,9 @@ export async function exportSession(
 }
 
 /**
- * Writes the recovered document into the file itself (temp file, fsync, rename, fsync of the
- * directory; the file's mode is kept), then drops the session, whose edits the file now holds.
+ * Writes the recovered document into the file itself — a save (atomic, through a symlink,
+ * keeping the mode) of the document open() restores — then drops the session, whose edits the
+ * file now holds.
  */
 export async function restoreSession(path: string, options: RecoverOptions = {}): Promise<number> {
   const absolute = resolve(path);
@@ -202,34 +182,17 @@ export async function restoreSession(path: string, options: RecoverOptions = {})
   if (current?.status !== "matches the file") {
     throw new Error(`no session of ${absolute} matches the file as it is now; use --export to get its text`);
   }
-  // Holding the session's lock keeps any other Gigapad out while the file is replaced.
-  const session = SessionFolder.acquire(absolute, stateDir);
+  const doc = await open(absolute, { stateDir });
   try {
-    const doc = await open(absolute, { readOnly: true, stateDir });
-    let length = 0;
-    try {
-      length = doc.length;
-      // Through a symlink to its target, so the link stays a link.
-      const target = realpathSync(absolute);
-      await writeAtomically(
-        target,
-        (fd) => {
-          for (let at = 0; at < doc.length; at += EXPORT_CHUNK_BYTES) {
-            const chunk = doc.read(at, Math.min(doc.length, at + EXPORT_CHUNK_BYTES));
-            writeSync(fd, chunk, 0, chunk.length, at);
-          }
-        },
-        statSync(target).mode & 0o7777,
-      );
-    } finally {
-      await doc.close();
-    }
-    session.remove();
-    return length;
+    await doc.save();
   } catch (error) {
-    session.release();
+    // Nothing lost: the session stays for another try.
+    await doc.close();
     throw error;
   }
+  const length = doc.length;
+  await doc.discard();
+  return length;
 }
 
 /** Removes every session kept for the file (refusing one a running Gigapad holds). */

@@ -94,6 +94,19 @@ export function checkBeforeSave(
   }
 }
 
+/** Renames a synced temp file over target and syncs the folder: the file is then durably new. */
+export function publishTempFile(tempPath: string, target: string, io: DurableFiles): void {
+  try {
+    io.rename(tempPath, target);
+  } catch (error) {
+    io.remove(tempPath);
+    throw error;
+  }
+  crashPoint("save:after-rename");
+  io.syncDirectory(dirname(target));
+  crashPoint("save:after-directory-sync");
+}
+
 /** What writeTempFile produced: the synced temp file and the identity it will have as the target. */
 export interface WrittenFile {
   tempPath: string;

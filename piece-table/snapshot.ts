@@ -5,7 +5,7 @@ import { type BufferId, forEachPiece, type LineFeedSource, ORIGINAL, type PieceN
 /** What reading needs of the add buffer: the writable AppendFile, or a read-only mapping of it. */
 export type AddBufferView = Pick<
   AppendFile,
-  "read" | "readInto" | "countNewlines" | "nthNewline" | "findAll"
+  "read" | "readInto" | "copyTo" | "countNewlines" | "nthNewline" | "findAll"
 >;
 
 /** A version of a document: its tree and the buffers the tree points into. */
