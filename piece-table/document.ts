@@ -172,7 +172,8 @@ async function openForEditing(
   removeDeadSaveTempFiles(path);
   let setAside: SetAsideSession | null = null;
   try {
-    let recovery: RecoveryResult = readCommitted(session.path, identityOf(original), io, (start, end) =>
+    const identity = identityOf(original);
+    let recovery: RecoveryResult = readCommitted(session.path, identity, io, (start, end) =>
       original.read(start, end),
     );
     if (recovery.staleSlot) {
@@ -184,7 +185,7 @@ async function openForEditing(
       setAside = { folder: "", committedAt: null, edits: 0, reason: "session could not be read" };
       session = moveAside(session, path, stateDirectory, setAside);
     }
-    let store = SessionStore.open(session.path, original, recovery.committed, storeOptions);
+    let store = SessionStore.open(session.path, original, recovery.committed, { ...storeOptions, identity });
     let doc = new Document(path, original, store.add, store.add, session, store, io, stateDirectory);
     if (recovery.committed) {
       try {
@@ -195,7 +196,7 @@ async function openForEditing(
         store.close();
         setAside = { ...setAsideInfo(recovery.committed.slot), reason: "session could not be replayed" };
         session = moveAside(session, path, stateDirectory, setAside);
-        store = SessionStore.open(session.path, original, null, storeOptions);
+        store = SessionStore.open(session.path, original, null, { ...storeOptions, identity });
         doc = new Document(path, original, store.add, store.add, session, store, io, stateDirectory);
       }
     }
@@ -859,7 +860,6 @@ export class Document extends EventEmitter<DocumentEvents> {
         `replayed ${this.root.length} bytes, the slot says ${committed.slot.documentLength}`,
       );
     }
-    this.edits = committed.slot.edits;
     this.pendingOps = [];
     if (committed.slot.edits > 0) {
       this.recovered = {

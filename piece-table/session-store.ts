@@ -472,6 +472,8 @@ function readChain(
 
 export interface StoreOptions {
   io?: DurableFiles;
+  /** The original's identity, when the caller already computed it. */
+  identity?: OriginalIdentity;
   /** Tuning (tests make these small to exercise snapshots and compaction). */
   snapshotAfterOps?: number;
   compactAfterBytes?: number;
@@ -521,7 +523,7 @@ export class SessionStore {
     options: StoreOptions = {},
   ): SessionStore {
     const io = options.io ?? systemFiles;
-    const identity = identityOf(original);
+    const identity = options.identity ?? identityOf(original);
     mkdirSync(folder, { recursive: true, mode: 0o700 });
     const addPath = join(folder, SESSION_FILES.add);
     const slot = recovered?.slot ?? null;
@@ -707,15 +709,21 @@ export class SessionStore {
       }
       return slot;
     } catch (error) {
-      // fsyncgate: after a failed write or sync we cannot know what reached the disk. Stop here;
-      // the folder keeps the last good commit for recovery.
-      this.failure = new SessionFailedError(
-        `edits to this document can no longer be saved in its session (${(error as Error).message}); ` +
-          `the last committed version stays recoverable in ${this.folder}`,
-        { cause: error },
-      );
-      throw this.failure;
+      throw this.fail(error);
     }
+  }
+
+  /**
+   * fsyncgate: after a failed write or sync we cannot know what reached the disk. The store
+   * stops here for good; the folder keeps the last good commit for recovery.
+   */
+  private fail(error: unknown): SessionFailedError {
+    this.failure = new SessionFailedError(
+      `edits to this document can no longer be saved in its session (${(error as Error).message}); ` +
+        `the last committed version stays recoverable in ${this.folder}`,
+      { cause: error },
+    );
+    return this.failure as SessionFailedError;
   }
 
   /**
@@ -734,11 +742,7 @@ export class SessionStore {
       this.activeSlot = target;
       this.lastSlot = slot;
     } catch (error) {
-      this.failure = new SessionFailedError(
-        `edits to this document can no longer be saved in its session (${(error as Error).message})`,
-        { cause: error },
-      );
-      throw this.failure;
+      throw this.fail(error);
     }
   }
 
