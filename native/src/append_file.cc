@@ -204,18 +204,8 @@ Napi::Value AppendFile::ReadInto(const Napi::CallbackInfo& info) {
 // page cache, so the kernel sees them (and a write straight from the mapping could fault inside
 // the kernel, where the SIGBUS guard cannot catch it).
 Napi::Value AppendFile::CopyTo(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  CheckUsable(env);
-  if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "fd must be a number");
-  int out = info[0].As<Napi::Number>().Int32Value();
-  uint64_t out_offset = ReadOffset(info[1], "outOffset");
-  uint64_t start = ReadOffset(info[2], "start");
-  uint64_t end = ReadOffset(info[3], "end");
-  CheckRange(env, start, end, length_);
-  int64_t copied = CopyFileRange(fd_, start, out, out_offset, end - start);
-  if (copied < 0) throw ErrnoError(env, static_cast<int>(-copied), "copy_file_range", "cannot copy from", path_);
-  if (static_cast<uint64_t>(copied) != end - start) throw TruncatedError(env, path_);
-  return Napi::Number::New(env, static_cast<double>(copied));
+  CheckUsable(info.Env());
+  return CopyRangeTo(info, fd_, length_, path_);
 }
 
 Napi::Value AppendFile::CountNewlines(const Napi::CallbackInfo& info) {

@@ -140,16 +140,7 @@ Napi::Value MappedFile::ReadInto(const Napi::CallbackInfo& info) {
 Napi::Value MappedFile::CopyTo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const Mapping& mapping = Live(env);
-  if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "fd must be a number");
-  int out = info[0].As<Napi::Number>().Int32Value();
-  uint64_t out_offset = ReadOffset(info[1], "outOffset");
-  uint64_t start = ReadOffset(info[2], "start");
-  uint64_t end = ReadOffset(info[3], "end");
-  CheckRange(env, start, end, mapping.size);
-  int64_t copied = CopyFileRange(mapping.fd, start, out, out_offset, end - start);
-  if (copied < 0) throw ErrnoError(env, static_cast<int>(-copied), "copy_file_range", "cannot copy from", path_);
-  if (static_cast<uint64_t>(copied) != end - start) throw TruncatedError(env, path_);
-  return Napi::Number::New(env, static_cast<double>(copied));
+  return CopyRangeTo(info, mapping.fd, mapping.size, path_);
 }
 
 Napi::Value MappedFile::CountNewlines(const Napi::CallbackInfo& info) {

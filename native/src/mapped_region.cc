@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "byte_scan.h"
+#include "durable_io.h"
 #include "errors.h"
 #include "sigbus_guard.h"
 
@@ -351,6 +352,20 @@ void CopyInto(Napi::Env env, const Mapping& mapping, uint64_t start, uint64_t en
   uint8_t* destination = bytes.Data() + target_offset;
   const uint8_t* source = mapping.base + start;
   if (!guarded([&] { std::memcpy(destination, source, length); })) throw TruncatedError(env, mapping.path);
+}
+
+Napi::Value CopyRangeTo(const Napi::CallbackInfo& info, int source_fd, uint64_t size, const std::string& path) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "fd must be a number");
+  int out = info[0].As<Napi::Number>().Int32Value();
+  uint64_t out_offset = ReadOffset(info[1], "outOffset");
+  uint64_t start = ReadOffset(info[2], "start");
+  uint64_t end = ReadOffset(info[3], "end");
+  CheckRange(env, start, end, size);
+  int64_t copied = CopyFileRange(source_fd, start, out, out_offset, end - start);
+  if (copied < 0) throw ErrnoError(env, static_cast<int>(-copied), "copy_file_range", "cannot copy from", path);
+  if (static_cast<uint64_t>(copied) != end - start) throw TruncatedError(env, path);
+  return Napi::Number::New(env, static_cast<double>(copied));
 }
 
 uint64_t CountNewlinesIn(Napi::Env env, const Mapping& mapping, uint64_t start, uint64_t end) {

@@ -34,6 +34,11 @@ Napi::Value CopyOut(Napi::Env env, const Mapping& mapping, uint64_t start, uint6
 void CopyInto(Napi::Env env, const Mapping& mapping, uint64_t start, uint64_t end, const Napi::Value& target,
               uint64_t target_offset);
 
+// copyTo(fd, outOffset, start, end) of a mapping backed by source_fd: copies kernel-side with
+// copy_file_range (the page cache holds what was written through the mapping). A short copy means
+// the file shrank under us: ETRUNCATED.
+Napi::Value CopyRangeTo(const Napi::CallbackInfo& info, int source_fd, uint64_t size, const std::string& path);
+
 // Newlines in [start, end), synchronously. Throws ETRUNCATED on SIGBUS.
 uint64_t CountNewlinesIn(Napi::Env env, const Mapping& mapping, uint64_t start, uint64_t end);
 
