@@ -9,13 +9,17 @@ import { existsSync, fstatSync, ftruncateSync, readdirSync, renameSync, rmSync, 
 import { basename, dirname, join, resolve } from "node:path";
 import { type AppendFile, durableIo, type MappedFile, openMappedFile } from "../native/index.js";
 import { crashPoint, type DurableFiles, systemFiles } from "./durable-files.js";
+import type { LineEndings } from "./file-info.js";
 import { type IndexProgress, LineIndex } from "./line-index.js";
 import {
   ADDED,
+  bufferOf,
   deleteRange,
   findLineFeed,
+  firstDifference,
   forEachPiece,
   insertPieces,
+  Leaf,
   type LineFeedSource,
   lineFeedsBefore,
   ORIGINAL,
@@ -23,6 +27,7 @@ import {
   pieceList,
   resolveLineFeeds,
   singlePieceTree,
+  startOf,
   TreeBuilder,
 } from "./piece-tree.js";
 import {
@@ -100,6 +105,13 @@ interface OriginalBuffer {
   file: MappedFile;
   index: LineIndex;
   indexed: Promise<void>;
+}
+
+/** One edit of {@link Document.applyEdits}: bytes [start, end) become `text`. */
+export interface EditRange {
+  start: number;
+  end: number;
+  text: string | Uint8Array;
 }
 
 interface LastEdit {
@@ -403,6 +415,39 @@ export class Document extends EventEmitter<DocumentEvents> {
     return this.indexed;
   }
 
+  /**
+   * True when the content differs from the file on disk as last opened or saved: anything but the
+   * whole of that file as one piece. (Typing a character and deleting it again counts as a change;
+   * undoing it does not.)
+   */
+  get modified(): boolean {
+    if (this.current !== this.newest) return true;
+    const size = this.newest.file.size;
+    const root = this.root;
+    if (root.length !== size) return true;
+    if (size === 0) return false;
+    if (!(root instanceof Leaf) || root.pieceCount !== 1) return true;
+    return bufferOf(root.slots, 0) !== ORIGINAL || startOf(root.slots, 0) !== 0;
+  }
+
+  /** Undo steps available (what undo() can walk back); grows by one per new undo group. */
+  get undoDepth(): number {
+    return this.undoStack.length;
+  }
+
+  /** Redo steps available. */
+  get redoDepth(): number {
+    return this.redoStack.length;
+  }
+
+  /** Line endings of the original file (`lf`, `crlf`, `mixed`, `none`) once indexed; null before. */
+  get originalLineEndings(): LineEndings | null {
+    const crlf = this.lineIndex.crlfPairCount;
+    if (crlf === null || !this.lineIndex.isComplete) return null;
+    const lineFeeds = this.lineIndex.count(0, this.original.size);
+    return lineFeeds === 0 ? "none" : crlf === 0 ? "lf" : crlf === lineFeeds ? "crlf" : "mixed";
+  }
+
   /** CRLF pairs in the original file, once indexed (null before). */
   get originalCrlfPairs(): number | null {
     return this.lineIndex.crlfPairCount;
@@ -515,6 +560,69 @@ export class Document extends EventEmitter<DocumentEvents> {
     this.lastEdit = null;
     this.apply({ kind: "undo" });
     return true;
+  }
+
+  /**
+   * Applies several edits at once, as one undo step (one edit alone groups with typing like
+   * insert/delete do). Offsets are in the current version; the ranges must not overlap (inserts
+   * at one offset land in the order given). What a multi-cursor keystroke or a paste sends.
+   */
+  applyEdits(edits: readonly EditRange[]): void {
+    this.checkWritable();
+    const prepared = edits.map((edit) => ({
+      start: edit.start,
+      end: edit.end,
+      bytes: typeof edit.text === "string" ? Buffer.from(edit.text, "utf8") : edit.text,
+    }));
+    for (const edit of prepared) this.checkRange(edit.start, edit.end);
+    const sorted = prepared
+      .map((edit, order) => ({ ...edit, order }))
+      .sort((x, y) => x.start - y.start || x.end - y.end || x.order - y.order);
+    for (let i = 1; i < sorted.length; i++) {
+      if (sorted[i]!.start < sorted[i - 1]!.end) {
+        const [x, y] = [sorted[i - 1]!, sorted[i]!];
+        throw new RangeError(`Edits ${x.start}..${x.end} and ${y.start}..${y.end} overlap`);
+      }
+    }
+    const real = sorted.filter((edit) => edit.end > edit.start || edit.bytes.length > 0);
+    if (real.length === 0) return;
+    if (real.length === 1) {
+      const { start, end, bytes } = real[0]!;
+      if (start === end) this.insert(start, bytes);
+      else if (bytes.length === 0) this.delete(start, end);
+      else this.replace(start, end, bytes);
+      return;
+    }
+    // From the last to the first, so each edit's offsets are still those of the version given.
+    // Only the first operation opens an undo step; the rest join it.
+    this.lastEdit = null;
+    let newGroup = true;
+    for (let i = real.length - 1; i >= 0; i--) {
+      const { start, end, bytes } = real[i]!;
+      if (end > start) {
+        this.apply({ kind: "delete", start, end, newGroup });
+        newGroup = false;
+      }
+      if (bytes.length > 0) {
+        const addStart = this.appendable!.append(bytes);
+        this.apply({ kind: "insert", offset: start, addStart, length: bytes.length, newGroup });
+        newGroup = false;
+      }
+    }
+  }
+
+  /**
+   * Byte offset where the last change (edit, undo, redo, replaceAll) begins, to bring it into
+   * view; null before the first change or when the two versions read the same bytes.
+   */
+  get lastChangeAt(): number | null {
+    const change = this.lastChange;
+    if (!change) return null;
+    if (change.at === undefined) {
+      const at = firstDifference(change.before, change.after);
+      change.at = at < 0 ? null : at;
+    }
+    return change.at;
   }
 
   /** Re-applies the last undone step. Returns false when there is nothing to redo. */
@@ -886,6 +994,7 @@ export class Document extends EventEmitter<DocumentEvents> {
     const fail = (what: string) => {
       throw new CorruptRecordError(`session edit ${op.kind} does not fit: ${what}`);
     };
+    const before = this.root;
     switch (op.kind) {
       case "insert":
         if (replaying && op.offset > this.length) fail(`offset ${op.offset} > ${this.length}`);
@@ -941,6 +1050,10 @@ export class Document extends EventEmitter<DocumentEvents> {
       }
     }
     this.edits++;
+    if (!replaying) {
+      const at = op.kind === "insert" ? op.offset : "start" in op ? op.start : undefined;
+      this.lastChange = at === undefined ? { before, after: this.root } : { before, after: this.root, at };
+    }
     if (!replaying)
       this.pendingOps.push(op.kind === "setRootPieces" ? { kind: "setRoot", root: this.root } : op);
     this.changed();
@@ -989,6 +1102,8 @@ export class Document extends EventEmitter<DocumentEvents> {
   /** The original the session's epoch is over: only versions over it can be committed. */
   private epoch!: OriginalBuffer;
   private saving = false;
+  /** The versions before and after the last change, and where it begins once computed. */
+  private lastChange: { before: PieceNode; after: PieceNode; at?: number | null } | null = null;
   /** Set when edits could not be committed as deltas (see commit()): the next commit is a snapshot. */
   private needsSnapshot = false;
 

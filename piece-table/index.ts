@@ -4,6 +4,7 @@
 export {
   Document,
   type DocumentEvents,
+  type EditRange,
   type OpenOptions,
   open,
   type RecoveredSession,
@@ -20,5 +21,5 @@ export {
   type SessionInfo,
 } from "./recovery.js";
 export { SaveError, type SaveOptions, type SaveProgress } from "./save.js";
-export type { FindOptions, Match } from "./search.js";
+export type { FindOptions, Match, ScanProgress } from "./search.js";
 export { defaultStateDirectory, SessionLockedError } from "./session-folder.js";

@@ -655,3 +655,65 @@ export function branchFromChildren(children: PieceNode[]): Branch | null {
 
 /** Pieces per slot in a leaf's array (for the session store's encoding). */
 export const SLOTS_PER_PIECE = SLOTS;
+
+// ---------------------------------------------------------------------------------------------
+// Comparing versions
+
+/**
+ * Bytes at the start of `a` and `b` that certainly map to the same buffer bytes, found by
+ * skipping the subtrees the two versions share (path copying leaves all but one path shared).
+ * A lower bound of the first difference, in O(height × branch) steps.
+ */
+function sharedPrefixBytes(a: PieceNode, b: PieceNode): number {
+  if (a === b) return a.length;
+  if (a instanceof Leaf || b instanceof Leaf || a.height !== b.height) return 0;
+  let shared = 0;
+  const count = Math.min(a.children.length, b.children.length);
+  for (let i = 0; i < count; i++) {
+    const childA = a.children[i]!;
+    const childB = b.children[i]!;
+    if (childA !== childB) return shared + sharedPrefixBytes(childA, childB);
+    shared += childA.length;
+  }
+  return shared;
+}
+
+/** Pieces this many at a time when two versions are compared piece by piece. */
+const COMPARE_BATCH = 256;
+
+/** Up to COMPARE_BATCH piece slices of root from `from`: [buffer, bufferStart, bufferEnd, at] each. */
+function sliceBatch(root: PieceNode, from: number): number[] {
+  const out: number[] = [];
+  forEachPiece(root, from, root.length, (buffer, bufferStart, bufferEnd, at) => {
+    out.push(buffer, bufferStart, bufferEnd, at);
+    return out.length < COMPARE_BATCH * 4;
+  });
+  return out;
+}
+
+/**
+ * The first byte offset at which versions `a` and `b` (of one document, over the same buffers)
+ * differ — where an undo or redo happened — or -1 if they read the same bytes from the same
+ * places. Shared subtrees are skipped; the rest is compared piece by piece.
+ */
+export function firstDifference(a: PieceNode, b: PieceNode): number {
+  let position = sharedPrefixBytes(a, b);
+  const common = Math.min(a.length, b.length);
+  while (position < common) {
+    const slicesA = sliceBatch(a, position);
+    const slicesB = sliceBatch(b, position);
+    let i = 0;
+    let j = 0;
+    while (i < slicesA.length && j < slicesB.length && position < common) {
+      // Where `position` falls in the current slice of each version.
+      const startA = slicesA[i + 1]! + (position - slicesA[i + 3]!);
+      const startB = slicesB[j + 1]! + (position - slicesB[j + 3]!);
+      if (slicesA[i] !== slicesB[j] || startA !== startB) return position;
+      const step = Math.min(slicesA[i + 2]! - startA, slicesB[j + 2]! - startB);
+      position += step;
+      if (startA + step === slicesA[i + 2]) i += 4;
+      if (startB + step === slicesB[j + 2]) j += 4;
+    }
+  }
+  return a.length === b.length ? -1 : common;
+}

@@ -28,6 +28,35 @@ export interface FindOptions {
   limit?: number;
   /** Aborts the search (the iterator throws an AbortError). */
   signal?: AbortSignal;
+  /** Called as the scan advances (every few MiB, and at the end): bytes of the range scanned. */
+  onProgress?: (progress: ScanProgress) => void;
+}
+
+export interface ScanProgress {
+  bytesDone: number;
+  bytesTotal: number;
+  /** Matches found so far. */
+  matches: number;
+}
+
+/** Scan progress is reported when the scan has moved on at least this many bytes. */
+const PROGRESS_STEP_BYTES = 4 * 1024 * 1024;
+
+/** Turns scan positions into throttled onProgress calls. */
+function progressReporter(
+  options: FindOptions,
+  start: number,
+  end: number,
+  matches: () => number,
+): (position: number) => void {
+  const onProgress = options.onProgress;
+  if (!onProgress) return () => {};
+  let reported = start;
+  return (position) => {
+    if (position - reported < PROGRESS_STEP_BYTES && position < end) return;
+    reported = position;
+    onProgress({ bytesDone: Math.min(position, end) - start, bytesTotal: end - start, matches: matches() });
+  };
 }
 
 /** A match as a byte range [start, end). */
@@ -196,10 +225,12 @@ export async function countMatches(
   const [start, end] = searchRange(snapshot, options);
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   let count = 0;
-  for await (const batch of scan(snapshot, searcher, start, end, options.signal)) {
+  const report = progressReporter(options, start, end, () => count);
+  for await (const batch of scan(snapshot, searcher, start, end, options.signal, report)) {
     count += batchSize(batch);
     if (count >= limit) return limit;
   }
+  report(end);
   return count;
 }
 
@@ -209,10 +240,11 @@ function scan(
   start: number,
   end: number,
   signal: AbortSignal | undefined,
+  report: (position: number) => void,
 ): AsyncGenerator<MatchBatch> {
   return searcher.literal
-    ? literalMatches(snapshot, searcher.literal, start, end, signal)
-    : regexMatches(snapshot, searcher, start, end, signal);
+    ? literalMatches(snapshot, searcher.literal, start, end, signal, report)
+    : regexMatches(snapshot, searcher, start, end, signal, report);
 }
 
 async function* streamMatches(
@@ -224,7 +256,8 @@ async function* streamMatches(
 ): AsyncGenerator<Match> {
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   let found = 0;
-  const batches = scan(snapshot, searcher, start, end, options.signal);
+  const report = progressReporter(options, start, end, () => found);
+  const batches = scan(snapshot, searcher, start, end, options.signal, report);
   // The scanners hand over matches in batches: one await per batch, not per match.
   for await (const batch of batches) {
     for (const match of batchMatches(batch)) {
@@ -234,6 +267,7 @@ async function* streamMatches(
       yield match;
     }
   }
+  report(end);
 }
 
 interface Segment {
@@ -289,6 +323,7 @@ async function* literalMatches(
   start: number,
   end: number,
   signal: AbortSignal | undefined,
+  report: (position: number) => void,
 ): AsyncGenerator<MatchBatch> {
   const length = needle.length;
   const overlap = length - 1;
@@ -334,6 +369,7 @@ async function* literalMatches(
         pending.push(toDocument + at);
       }
       if (pending.length >= BATCH_MATCHES) yield flush();
+      report(documentStart + (bufferEnd - bufferStart));
       continue;
     }
     const original = snapshot.original as MappedFile;
@@ -364,6 +400,7 @@ async function* literalMatches(
         yield { starts: hits.subarray(0, taken), offset: toDocument, width: length };
       }
       windowStart = nextWindow;
+      report(toDocument + windowStart);
     }
   }
   if (pending.length > 0) yield flush();
@@ -399,6 +436,7 @@ async function* regexMatches(
   start: number,
   end: number,
   signal: AbortSignal | undefined,
+  report: (position: number) => void,
 ): AsyncGenerator<MatchBatch> {
   const regex = searcher.regex!;
   const task: RegexTask = {
@@ -414,6 +452,7 @@ async function* regexMatches(
     const { starts, ends } = chunkMatches(bytes, position, regex, task);
     if (starts.length > 0) yield { starts, ends, offset: 0, width: 0 };
     position = chunkEnd;
+    report(position);
     // Let other work (replies, cancellation) run between chunks.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
