@@ -20,6 +20,9 @@ Commands:
                             that was typed) to OUT; --session FOLDER picks a session
     --restore               write the recovered document into FILE (atomically) and drop the session
     --discard               drop FILE's sessions
+  serve FILE                serve the editor UI for a browser on a tokened localhost URL
+    --port N, --host H      where to listen (default: a free port on 127.0.0.1)
+    --read-only             no edits
   crashtest [FILE]          kill a process editing, committing and saving a copy of FILE (or of a
                             generated log) and check every recovery; exits 1 on any violation
     --kills N               random-time kills (default 20)
@@ -41,6 +44,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runCommand(rest);
       case "recover":
         return await (await import("./recover.js")).recoverCommand(rest);
+      case "serve":
+        return await (await import("./serve.js")).serveCommand(rest);
       case "crashtest":
         return await (await import("./crashtest.js")).crashtestCommand(rest);
       case undefined:

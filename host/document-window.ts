@@ -1,0 +1,196 @@
+/**
+ * Cuts a window of a document for the UI: whole lines around an anchor, and lines longer than
+ * SEGMENT_BYTES split into segments, so a 1 GB one-line JSON never reaches the DOM whole.
+ *
+ * Segment boundaries are a function of the bytes alone, so every window agrees on them: a
+ * boundary sits at a multiple of SEGMENT_BYTES (moved forward past UTF-8 continuation bytes, at
+ * most 3, and past a CR that starts a CRLF) when the line holding it began at least
+ * SEGMENT_BYTES before it — there is no LF in the SEGMENT_BYTES before it. So a line shorter
+ * than SEGMENT_BYTES is never cut, a long one is cut into pieces of SEGMENT_BYTES (the first up
+ * to twice that), and the window line holding any byte is found by looking back at most
+ * 2 × SEGMENT_BYTES, without knowing where a 256 MiB line began.
+ */
+import { isUtf8 } from "node:buffer";
+import type { Document } from "../piece-table/index.js";
+import { type Anchor, type DocumentWindow, decodeEscaped } from "../protocol/index.js";
+
+/** Longest window line: longer lines are shown in segments of this many bytes. */
+export const SEGMENT_BYTES = 8192;
+/** Bytes a window may hold on each side of its anchor, whatever the line count asked for. */
+export const WINDOW_SIDE_BYTES = 1024 * 1024;
+
+const LF = 10;
+const CR = 13;
+
+/** A window line: content [start, contentEnd), then `breakBytes` of terminator (0 for a segment). */
+interface WindowLine {
+  start: number;
+  contentEnd: number;
+  breakBytes: number;
+}
+
+/** Reads a document in blocks, for the byte-by-byte questions the segmenting asks. */
+class ByteSource {
+  private block: Buffer = Buffer.alloc(0);
+  private blockStart = 0;
+  readonly length: number;
+
+  constructor(private readonly doc: Document) {
+    this.length = doc.length;
+  }
+
+  /** Makes [start, end) readable through bytes()/at() with one read. */
+  load(start: number, end: number): void {
+    start = Math.max(0, start);
+    end = Math.min(this.length, end);
+    if (start >= this.blockStart && end <= this.blockStart + this.block.length) return;
+    this.block = this.doc.read(start, end);
+    this.blockStart = start;
+  }
+
+  at(offset: number): number | undefined {
+    if (offset < 0 || offset >= this.length) return undefined;
+    const i = offset - this.blockStart;
+    if (i < 0 || i >= this.block.length) this.load(offset - 2 * SEGMENT_BYTES, offset + 2 * SEGMENT_BYTES);
+    return this.block[offset - this.blockStart];
+  }
+
+  bytes(start: number, end: number): Buffer {
+    this.load(start, end);
+    return this.block.subarray(start - this.blockStart, end - this.blockStart);
+  }
+}
+
+/** The segment boundary near `offset` (a multiple of SEGMENT_BYTES), or the end. */
+function adjustBoundary(source: ByteSource, offset: number): number {
+  let at = offset;
+  while (at < source.length && at - offset < 3 && ((source.at(at) ?? 0) & 0xc0) === 0x80) at++;
+  if (source.at(at) === CR && source.at(at + 1) === LF) at++;
+  return Math.min(at, source.length);
+}
+
+/** The nominal multiple of SEGMENT_BYTES where the window line starting at `start` may be cut. */
+function nextBoundary(source: ByteSource, start: number): number {
+  const atLineStart = start === 0 || source.at(start - 1) === LF;
+  // A line start: the first multiple at least SEGMENT_BYTES on. A boundary: the next multiple
+  // (the line began at least SEGMENT_BYTES before this one, so every later multiple counts).
+  return atLineStart
+    ? Math.ceil((start + SEGMENT_BYTES) / SEGMENT_BYTES) * SEGMENT_BYTES
+    : (Math.floor(start / SEGMENT_BYTES) + 1) * SEGMENT_BYTES;
+}
+
+/** The window line starting at `start` (a line start or a segment boundary). */
+function lineFrom(source: ByteSource, start: number): WindowLine {
+  const limit = adjustBoundary(source, nextBoundary(source, start));
+  const searchEnd = Math.min(source.length, limit + 1);
+  const lineFeed = source.bytes(start, searchEnd).indexOf(LF);
+  if (lineFeed < 0) return { start, contentEnd: limit, breakBytes: 0 };
+  const at = start + lineFeed;
+  const contentEnd = at > start && source.at(at - 1) === CR ? at - 1 : at;
+  return { start, contentEnd, breakBytes: at + 1 - contentEnd };
+}
+
+/** Start of the window line holding byte `offset` (0 ≤ offset ≤ length). */
+export function windowLineStart(doc: Document, offset: number): number {
+  return windowLineStartIn(new ByteSource(doc), offset);
+}
+
+function windowLineStartIn(source: ByteSource, offset: number): number {
+  if (offset <= 0) return 0;
+  const lookBack = Math.max(0, offset - 2 * SEGMENT_BYTES - 8);
+  source.load(lookBack, offset + 2 * SEGMENT_BYTES + 8);
+  const lastLineFeed = source.bytes(lookBack, offset).lastIndexOf(LF);
+  // No LF in the last two segments: the line began earlier, and a boundary below is the answer.
+  const lineStart = lastLineFeed >= 0 ? lookBack + lastLineFeed + 1 : lookBack === 0 ? 0 : -1;
+  for (let k = Math.floor(offset / SEGMENT_BYTES); k >= 1 && k * SEGMENT_BYTES > lineStart; k--) {
+    // A multiple less than SEGMENT_BYTES into its line is no boundary, and no lower one is.
+    if (lineStart >= 0 && k * SEGMENT_BYTES - lineStart < SEGMENT_BYTES) break;
+    const boundary = adjustBoundary(source, k * SEGMENT_BYTES);
+    if (boundary <= offset && boundary < source.length && source.at(boundary) !== LF) return boundary;
+  }
+  return Math.max(0, lineStart);
+}
+
+export interface WindowRequest {
+  anchor: Anchor;
+  linesBefore: number;
+  linesAfter: number;
+}
+
+/**
+ * The window around `anchor`: up to linesBefore window lines before the anchor's and linesAfter
+ * after it, at most WINDOW_SIDE_BYTES each side. `lineKnown(offset)` says whether the absolute
+ * line number of an offset is cheap to know now (the index may still be building).
+ */
+export function cutWindow(
+  doc: Document,
+  request: WindowRequest,
+  version: number,
+  lineKnown: (offset: number) => boolean,
+): DocumentWindow {
+  const source = new ByteSource(doc);
+  const anchorByte = anchorOffset(doc, request.anchor);
+  const anchorStart = windowLineStartIn(source, anchorByte);
+
+  const after: WindowLine[] = [];
+  source.load(anchorStart, anchorStart + WINDOW_SIDE_BYTES + 2 * SEGMENT_BYTES + 8);
+  for (let at = anchorStart; ; ) {
+    const line = lineFrom(source, at);
+    after.push(line);
+    const next = line.contentEnd + line.breakBytes;
+    if (line.breakBytes === 0 && line.contentEnd >= source.length) break; // the document's last line
+    if (after.length > request.linesAfter || next - anchorStart > WINDOW_SIDE_BYTES) break;
+    at = next;
+  }
+
+  const before: WindowLine[] = [];
+  if (anchorStart > 0 && request.linesBefore > 0) {
+    // Walk forward from a window-line start about WINDOW_SIDE_BYTES back, keeping the last lines.
+    let at = windowLineStartIn(source, Math.max(0, anchorStart - WINDOW_SIDE_BYTES));
+    source.load(at, anchorStart + 2 * SEGMENT_BYTES + 8);
+    while (at < anchorStart) {
+      const line = lineFrom(source, at);
+      before.push(line);
+      if (before.length > request.linesBefore) before.shift();
+      at = line.contentEnd + line.breakBytes;
+    }
+  }
+
+  const lines = [...before, ...after];
+  let start = lines[0]!.start;
+  const last = lines[lines.length - 1]!;
+  const bytes = source.bytes(start, last.contentEnd);
+  const valid = isUtf8(bytes);
+  const texts = lines.map((line) => {
+    const content = bytes.subarray(line.start - start, line.contentEnd - start);
+    return valid ? content.toString("utf8") : decodeEscaped(content);
+  });
+  // A byte order mark is not text: the window starts after it.
+  if (start === 0 && texts[0]!.charCodeAt(0) === 0xfeff && bytes[0] === 0xef) {
+    texts[0] = texts[0]!.slice(1);
+    start = 3;
+  }
+  return {
+    version,
+    start,
+    end: last.contentEnd,
+    firstLine: lineKnown(lines[0]!.start) ? doc.lineAt(lines[0]!.start) : null,
+    lines: texts,
+    breaks: lines.slice(0, -1).map((line) => line.breakBytes),
+    anchorIndex: before.length,
+    atStart: lines[0]!.start === 0,
+    atEnd: last.breakBytes === 0 && last.contentEnd >= source.length,
+  };
+}
+
+function anchorOffset(doc: Document, anchor: Anchor): number {
+  if ("end" in anchor) return doc.length;
+  if ("byte" in anchor) return Math.min(anchor.byte, doc.length);
+  try {
+    return doc.lineStart(anchor.line);
+  } catch (error) {
+    // Past the last line: show the end, as editors do for "go to line 10^9".
+    if (error instanceof RangeError) return doc.length;
+    throw error;
+  }
+}

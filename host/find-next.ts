@@ -1,0 +1,70 @@
+/**
+ * "Find next" and "find previous" from a position, wrapping around the document's end, as an
+ * editor's find panel needs them. Forward is one streamed search that stops at the first match;
+ * backward searches growing ranges before the position (1 MiB, then 4×) and keeps the last match,
+ * so a match just above the cursor costs a small scan, not a scan of everything before it.
+ */
+import type { Document, FindOptions, Match } from "../piece-table/index.js";
+
+export interface FindNextResult {
+  match: Match | null;
+  /** The search went past the end (or the start) and continued from the other side. */
+  wrapped: boolean;
+}
+
+/** First backward range, and how much each next one grows. */
+const BACKWARD_FIRST_SPAN = 1024 * 1024;
+const BACKWARD_GROWTH = 4;
+
+async function firstMatch(
+  doc: Document,
+  pattern: string,
+  options: FindOptions,
+  start: number,
+  end: number,
+): Promise<Match | null> {
+  if (end <= start) return null;
+  for await (const match of doc.find(pattern, { ...options, start, end, limit: 1 })) return match;
+  return null;
+}
+
+/** The last match lying wholly in [floor, ceiling), or null. */
+async function lastMatch(
+  doc: Document,
+  pattern: string,
+  options: FindOptions,
+  floor: number,
+  ceiling: number,
+): Promise<Match | null> {
+  for (let span = BACKWARD_FIRST_SPAN; ; span *= BACKWARD_GROWTH) {
+    const start = Math.max(floor, ceiling - span);
+    let last: Match | null = null;
+    for await (const match of doc.find(pattern, { ...options, start, end: ceiling })) last = match;
+    if (last || start === floor) return last;
+  }
+}
+
+/**
+ * The match after `from` (forward: starting at or after it) or before it (backward: ending at or
+ * before it), wrapping around once.
+ */
+export async function findNext(
+  doc: Document,
+  pattern: string,
+  options: FindOptions,
+  from: number,
+  direction: "forward" | "backward",
+): Promise<FindNextResult> {
+  const length = doc.length;
+  from = Math.min(from, length);
+  if (direction === "forward") {
+    const match = await firstMatch(doc, pattern, options, from, length);
+    if (match) return { match, wrapped: false };
+    const wrapped = await firstMatch(doc, pattern, options, 0, length);
+    return { match: wrapped, wrapped: wrapped !== null };
+  }
+  const match = await lastMatch(doc, pattern, options, 0, from);
+  if (match) return { match, wrapped: false };
+  const wrapped = await lastMatch(doc, pattern, options, 0, length);
+  return { match: wrapped, wrapped: wrapped !== null };
+}

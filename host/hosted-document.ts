@@ -1,0 +1,580 @@
+/**
+ * One open document in the engine host, and the UIs connected to it. Applies protocol requests to
+ * the engine, numbers content versions, commits on its own (autosave), watches the file on disk,
+ * and tells every connected UI what changed. Shared by `gigapad serve` and the desktop app's
+ * engine process; knows nothing of transports (see Channel).
+ *
+ * Ordering: requests that change the content (edit, undo, redo, replaceAll, save) run one after
+ * another, in arrival order, on one queue — so a save's edits wait for it instead of failing, and
+ * pipelined edits from a UI apply in order. Reads (windows, lines, find) answer at once, between
+ * them; long work (search, save) yields, so replies never wait for it.
+ */
+import { basename } from "node:path";
+import {
+  type Document,
+  detectEncoding,
+  type FindOptions,
+  open,
+  type SaveProgress,
+} from "../piece-table/index.js";
+import {
+  type ByteEdit,
+  type DocumentInfo,
+  type DocumentWindow,
+  decodeEscaped,
+  encodeEscaped,
+  type FindQuery,
+  type HostEvent,
+  type LineEndings,
+  PROTOCOL_VERSION,
+  type ProtocolError,
+  parseRequest,
+  type Reply,
+  type ReplyResults,
+  type Request,
+  type Safety,
+} from "../protocol/index.js";
+import { Autosave, type AutosaveOptions } from "./autosave.js";
+import type { Channel } from "./channel.js";
+import { type DiskState, DiskWatch } from "./disk-watch.js";
+import { cutWindow } from "./document-window.js";
+import { findNext } from "./find-next.js";
+
+export interface HostedDocumentOptions {
+  /** Session folder root (default: GIGAPAD_STATE_DIR or the platform's). */
+  stateDir?: string;
+  /** Open without editing. */
+  readOnly?: boolean;
+  /** Autosave timing, or false to commit only when asked. */
+  autosave?: AutosaveOptions | false;
+  /** How often the file is checked for changes by other programs. */
+  diskCheckMs?: number;
+}
+
+/** An error with a protocol code, for refusals the host itself decides. */
+export class HostError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Bytes at the start of the file used to guess its encoding and its line ending. */
+const SAMPLE_BYTES = 1024 * 1024;
+/** Line numbers are worked out on the spot, before the index is built, up to this offset. */
+const CHEAP_LINE_BYTES = 16 * 1024 * 1024;
+/** Most text one readText may return (a copy of a larger selection is refused). */
+export const MAX_READ_TEXT_BYTES = 64 * 1024 * 1024;
+/** Progress events are sent at most this often. */
+const PROGRESS_EVENT_MS = 100;
+
+/** Turns any error into what a UI is told: a stable code and a sentence. */
+export function toProtocolError(error: unknown): ProtocolError {
+  const candidate = error as { code?: unknown; name?: unknown; message?: unknown } | null;
+  const message = typeof candidate?.message === "string" ? candidate.message : String(error);
+  if (typeof candidate?.code === "string") return { code: candidate.code, message };
+  if (error instanceof RangeError) return { code: "ERANGE", message };
+  if (error instanceof SyntaxError) return { code: "EBADPATTERN", message };
+  if (candidate?.name === "AbortError") return { code: "EABORTED", message };
+  return { code: "EINTERNAL", message };
+}
+
+function findArguments(query: FindQuery): [string, FindOptions] {
+  return [
+    query.pattern,
+    {
+      regex: query.regex ?? false,
+      caseSensitive: query.caseSensitive ?? true,
+      wholeWord: query.wholeWord ?? false,
+    },
+  ];
+}
+
+export class HostedDocument {
+  /** The content version UIs edit against (see protocol/messages.ts, "Versions"). */
+  private version = 0;
+  private readonly channels = new Set<Channel>();
+  /** Running counts per channel and search id, to cancel them. */
+  private readonly counts = new Map<Channel, Map<number, AbortController>>();
+  private mutations: Promise<unknown> = Promise.resolve();
+  private saveAbort: AbortController | null = null;
+  private readonly autosave: Autosave | null;
+  private readonly disk: DiskWatch;
+  private indexed = false;
+  private readonly encoding: string;
+  /** The line ending Enter inserts: the one most of the file's first MiB uses. */
+  private readonly newline: "\n" | "\r\n";
+  private closed = false;
+  private lastProgressEvent = 0;
+  /** Why the document is read-only, or null. */
+  private readOnlyReason: string | null;
+
+  private constructor(
+    readonly doc: Document,
+    options: HostedDocumentOptions,
+    readOnlyReason: string | null,
+  ) {
+    this.readOnlyReason = readOnlyReason ?? (doc.readOnly ? "opened read-only" : null);
+    const sample = doc.length > 0 ? doc.read(0, Math.min(doc.length, SAMPLE_BYTES)) : Buffer.alloc(0);
+    this.encoding = detectEncoding(sample, doc.length > sample.length);
+    this.newline = newlineOf(sample);
+    this.autosave = doc.readOnly || options.autosave === false ? null : new Autosave(doc, options.autosave);
+    this.autosave?.on("state", (_state, error) => {
+      if (error && !this.readOnlyReason) {
+        this.readOnlyReason = `edits can no longer be kept safe: ${error.message}`;
+      }
+      this.broadcast({ event: "safety", safety: this.safety, message: error ? error.message : null });
+    });
+    doc.on("indexProgress", (progress) => {
+      if (this.throttled()) return;
+      this.broadcast({ event: "indexProgress", ...progress });
+    });
+    doc.on("saveProgress", (progress: SaveProgress) => {
+      if (this.throttled() && progress.bytesDone < progress.bytesTotal) return;
+      this.broadcast({
+        event: "saveProgress",
+        bytesDone: progress.bytesDone,
+        bytesTotal: progress.bytesTotal,
+      });
+    });
+    this.watchIndex();
+    this.disk = new DiskWatch(
+      () => ({ path: doc.path, identity: doc.originalFile.identity }),
+      (state) => this.diskChanged(state),
+      options.diskCheckMs,
+    );
+  }
+
+  /**
+   * Opens a document for UIs. If another process is editing it, opens it read-only and says so
+   * (the UI shows why) instead of failing. Other errors (ENOENT, EISDIR, EACCES...) are thrown.
+   */
+  static async open(path: string, options: HostedDocumentOptions = {}): Promise<HostedDocument> {
+    const openOptions = {
+      readOnly: options.readOnly ?? false,
+      ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+    };
+    try {
+      return new HostedDocument(await open(path, openOptions), options, null);
+    } catch (error) {
+      if ((error as { code?: string }).code !== "ESESSIONLOCKED") throw error;
+      const doc = await open(path, { ...openOptions, readOnly: true });
+      return new HostedDocument(doc, options, (error as Error).message);
+    }
+  }
+
+  /** Connects a UI. It sends `hello` first; it is dropped when its channel closes. */
+  attach(channel: Channel): void {
+    this.channels.add(channel);
+    channel.onMessage((message) => {
+      void this.receive(channel, message);
+    });
+    channel.onClose(() => this.detach(channel));
+  }
+
+  /** How many UIs are connected. */
+  get connections(): number {
+    return this.channels.size;
+  }
+
+  /** What a UI shows about the document. */
+  info(): DocumentInfo {
+    const progress = this.doc.indexProgress;
+    return {
+      protocol: PROTOCOL_VERSION,
+      path: this.doc.path,
+      name: basename(this.doc.path),
+      length: this.doc.length,
+      version: this.version,
+      lineCount: this.lineCount(),
+      indexProgress: { bytesDone: progress.bytesDone, bytesTotal: progress.bytesTotal },
+      eol: this.eol(),
+      newline: this.newline === "\r\n" ? "crlf" : "lf",
+      encoding: this.encoding,
+      readOnly: this.doc.readOnly,
+      readOnlyReason: this.readOnlyReason,
+      modified: this.doc.modified,
+      safety: this.safety,
+      recovered: this.doc.recovered
+        ? `Restored ${this.doc.recovered.edits} unsaved edit${this.doc.recovered.edits === 1 ? "" : "s"} ` +
+          `from ${this.doc.recovered.time.toLocaleString()}`
+        : null,
+      setAside: this.doc.setAside
+        ? `A session of this file could not be applied (${this.doc.setAside.reason}); it was kept in ` +
+          `${this.doc.setAside.folder} — see gigapad recover`
+        : null,
+      diskState: this.disk.lastState,
+    };
+  }
+
+  /** Commits what is not yet committed (autosave would, soon); resolves when durable. */
+  async flush(): Promise<void> {
+    await this.mutations;
+    if (this.autosave) await this.autosave.flush();
+    else if (!this.doc.readOnly) await this.doc.commit();
+  }
+
+  /** Closes the document: edits are committed and kept in the session (hot exit). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.disk.stop();
+    this.saveAbort?.abort();
+    for (const searches of this.counts.values()) for (const search of searches.values()) search.abort();
+    await this.mutations.catch(() => {});
+    try {
+      await this.autosave?.stop();
+    } finally {
+      await this.doc.close();
+    }
+  }
+
+  /** Closes the document and drops its session: unsaved edits are gone ("Don't save"). */
+  async discard(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.disk.stop();
+    this.saveAbort?.abort();
+    await this.mutations.catch(() => {});
+    await this.doc.discard();
+  }
+
+  // ----- requests ------------------------------------------------------------------------------
+
+  /** Handles one message from a UI; every outcome is exactly one reply (or none for a non-request). */
+  async receive(channel: Channel, message: unknown): Promise<void> {
+    const parsed = parseRequest(message);
+    if (!parsed.ok) {
+      if (parsed.id !== null) this.reply(channel, { id: parsed.id, ok: false, error: parsed.error });
+      else this.send(channel, { event: "error", code: parsed.error.code, message: parsed.error.message });
+      return;
+    }
+    const request = parsed.request;
+    try {
+      if (this.closed) throw new HostError("ECLOSED", `${this.doc.path} was closed`);
+      const result = await this.handle(channel, request);
+      this.reply(channel, { id: request.id, ok: true, result });
+    } catch (error) {
+      this.reply(channel, { id: request.id, ok: false, error: toProtocolError(error) });
+    }
+  }
+
+  private async handle(channel: Channel, request: Request): Promise<ReplyResults[Request["type"]]> {
+    const doc = this.doc;
+    switch (request.type) {
+      case "hello":
+        if (request.protocol !== PROTOCOL_VERSION) {
+          throw new HostError(
+            "EPROTOCOL",
+            `this host speaks protocol ${PROTOCOL_VERSION}, the UI speaks ${request.protocol}: reload the page`,
+          );
+        }
+        return this.info();
+      case "window":
+        if ("line" in request.anchor) await this.whenLineCheap(request.anchor.line);
+        return this.window(request);
+      case "lineStart":
+        await this.whenLineCheap(request.line);
+        return { offset: doc.lineStart(request.line) };
+      case "lineAt":
+        if (request.offset > doc.length) {
+          throw new RangeError(`Invalid offset ${request.offset} in document of length ${doc.length}`);
+        }
+        if (!this.indexed && request.offset > CHEAP_LINE_BYTES) await doc.whenIndexed();
+        return { line: doc.lineAt(request.offset) };
+      case "readText": {
+        if (request.end - request.start > MAX_READ_TEXT_BYTES) {
+          throw new HostError(
+            "ETOOLARGE",
+            `${request.end - request.start} bytes are too many to copy at once (at most ` +
+              `${MAX_READ_TEXT_BYTES}); save a copy with Save As, or use gigapad run`,
+          );
+        }
+        return { text: decodeEscaped(doc.read(request.start, request.end)) };
+      }
+      case "count":
+        return { count: await this.count(channel, request) };
+      case "cancelCount":
+        this.counts.get(channel)?.get(request.searchId)?.abort();
+        return {};
+      case "findNext": {
+        const [pattern, options] = findArguments(request.query);
+        return findNext(doc, pattern, options, request.from, request.direction);
+      }
+      case "findInRange": {
+        const [pattern, options] = findArguments(request.query);
+        const end = Math.min(request.end, doc.length);
+        const matches = [];
+        for await (const match of doc.find(pattern, {
+          ...options,
+          start: Math.min(request.start, end),
+          end,
+          limit: request.limit + 1,
+        })) {
+          matches.push(match);
+        }
+        const truncated = matches.length > request.limit;
+        return { matches: truncated ? matches.slice(0, request.limit) : matches, truncated };
+      }
+      case "edit":
+        return this.mutate(() => this.edit(channel, request.baseVersion, request.edits));
+      case "undo":
+      case "redo":
+        return this.mutate(() => this.undoOrRedo(channel, request.type));
+      case "replaceAll":
+        return this.mutate(async () => {
+          this.checkVersion(request.baseVersion);
+          const [pattern, options] = findArguments(request.query);
+          const count = await doc.replaceAll(pattern, request.replacement, options);
+          if (count > 0) this.changed(channel, doc.lastChangeAt);
+          return { count, version: this.version, length: doc.length };
+        });
+      case "save":
+        return this.mutate(() => this.save(null, request.force ?? false));
+      case "saveAs":
+        return this.mutate(() => this.save(request.path, request.force ?? false));
+      case "cancelSave":
+        this.saveAbort?.abort();
+        return {};
+      case "commit":
+        await this.flush();
+        return {};
+    }
+  }
+
+  private window(request: Extract<Request, { type: "window" }>): DocumentWindow {
+    const doc = this.doc;
+    return cutWindow(doc, request, this.version, (offset) => this.indexed || offset <= CHEAP_LINE_BYTES);
+  }
+
+  /** Waits for the line index if line `line` may lie beyond what is cheap to count now. */
+  private async whenLineCheap(line: number): Promise<void> {
+    if (this.indexed) return;
+    const cheapEnd = Math.min(this.doc.length, CHEAP_LINE_BYTES);
+    if (line <= this.doc.lineAt(cheapEnd) - 1) return;
+    await this.doc.whenIndexed();
+  }
+
+  private edit(channel: Channel, baseVersion: number, edits: ByteEdit[]) {
+    this.checkVersion(baseVersion);
+    this.doc.applyEdits(
+      edits.map((edit) => ({ start: edit.start, end: edit.end, text: encodeEscaped(edit.text) })),
+    );
+    this.changed(channel, this.doc.lastChangeAt);
+    return { version: this.version, length: this.doc.length };
+  }
+
+  private undoOrRedo(channel: Channel, which: "undo" | "redo") {
+    const done = which === "undo" ? this.doc.undo() : this.doc.redo();
+    const at = done ? this.doc.lastChangeAt : null;
+    if (done) this.changed(channel, at);
+    return { done, version: this.version, length: this.doc.length, at };
+  }
+
+  private async save(path: string | null, force: boolean) {
+    const abort = new AbortController();
+    this.saveAbort = abort;
+    try {
+      const options = { force, signal: abort.signal };
+      await this.disk.whilePaused(() =>
+        path === null ? this.doc.save(options) : this.doc.saveAs(path, options),
+      );
+    } finally {
+      this.saveAbort = null;
+    }
+    // A save makes the file the document's original: the index and the safety state start over.
+    this.watchIndex();
+    await this.autosave?.flush();
+    this.broadcast({
+      event: "saved",
+      path: this.doc.path,
+      name: basename(this.doc.path),
+      length: this.doc.length,
+      version: this.version,
+    });
+    return path === null ? { length: this.doc.length } : { length: this.doc.length, path: this.doc.path };
+  }
+
+  private async count(channel: Channel, request: Extract<Request, { type: "count" }>): Promise<number> {
+    const searches = this.counts.get(channel) ?? new Map<number, AbortController>();
+    this.counts.set(channel, searches);
+    searches.get(request.searchId)?.abort();
+    const abort = new AbortController();
+    searches.set(request.searchId, abort);
+    const [pattern, options] = findArguments(request.query);
+    let lastSent = 0;
+    const start = Math.min(request.start ?? 0, this.doc.length);
+    const end = Math.min(request.end ?? this.doc.length, this.doc.length);
+    try {
+      const count = await this.doc.countMatches(pattern, {
+        ...options,
+        start,
+        end: Math.max(start, end),
+        signal: abort.signal,
+        onProgress: (progress) => {
+          const now = Date.now();
+          if (now - lastSent < PROGRESS_EVENT_MS) return;
+          lastSent = now;
+          this.send(channel, {
+            event: "countProgress",
+            searchId: request.searchId,
+            count: progress.matches,
+            scanned: progress.bytesDone,
+            done: false,
+          });
+        },
+      });
+      this.send(channel, {
+        event: "countProgress",
+        searchId: request.searchId,
+        count,
+        scanned: end - start,
+        done: true,
+      });
+      return count;
+    } finally {
+      if (searches.get(request.searchId) === abort) searches.delete(request.searchId);
+    }
+  }
+
+  // ----- state and events ----------------------------------------------------------------------
+
+  private get safety(): Safety {
+    if (this.doc.readOnly) return "read-only";
+    return this.autosave?.state ?? (this.doc.allEditsSafe ? "all edits safe" : "unsaved edits");
+  }
+
+  private lineCount(): number | null {
+    return this.indexed ? this.doc.lineCount() : null;
+  }
+
+  private eol(): LineEndings {
+    return this.doc.originalLineEndings ?? (this.newline === "\r\n" ? "crlf" : "lf");
+  }
+
+  /** Runs `work` after every earlier content change; edits wait for a running save this way. */
+  private mutate<T>(work: () => T | Promise<T>): Promise<T> {
+    const run = this.mutations.then(() => {
+      if (this.closed) throw new HostError("ECLOSED", `${this.doc.path} was closed`);
+      return work();
+    });
+    this.mutations = run.catch(() => {});
+    return run;
+  }
+
+  private checkVersion(baseVersion: number): void {
+    if (baseVersion !== this.version) {
+      throw new HostError(
+        "ESTALE",
+        `the edit was made against version ${baseVersion}, but the document is at version ${this.version} ` +
+          "(changed in another window); showing the current text",
+      );
+    }
+  }
+
+  /** A content change: a new version, told to every UI (the one that made it gets its reply first). */
+  private changed(_origin: Channel, at: number | null): void {
+    this.version++;
+    const version = this.version;
+    // After the reply: the event goes out once the request's reply has been sent.
+    queueMicrotask(() =>
+      this.broadcast({
+        event: "changed",
+        version,
+        length: this.doc.length,
+        lineCount: this.lineCount(),
+        modified: this.doc.modified,
+        at,
+      }),
+    );
+  }
+
+  private watchIndex(): void {
+    this.indexed = false;
+    const doc = this.doc;
+    doc.whenIndexed().then(
+      () => {
+        if (this.closed) return;
+        this.indexed = true;
+        this.broadcast({ event: "indexed", lineCount: doc.lineCount(), eol: this.eol() });
+      },
+      (error: Error) => {
+        if (this.closed) return;
+        this.broadcast({ event: "error", ...toProtocolError(error) });
+      },
+    );
+  }
+
+  private diskChanged(state: DiskState): void {
+    const name = basename(this.doc.path);
+    const messages: Record<DiskState, [HostEvent & { event: "fileChanged" }, string]> = {
+      unchanged: [
+        { event: "fileChanged", reason: "restored", message: "" },
+        `${name} on disk is again the version you are editing.`,
+      ],
+      modified: [
+        { event: "fileChanged", reason: "modified", message: "" },
+        `Another program changed ${name} on disk. What you see may mix its bytes with the old ones; ` +
+          "Save will ask before overwriting.",
+      ],
+      replaced: [
+        { event: "fileChanged", reason: "modified", message: "" },
+        `Another program replaced ${name} on disk. You are still editing the version you opened; ` +
+          "Save will ask before overwriting the new one.",
+      ],
+      deleted: [
+        { event: "fileChanged", reason: "deleted", message: "" },
+        `${name} was deleted or moved on disk. Your edits are safe; Save writes the file again.`,
+      ],
+      truncated: [
+        { event: "fileChanged", reason: "truncated", message: "" },
+        `Another program truncated ${name} on disk: the bytes past its new end are gone and cannot be ` +
+          "shown or saved. Your typed edits are kept in the session (gigapad recover --export).",
+      ],
+    };
+    const [event, message] = messages[state];
+    this.broadcast({ ...event, message });
+  }
+
+  private throttled(): boolean {
+    const now = Date.now();
+    if (now - this.lastProgressEvent < PROGRESS_EVENT_MS) return true;
+    this.lastProgressEvent = now;
+    return false;
+  }
+
+  private detach(channel: Channel): void {
+    this.channels.delete(channel);
+    for (const search of this.counts.get(channel)?.values() ?? []) search.abort();
+    this.counts.delete(channel);
+  }
+
+  private reply(channel: Channel, reply: Reply): void {
+    this.send(channel, reply);
+  }
+
+  private send(channel: Channel, message: Reply | HostEvent): void {
+    try {
+      channel.send(message);
+    } catch {
+      // The UI went away mid-send; its close handler detaches it.
+    }
+  }
+
+  private broadcast(event: HostEvent): void {
+    for (const channel of this.channels) this.send(channel, event);
+  }
+}
+
+/** CRLF if most line feeds in the sample follow a CR, else LF. */
+function newlineOf(sample: Buffer): "\n" | "\r\n" {
+  let lineFeeds = 0;
+  let crlf = 0;
+  for (let at = sample.indexOf(10); at >= 0; at = sample.indexOf(10, at + 1)) {
+    lineFeeds++;
+    if (at > 0 && sample[at - 1] === 13) crlf++;
+  }
+  return lineFeeds > 0 && crlf * 2 > lineFeeds ? "\r\n" : "\n";
+}

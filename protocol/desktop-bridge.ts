@@ -1,0 +1,35 @@
+/**
+ * What the desktop app's preload script exposes to the page as `window.gigapadDesktop`: the one
+ * narrow door between the sandboxed renderer and the rest of the app. Messages to the engine go
+ * through `send` unchanged (the preload holds the MessagePort); the rest are the few things only
+ * the shell can do (native dialogs, menus, dropped files).
+ */
+import type { HostMessage, Request } from "./messages.js";
+
+export interface DocumentState {
+  title: string;
+  modified: boolean;
+  path: string;
+}
+
+export interface DesktopBridge {
+  /** Sends a protocol request to the engine. */
+  send(request: Request): void;
+  /** Receives the engine's replies and events. */
+  onMessage(handler: (message: HostMessage) => void): void;
+  /** The engine went away (it crashed or was closed). */
+  onDisconnect(handler: (reason: string) => void): void;
+  /** Called once the page listens: the shell connects it to the engine. */
+  ready(): void;
+  /** The native Save As dialog; null if cancelled. */
+  chooseSavePath(currentPath: string): Promise<string | null>;
+  /** Menu commands (ids of the renderer's COMMANDS). */
+  onCommand(handler: (command: string) => void): void;
+  /** The title and unsaved state, for the window title and the close prompt. */
+  documentState(state: DocumentState): void;
+  /** Opens files dropped onto the window (each in a window of its own). */
+  openFiles(files: readonly File[]): void;
+}
+
+/** Names the bridge is exposed under and the IPC channels it uses. */
+export const DESKTOP_BRIDGE_NAME = "gigapadDesktop";

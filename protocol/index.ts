@@ -1,0 +1,6 @@
+/** The UI ↔ engine protocol: message types, validation, and the byte-exact text convention. */
+
+export * from "./desktop-bridge.js";
+export * from "./escaped-text.js";
+export * from "./messages.js";
+export * from "./validate.js";

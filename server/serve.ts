@@ -1,0 +1,245 @@
+/**
+ * `gigapad serve`: the editor UI for any browser. HTTP serves the renderer's files; a WebSocket
+ * carries the protocol between the page and the engine host, one JSON message per frame.
+ *
+ * Access is token-guarded, as Jupyter's is: the printed URL carries a random token; the first
+ * request with it gets the token as an HttpOnly, SameSite=Strict cookie and is redirected to a
+ * clean URL. Every later request needs the cookie; without it HTTP answers 401 (no token) or 403
+ * (a wrong one), and a WebSocket upgrade is refused. Upgrades must also come from the page's own
+ * origin, so another site open in the same browser cannot drive the editor.
+ */
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { hostname } from "node:os";
+import { extname, join, normalize } from "node:path";
+import { fileURLToPath } from "node:url";
+import { WebSocket, WebSocketServer } from "ws";
+import type { Channel } from "../host/channel.js";
+import type { HostedDocument } from "../host/hosted-document.js";
+import type { HostMessage } from "../protocol/index.js";
+
+export interface ServeOptions {
+  /** Interface to listen on (default 127.0.0.1). */
+  host?: string;
+  /** Port (default 0: any free port). */
+  port?: number;
+  /** The access token (default: 32 random bytes, hex). */
+  token?: string;
+  /** Folder of the built renderer (default: dist/renderer beside this module). */
+  assets?: string;
+}
+
+export interface RunningServer {
+  /** The URL to open, token included. */
+  url: string;
+  /** The URL without the token (what the browser shows once the cookie is set). */
+  origin: string;
+  token: string;
+  /** Stops accepting, closes every connection. The document stays open (its owner closes it). */
+  close(): Promise<void>;
+}
+
+const COOKIE = "gigapad_token";
+/** Stands in index.html for the per-response CSP nonce. */
+export const NONCE_PLACEHOLDER = "__GIGAPAD_NONCE__";
+/** Largest WebSocket message accepted: an edit may carry a paste of tens of MB. */
+const MAX_MESSAGE_BYTES = 300 * 1024 * 1024;
+
+const CONTENT_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".map": "application/json; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+};
+
+/** Whether `host` is a loopback address (serving elsewhere exposes the file to the network). */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function defaultAssets(): string {
+  return fileURLToPath(new URL("../renderer/", import.meta.url));
+}
+
+function sameToken(given: string | undefined, token: string): boolean {
+  if (given === undefined) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function cookieToken(request: IncomingMessage): string | undefined {
+  const header = request.headers.cookie ?? "";
+  for (const part of header.split(";")) {
+    const [name, ...value] = part.trim().split("=");
+    if (name === COOKIE) return value.join("=");
+  }
+  return undefined;
+}
+
+/**
+ * The Content-Security-Policy of every page: nothing but this server's own files and socket, and
+ * the editor's own style element (it carries the page's nonce).
+ */
+function contentSecurityPolicy(nonce: string): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    `style-src 'self' 'nonce-${nonce}'`,
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+}
+
+/** A WebSocket as a Channel: JSON text frames both ways. */
+function webSocketChannel(socket: WebSocket): Channel {
+  return {
+    send(message: HostMessage) {
+      if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+    },
+    onMessage(handler) {
+      socket.on("message", (data, isBinary) => {
+        if (isBinary) return handler(null);
+        let message: unknown;
+        try {
+          message = JSON.parse(data.toString());
+        } catch {
+          message = null;
+        }
+        handler(message);
+      });
+    },
+    onClose(handler) {
+      socket.on("close", handler);
+    },
+  };
+}
+
+/** Starts serving `document`; resolves once listening. */
+export async function serve(document: HostedDocument, options: ServeOptions = {}): Promise<RunningServer> {
+  const host = options.host ?? "127.0.0.1";
+  const token = options.token ?? randomBytes(32).toString("hex");
+  const assets = options.assets ?? defaultAssets();
+  let index: Buffer;
+  try {
+    index = readFileSync(join(assets, "index.html"));
+  } catch {
+    throw new Error(`the editor UI is not built (no ${join(assets, "index.html")}); run npm run build`);
+  }
+
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  const server: Server = createServer((request, response) => handleHttp(request, response));
+  let origin = "";
+
+  function refuse(response: ServerResponse, status: 401 | 403 | 404 | 405, text: string): void {
+    response.writeHead(status, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" });
+    response.end(`${text}\n`);
+  }
+
+  function handleHttp(request: IncomingMessage, response: ServerResponse): void {
+    const url = new URL(request.url ?? "/", "http://gigapad.invalid");
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      refuse(response, 405, "Gigapad serves pages only.");
+      return;
+    }
+    const queryToken = url.searchParams.get("token") ?? undefined;
+    if (queryToken !== undefined) {
+      if (!sameToken(queryToken, token)) {
+        refuse(response, 403, "Wrong token: use the URL gigapad serve printed.");
+        return;
+      }
+      // Trade the token in the URL for a cookie, and show a clean URL.
+      response.writeHead(302, {
+        location: url.pathname,
+        "set-cookie": `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        "cache-control": "no-store",
+      });
+      response.end();
+      return;
+    }
+    const cookie = cookieToken(request);
+    if (cookie === undefined) {
+      refuse(response, 401, "Open the URL gigapad serve printed (it carries the token).");
+      return;
+    }
+    if (!sameToken(cookie, token)) {
+      refuse(response, 403, "Wrong token: use the URL gigapad serve printed.");
+      return;
+    }
+
+    const name = url.pathname === "/" ? "index.html" : normalize(url.pathname).replace(/^[/\\]+/, "");
+    if (name.includes("..") || name.includes("\0")) {
+      refuse(response, 404, "Not found.");
+      return;
+    }
+    let body: Buffer;
+    const nonce = randomBytes(16).toString("base64");
+    try {
+      body =
+        name === "index.html"
+          ? Buffer.from(index.toString("utf8").replaceAll(NONCE_PLACEHOLDER, nonce))
+          : readFileSync(join(assets, name));
+    } catch {
+      refuse(response, 404, "Not found.");
+      return;
+    }
+    response.writeHead(200, {
+      "content-type": CONTENT_TYPES[extname(name)] ?? "application/octet-stream",
+      "content-security-policy": contentSecurityPolicy(nonce),
+      "x-content-type-options": "nosniff",
+      "referrer-policy": "no-referrer",
+      "cache-control": "no-store",
+    });
+    response.end(request.method === "HEAD" ? undefined : body);
+  }
+
+  server.on("upgrade", (request, socket, head) => {
+    const url = new URL(request.url ?? "/", "http://gigapad.invalid");
+    // Same origin as the page: the Origin a browser sends must name the host it connected to.
+    const sameOrigin =
+      request.headers.host !== undefined && request.headers.origin === `http://${request.headers.host}`;
+    const allowed = url.pathname === "/ws" && sameToken(cookieToken(request), token) && sameOrigin;
+    if (!allowed) {
+      socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      return;
+    }
+    sockets.handleUpgrade(request, socket, head, (ws) => document.attach(webSocketChannel(ws)));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost =
+    host === "0.0.0.0" || host === "::"
+      ? hostname()
+      : address.family === "IPv6"
+        ? `[${address.address}]`
+        : host;
+  origin = `http://${shownHost}:${address.port}`;
+
+  return {
+    url: `${origin}/?token=${token}`,
+    origin,
+    token,
+    close: async () => {
+      for (const client of sockets.clients) client.terminate();
+      sockets.close();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}

@@ -1,0 +1,109 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { HostedDocument } from "../../host/hosted-document.js";
+import { type RunningServer, serve } from "../../server/serve.js";
+import { useTempDirs } from "../helpers/temp-dir.js";
+
+const tempDir = useTempDirs();
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function serving(): Promise<RunningServer> {
+  const dir = tempDir();
+  const assets = join(dir, "assets");
+  mkdirSync(assets);
+  writeFileSync(
+    join(assets, "index.html"),
+    `<meta http-equiv="Content-Security-Policy" content="style-src 'nonce-__GIGAPAD_NONCE__'"><meta name="n" content="__GIGAPAD_NONCE__">`,
+  );
+  writeFileSync(join(assets, "app.js"), "console.log('app')");
+  writeFileSync(join(dir, "secret.txt"), "do not serve");
+  writeFileSync(join(dir, "doc.log"), "first line\nsecond line\n");
+  const host = await HostedDocument.open(join(dir, "doc.log"), { stateDir: join(dir, "state") });
+  const server = await serve(host, { assets });
+  cleanups.push(async () => {
+    await server.close();
+    await host.close();
+  });
+  return server;
+}
+
+function connect(url: string, headers: Record<string, string>): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, { headers });
+    socket.once("open", () => resolve(socket));
+    socket.once("error", reject);
+    socket.once("unexpected-response", (_request, response) =>
+      reject(new Error(`HTTP ${response.statusCode}`)),
+    );
+  });
+}
+
+describe("gigapad serve: token-guarded HTTP and WebSocket", () => {
+  it("refuses every request without the token (401) or with a wrong one (403)", async () => {
+    const server = await serving();
+    expect((await fetch(`${server.origin}/`)).status).toBe(401);
+    expect((await fetch(`${server.origin}/app.js`)).status).toBe(401);
+    expect((await fetch(`${server.origin}/?token=wrong`)).status).toBe(403);
+    expect((await fetch(`${server.origin}/`, { headers: { cookie: "gigapad_token=wrong" } })).status).toBe(
+      403,
+    );
+    expect((await fetch(`${server.origin}/`, { method: "POST" })).status).toBe(405);
+  });
+
+  it("trades the URL's token for an HttpOnly SameSite cookie, then serves the page with a strict CSP", async () => {
+    const server = await serving();
+    const first = await fetch(server.url, { redirect: "manual" });
+    expect(first.status).toBe(302);
+    expect(first.headers.get("location")).toBe("/");
+    const cookie = first.headers.get("set-cookie")!;
+    expect(cookie).toContain(`gigapad_token=${server.token}`);
+    expect(cookie).toContain("HttpOnly");
+    expect(cookie).toContain("SameSite=Strict");
+    const page = await fetch(`${server.origin}/`, { headers: { cookie: `gigapad_token=${server.token}` } });
+    expect(page.status).toBe(200);
+    const csp = page.headers.get("content-security-policy")!;
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    const nonce = /'nonce-([^']+)'/.exec(csp)![1]!;
+    const html = await page.text();
+    expect(html).not.toContain("__GIGAPAD_NONCE__");
+    expect(html).toContain(nonce);
+    // A fresh nonce per page.
+    const again = await fetch(`${server.origin}/`, { headers: { cookie: `gigapad_token=${server.token}` } });
+    expect(again.headers.get("content-security-policy")).not.toContain(nonce);
+    const script = await fetch(`${server.origin}/app.js`, {
+      headers: { cookie: `gigapad_token=${server.token}` },
+    });
+    expect(script.headers.get("content-type")).toContain("text/javascript");
+    const traversal = await fetch(`${server.origin}/%2e%2e/secret.txt`, {
+      headers: { cookie: `gigapad_token=${server.token}` },
+    });
+    expect(traversal.status).toBe(404);
+  });
+
+  it("accepts a WebSocket only with the cookie and from the page's own origin", async () => {
+    const server = await serving();
+    const ws = `${server.origin.replace("http", "ws")}/ws`;
+    const cookie = `gigapad_token=${server.token}`;
+    await expect(connect(ws, { origin: server.origin })).rejects.toThrow("403");
+    await expect(connect(ws, { cookie, origin: "http://evil.example" })).rejects.toThrow("403");
+    await expect(connect(ws, { cookie })).rejects.toThrow("403");
+    const socket = await connect(ws, { cookie, origin: server.origin });
+    const reply = await new Promise<unknown>((resolve) => {
+      socket.once("message", (data) => resolve(JSON.parse(data.toString())));
+      socket.send(JSON.stringify({ id: 1, type: "hello", protocol: 1 }));
+    });
+    expect(reply).toMatchObject({ id: 1, ok: true, result: { name: "doc.log", length: 23 } });
+    const bad = await new Promise<unknown>((resolve) => {
+      socket.once("message", (data) => resolve(JSON.parse(data.toString())));
+      socket.send("{not json");
+    });
+    expect(bad).toMatchObject({ event: "error", code: "EBADREQUEST" });
+    socket.close();
+  });
+});
