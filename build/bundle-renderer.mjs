@@ -1,0 +1,26 @@
+// Bundles the editor UI (renderer/) into dist/renderer: app.js (ES module), app.css, index.html.
+// The same files are served by `gigapad serve` and loaded by the desktop app.
+import { copyFileSync, mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const out = join(root, "dist", "renderer");
+mkdirSync(out, { recursive: true });
+
+await build({
+  entryPoints: [join(root, "renderer", "main.ts")],
+  outfile: join(out, "app.js"),
+  bundle: true,
+  format: "esm",
+  platform: "browser",
+  target: ["chrome120", "firefox120", "safari17"],
+  minify: true,
+  sourcemap: true,
+  legalComments: "linked",
+  logLevel: "warning",
+});
+copyFileSync(join(root, "renderer", "index.html"), join(out, "index.html"));
+copyFileSync(join(root, "renderer", "app.css"), join(out, "app.css"));
+copyFileSync(join(root, "renderer", "icon.svg"), join(out, "icon.svg"));

@@ -1,0 +1,467 @@
+/**
+ * The editor page: the window editor, the virtual scrollbar, find, go to, the status bar, save,
+ * messages, and the connection to the engine. The same page runs in a browser (`gigapad serve`)
+ * and in the desktop app; `Platform` is what differs (dialogs, menus).
+ */
+import type { KeyBinding } from "@codemirror/view";
+import type { DocumentInfo, HostEvent } from "../protocol/messages.js";
+import { PROTOCOL_VERSION } from "../protocol/messages.js";
+import { Connection, RequestError, type Transport } from "./connection.js";
+import { FindPanel } from "./find-panel.js";
+import { formatBytes, formatCount } from "./format.js";
+import { parseGoTo } from "./go-to.js";
+import { VirtualScrollbar } from "./virtual-scrollbar.js";
+import { WindowEditor } from "./window-editor.js";
+
+/** What differs between the browser and the desktop app. */
+export interface Platform {
+  /** Asks where to save a copy; null if cancelled. */
+  chooseSavePath(currentPath: string): Promise<string | null>;
+  /** Menu commands from the desktop shell (command ids, see COMMANDS). */
+  onCommand?(handler: (command: string) => void): void;
+  /** Tells the shell about the document (title, unsaved changes). */
+  documentState?(state: { title: string; modified: boolean; path: string }): void;
+}
+
+/** Commands the keyboard and the desktop menus run, by id. */
+export const COMMANDS = [
+  "find",
+  "findNext",
+  "findPrevious",
+  "goToLine",
+  "goToStart",
+  "goToEnd",
+  "save",
+  "saveAs",
+  "undo",
+  "redo",
+  "selectAll",
+] as const;
+export type Command = (typeof COMMANDS)[number];
+
+const RECONNECT_MS = 1500;
+const INFO_MESSAGE_MS = 4000;
+
+interface Elements {
+  editor: HTMLElement;
+  scrollbar: HTMLElement;
+  find: HTMLElement;
+  status: HTMLElement;
+  messages: HTMLElement;
+  dialog: HTMLElement;
+}
+
+function elements(root: Document): Elements {
+  const get = (id: string) => {
+    const element = root.getElementById(id);
+    if (!element) throw new Error(`the page lacks #${id}`);
+    return element;
+  };
+  return {
+    editor: get("editor"),
+    scrollbar: get("scrollbar"),
+    find: get("find"),
+    status: get("status"),
+    messages: get("messages"),
+    dialog: get("dialog"),
+  };
+}
+
+export class App {
+  private readonly connection: Connection;
+  private readonly ui: Elements;
+  private editor: WindowEditor | null = null;
+  private scrollbar: VirtualScrollbar | null = null;
+  private find: FindPanel | null = null;
+  private saving: { done: number; total: number } | null = null;
+  private statusFrame = 0;
+  private hadConnection = false;
+  private connectionBanner: HTMLElement | null = null;
+  private fileBanner: HTMLElement | null = null;
+
+  constructor(
+    transport: Transport,
+    private readonly platform: Platform,
+    root: Document = document,
+  ) {
+    this.ui = elements(root);
+    this.connection = new Connection(transport);
+    this.connection.onStatus((status, reason) => this.connectionStatus(status, reason));
+    this.connection.onEvent((event) => this.hostEvent(event));
+    platform.onCommand?.((command) => this.run(command as Command));
+  }
+
+  start(): void {
+    this.connection.connect();
+  }
+
+  /** Runs a command by id (keys and menus). */
+  run(command: Command): boolean {
+    const editor = this.editor;
+    if (!editor) return false;
+    switch (command) {
+      case "find":
+        this.find?.open();
+        return true;
+      case "findNext":
+        void this.find?.next("forward");
+        return true;
+      case "findPrevious":
+        void this.find?.next("backward");
+        return true;
+      case "goToLine":
+        void this.goToLine();
+        return true;
+      case "goToStart":
+        return editor.goToStart(false);
+      case "goToEnd":
+        return editor.goToEnd(false);
+      case "save":
+        void this.save(false);
+        return true;
+      case "saveAs":
+        void this.saveAs();
+        return true;
+      case "undo":
+        return editor.undoRedo("undo");
+      case "redo":
+        return editor.undoRedo("redo");
+      case "selectAll":
+        return editor.selectAll();
+    }
+  }
+
+  private keys(): KeyBinding[] {
+    const bind = (key: string, command: Command, shift?: Command): KeyBinding => ({
+      key,
+      run: () => this.run(command),
+      ...(shift ? { shift: () => this.run(shift) } : {}),
+      preventDefault: true,
+    });
+    return [
+      bind("Mod-f", "find"),
+      bind("Mod-g", "goToLine"),
+      bind("Mod-s", "save"),
+      bind("Mod-Shift-s", "saveAs"),
+      bind("F3", "findNext", "findPrevious"),
+      {
+        key: "Escape",
+        run: () => {
+          if (!this.find?.isOpen) return false;
+          this.find.close();
+          return true;
+        },
+      },
+    ];
+  }
+
+  // ----- connection ------------------------------------------------------------------------------
+
+  private async connectionStatus(status: string, reason: string): Promise<void> {
+    if (status === "open") {
+      let info: DocumentInfo;
+      try {
+        info = await this.connection.request("hello", { protocol: PROTOCOL_VERSION });
+      } catch (error) {
+        this.message(error instanceof Error ? error.message : String(error), "error");
+        return;
+      }
+      this.connectionBanner?.remove();
+      this.connectionBanner = null;
+      if (!this.editor) {
+        this.opened(info);
+      } else {
+        // Back after a drop: the engine is the truth; show what it has where we were.
+        this.editor.setInfo(info);
+        this.editor.connectionChanged();
+        const editor = this.editor;
+        const cursor = Math.min(editor.cursorByte(), info.length);
+        void editor.show({ byte: cursor }, { align: "center", cursor });
+        this.message("Reconnected to the Gigapad engine", "info");
+      }
+      this.hadConnection = true;
+      return;
+    }
+    if (status === "closed") {
+      this.editor?.connectionChanged();
+      if (!this.connectionBanner) {
+        this.connectionBanner = this.message(
+          this.hadConnection
+            ? `Lost the connection: ${reason}. Your committed edits are safe in the session; reconnecting…`
+            : `Cannot connect: ${reason}. Retrying…`,
+          "error",
+        );
+      }
+      if (this.connection.canReconnect) setTimeout(() => this.connection.connect(), RECONNECT_MS);
+    }
+  }
+
+  private opened(info: DocumentInfo): void {
+    const editor = new WindowEditor(
+      this.ui.editor,
+      this.connection,
+      info,
+      {
+        changed: () => this.scheduleStatus(),
+        message: (text, kind, actions) => this.message(text, kind, actions),
+      },
+      this.keys(),
+    );
+    this.editor = editor;
+    this.scrollbar = new VirtualScrollbar(this.ui.scrollbar, editor, () => {});
+    this.find = new FindPanel(this.ui.find, editor, this.connection, (text) => this.message(text, "info"));
+    editor.onWindowChanged = () => this.find?.highlight();
+    editor.view.scrollDOM.addEventListener("scroll", () => this.scrollbar?.update(), { passive: true });
+    new ResizeObserver(() => this.scrollbar?.update()).observe(this.ui.scrollbar);
+    if (info.recovered)
+      this.message(`${info.recovered}. They are not in the file yet: Save writes them.`, "info");
+    if (info.setAside) this.message(info.setAside, "error");
+    if (info.readOnlyReason) this.message(`Read-only: ${info.readOnlyReason}`, "error");
+    if (info.diskState !== "unchanged")
+      this.fileChangedBanner(info.diskState === "deleted" ? "deleted" : "modified", "");
+    void editor.show({ byte: 0 }, { align: "start", cursor: 0 }).then(() => {
+      document.body.dataset.ready = "true";
+      editor.view.focus();
+    });
+    this.scheduleStatus();
+  }
+
+  private hostEvent(event: HostEvent): void {
+    switch (event.event) {
+      case "saveProgress":
+        if (this.saving) {
+          this.saving = { done: event.bytesDone, total: event.bytesTotal };
+          this.scheduleStatus();
+        }
+        break;
+      case "changed":
+        this.find?.documentChanged();
+        break;
+      case "fileChanged":
+        this.fileChangedBanner(event.reason, event.message);
+        break;
+      case "safety":
+        if (event.safety === "commit failed") {
+          this.message(
+            `Edits can no longer be kept safe (${event.message ?? "the disk refused"}). The document is now ` +
+              "read-only; everything up to the last commit is kept. Free some space, then reopen the file.",
+            "error",
+          );
+        }
+        break;
+      case "error":
+        this.message(event.message, "error");
+        break;
+      default:
+        break;
+    }
+    this.scheduleStatus();
+  }
+
+  private fileChangedBanner(reason: string, message: string): void {
+    this.fileBanner?.remove();
+    this.fileBanner = null;
+    if (reason === "restored") return;
+    const text =
+      message ||
+      (reason === "deleted"
+        ? "The file was deleted or moved on disk. Your edits are safe; Save writes the file again."
+        : "Another program changed the file on disk. Save will ask before overwriting.");
+    this.fileBanner = this.message(text, "error");
+  }
+
+  // ----- go to -------------------------------------------------------------------------------------
+
+  private async goToLine(): Promise<void> {
+    const editor = this.editor!;
+    const info = editor.info;
+    const lines =
+      info.lineCount !== null ? `1–${formatCount(info.lineCount)}` : "line numbers come with the index";
+    const input = await this.prompt(
+      "Go to",
+      `A line (${lines}), +bytes (e.g. +1.5G) or a percentage (50%)`,
+      "",
+    );
+    if (input === null) return;
+    const target = parseGoTo(input, info.length, info.lineCount);
+    if ("error" in target) {
+      this.message(target.error, "error");
+      return;
+    }
+    const shown = await editor.show(target.anchor, { align: "center" });
+    if (shown && "byte" in target.anchor) {
+      const byte = target.anchor.byte;
+      await editor.show({ byte }, { align: "center", cursor: byte });
+    }
+    editor.view.focus();
+  }
+
+  // ----- saving ------------------------------------------------------------------------------------
+
+  private async save(force: boolean, path?: string): Promise<void> {
+    const editor = this.editor!;
+    if (this.saving) return;
+    if (editor.info.readOnly) {
+      this.message(`Cannot save: ${editor.info.readOnlyReason ?? "read-only"}`, "error");
+      return;
+    }
+    this.saving = { done: 0, total: editor.info.length };
+    this.scheduleStatus();
+    try {
+      await editor.whenSettledEdits();
+      const result =
+        path === undefined
+          ? await this.connection.request("save", { force })
+          : await this.connection.request("saveAs", { path, force });
+      this.fileBanner?.remove();
+      this.fileBanner = null;
+      this.message(`Saved ${editor.info.name} (${formatBytes(result.length)})`, "info");
+    } catch (error) {
+      const code = error instanceof RequestError ? error.code : "";
+      const text = error instanceof Error ? error.message : String(error);
+      if (code === "EFILECHANGED") {
+        const banner = this.message(`Not saved: ${text}`, "error", [
+          { label: "Overwrite", run: () => void this.save(true, path) },
+          { label: "Cancel", run: () => banner.remove() },
+        ]);
+      } else if (code === "ENOSPC") {
+        this.message(
+          `Not saved: the disk is full (${text}). The file is untouched and your edits are safe.`,
+          "error",
+        );
+      } else {
+        this.message(`Not saved: ${text}. The file is untouched and your edits are safe.`, "error");
+      }
+    } finally {
+      this.saving = null;
+      this.scheduleStatus();
+      editor.view.focus();
+    }
+  }
+
+  private async saveAs(): Promise<void> {
+    const path = await this.platform.chooseSavePath(this.editor!.info.path);
+    if (path) await this.save(false, path);
+  }
+
+  // ----- status and messages ----------------------------------------------------------------------
+
+  private scheduleStatus(): void {
+    if (this.statusFrame) return;
+    this.statusFrame = requestAnimationFrame(() => {
+      this.statusFrame = 0;
+      this.renderStatus();
+    });
+  }
+
+  private renderStatus(): void {
+    const editor = this.editor;
+    if (!editor) return;
+    const info = editor.info;
+    const { line, column } = editor.cursorLine();
+    const selection = editor.selectionBytes();
+    const selected = Math.abs(selection.head - selection.anchor);
+    const indexing =
+      info.lineCount === null
+        ? `indexing ${Math.floor((100 * info.indexProgress.bytesDone) / Math.max(1, info.indexProgress.bytesTotal))}%`
+        : `${formatCount(info.lineCount)} lines`;
+    const safety = this.saving
+      ? `saving ${Math.floor((100 * this.saving.done) / Math.max(1, this.saving.total))}%`
+      : info.safety;
+    const cells: [string, string][] = [
+      [
+        "position",
+        `Ln ${line === null ? "—" : formatCount(line + 1)}, Col ${column === null ? "—" : formatCount(column)}`,
+      ],
+      ["byte", `Byte ${formatCount(selection.head)}`],
+    ];
+    if (selected > 0) cells.push(["selection", `${formatBytes(selected)} selected`]);
+    cells.push(
+      ["lines", indexing],
+      ["size", formatBytes(info.length)],
+      ["eol", info.eol.toUpperCase()],
+      ["encoding", info.encoding.toUpperCase()],
+      ["safety", info.readOnly ? "read-only" : safety],
+    );
+    const status = this.ui.status;
+    if (status.childElementCount !== cells.length) {
+      status.replaceChildren(...cells.map(() => document.createElement("span")));
+    }
+    cells.forEach(([name, text], i) => {
+      const cell = status.children[i] as HTMLElement;
+      cell.dataset.cell = name;
+      if (cell.textContent !== text) cell.textContent = text;
+    });
+    const title = `${info.modified ? "● " : ""}${info.name} — Gigapad`;
+    if (document.title !== title) document.title = title;
+    this.platform.documentState?.({ title, modified: info.modified, path: info.path });
+    this.scrollbar?.update();
+  }
+
+  /** Shows a message; "info" fades after a while, "error" stays until dismissed. Returns it. */
+  message(text: string, kind: "info" | "error", actions: { label: string; run(): void }[] = []): HTMLElement {
+    const item = document.createElement("div");
+    item.className = `gp-message gp-${kind}`;
+    item.setAttribute("role", kind === "error" ? "alert" : "status");
+    const span = document.createElement("span");
+    span.textContent = text;
+    item.append(span);
+    for (const action of actions) {
+      const button = document.createElement("button");
+      button.textContent = action.label;
+      button.addEventListener("click", () => {
+        item.remove();
+        action.run();
+      });
+      item.append(button);
+    }
+    const close = document.createElement("button");
+    close.className = "gp-dismiss";
+    close.textContent = "×";
+    close.title = "Dismiss";
+    close.addEventListener("click", () => item.remove());
+    item.append(close);
+    this.ui.messages.append(item);
+    if (kind === "info") setTimeout(() => item.remove(), INFO_MESSAGE_MS);
+    return item;
+  }
+
+  /** A small modal asking for one line of text; null if cancelled. */
+  prompt(title: string, hint: string, value: string): Promise<string | null> {
+    const dialog = this.ui.dialog;
+    return new Promise((resolve) => {
+      const form = document.createElement("form");
+      const label = document.createElement("label");
+      label.textContent = title;
+      const input = document.createElement("input");
+      input.value = value;
+      input.setAttribute("aria-label", title);
+      input.spellcheck = false;
+      const small = document.createElement("small");
+      small.textContent = hint;
+      label.append(input);
+      form.append(label, small);
+      dialog.replaceChildren(form);
+      dialog.hidden = false;
+      input.focus();
+      input.select();
+      const finish = (result: string | null) => {
+        dialog.hidden = true;
+        dialog.replaceChildren();
+        resolve(result);
+        if (result === null) this.editor?.view.focus();
+      };
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        finish(input.value);
+      });
+      input.addEventListener("keydown", (event) => {
+        if (event.key === "Escape") {
+          event.preventDefault();
+          finish(null);
+        }
+      });
+      input.addEventListener("blur", () => setTimeout(() => !dialog.hidden && finish(null), 150));
+    });
+  }
+}

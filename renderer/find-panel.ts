@@ -1,0 +1,269 @@
+/**
+ * The find panel, driven by the engine: the whole document is searched (not just the window),
+ * the total count streams in as the engine scans, next/previous jump anywhere in the file, and
+ * matches inside the window are highlighted.
+ */
+import type { FindQuery, HostEvent, Match } from "../protocol/messages.js";
+import { type Connection, RequestError } from "./connection.js";
+import { formatCount } from "./format.js";
+import type { WindowEditor } from "./window-editor.js";
+
+/** Most matches highlighted in the window at once. */
+const HIGHLIGHT_LIMIT = 5000;
+/** Quiet time after typing in the box before searching. */
+const TYPING_DELAY_MS = 150;
+/** The search id of counts that number the current match (query counts use 1, 2, ...). */
+const LOCATE_SEARCH_ID = 0;
+/** Quiet time after an edit before counting again. */
+const EDIT_DELAY_MS = 600;
+
+export class FindPanel {
+  private readonly input: HTMLInputElement;
+  private readonly countLabel: HTMLElement;
+  private readonly toggles: Record<"caseSensitive" | "wholeWord" | "regex", HTMLButtonElement>;
+  private searchId = 0;
+  /** The count in progress: its id, and the total once done. */
+  private count: { id: number; total: number | null; partial: number } | null = null;
+  private current: Match | null = null;
+  private currentIndex: number | null = null;
+  private indexSearch = 0;
+  private typingTimer = 0;
+  private editTimer = 0;
+  private highlightToken = 0;
+  private error: string | null = null;
+
+  constructor(
+    private readonly panel: HTMLElement,
+    private readonly editor: WindowEditor,
+    private readonly connection: Connection,
+    private readonly say: (text: string) => void,
+  ) {
+    this.input = panel.querySelector(".gp-find-input") as HTMLInputElement;
+    this.countLabel = panel.querySelector(".gp-find-count") as HTMLElement;
+    this.toggles = {
+      caseSensitive: panel.querySelector(".gp-find-case") as HTMLButtonElement,
+      wholeWord: panel.querySelector(".gp-find-word") as HTMLButtonElement,
+      regex: panel.querySelector(".gp-find-regex") as HTMLButtonElement,
+    };
+    for (const button of Object.values(this.toggles)) {
+      button.addEventListener("click", () => {
+        button.setAttribute("aria-pressed", String(button.getAttribute("aria-pressed") !== "true"));
+        this.queryChanged(true);
+      });
+    }
+    this.input.addEventListener("input", () => {
+      clearTimeout(this.typingTimer);
+      this.typingTimer = window.setTimeout(() => this.queryChanged(true), TYPING_DELAY_MS);
+    });
+    this.input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        void this.next(event.shiftKey ? "backward" : "forward");
+      } else if (event.key === "Escape") {
+        event.preventDefault();
+        this.close();
+      }
+    });
+    (panel.querySelector(".gp-find-next") as HTMLElement).addEventListener(
+      "click",
+      () => void this.next("forward"),
+    );
+    (panel.querySelector(".gp-find-prev") as HTMLElement).addEventListener(
+      "click",
+      () => void this.next("backward"),
+    );
+    (panel.querySelector(".gp-find-close") as HTMLElement).addEventListener("click", () => this.close());
+    connection.onEvent((event) => this.hostEvent(event));
+  }
+
+  get isOpen(): boolean {
+    return !this.panel.hidden;
+  }
+
+  open(): void {
+    const selection = this.editor.view.state.selection.main;
+    if (!selection.empty && !this.editor.wideSelection) {
+      const text = this.editor.view.state.sliceDoc(selection.from, selection.to);
+      if (text.length <= 200 && !text.includes("\n")) this.input.value = text;
+    }
+    this.panel.hidden = false;
+    this.input.focus();
+    this.input.select();
+    if (this.input.value) this.queryChanged(false);
+  }
+
+  close(): void {
+    this.panel.hidden = true;
+    this.cancelCount();
+    this.editor.setMatches([], null);
+    this.editor.view.focus();
+  }
+
+  query(): FindQuery | null {
+    const pattern = this.input.value;
+    if (pattern === "") return null;
+    return {
+      pattern,
+      caseSensitive: this.toggles.caseSensitive.getAttribute("aria-pressed") === "true",
+      wholeWord: this.toggles.wholeWord.getAttribute("aria-pressed") === "true",
+      regex: this.toggles.regex.getAttribute("aria-pressed") === "true",
+    };
+  }
+
+  /** Finds the next (or previous) match from the cursor, anywhere in the document. */
+  async next(direction: "forward" | "backward"): Promise<void> {
+    const query = this.query();
+    if (!query) {
+      if (!this.isOpen) this.open();
+      return;
+    }
+    const selection = this.editor.selectionBytes();
+    const low = Math.min(selection.anchor, selection.head);
+    const high = Math.max(selection.anchor, selection.head);
+    const from = direction === "forward" ? high : low;
+    try {
+      const { match, wrapped } = await this.connection.request("findNext", { query, from, direction });
+      if (!match) {
+        this.error = null;
+        this.showCount("No matches");
+        return;
+      }
+      if (wrapped)
+        this.say(direction === "forward" ? "Search wrapped to the start" : "Search wrapped to the end");
+      this.current = match;
+      this.currentIndex = null;
+      await this.editor.reveal(match.start, match.end);
+      this.highlight();
+      void this.locate(query, match);
+    } catch (error) {
+      this.showError(error);
+    }
+  }
+
+  /** The document changed: count again once edits pause. */
+  documentChanged(): void {
+    if (!this.isOpen || !this.query()) return;
+    clearTimeout(this.editTimer);
+    this.editTimer = window.setTimeout(() => this.queryChanged(false), EDIT_DELAY_MS);
+  }
+
+  /** Highlights the matches inside the current window. */
+  highlight(): void {
+    const query = this.query();
+    if (!this.isOpen || !query || this.error) {
+      this.editor.setMatches([], null);
+      return;
+    }
+    const token = ++this.highlightToken;
+    const window = this.editor.window;
+    const start = window.placement.start;
+    const end = window.endByte(this.editor.view.state.doc);
+    this.connection.request("findInRange", { query, start, end, limit: HIGHLIGHT_LIMIT }).then(
+      ({ matches }) => {
+        if (token === this.highlightToken) this.editor.setMatches(matches, this.current);
+      },
+      () => {},
+    );
+  }
+
+  private queryChanged(jump: boolean): void {
+    this.cancelCount();
+    this.current = null;
+    this.currentIndex = null;
+    this.error = null;
+    const query = this.query();
+    if (!query) {
+      this.showCount("");
+      this.editor.setMatches([], null);
+      return;
+    }
+    const id = ++this.searchId;
+    this.count = { id, total: null, partial: 0 };
+    this.showCount("Counting…");
+    this.connection.request("count", { searchId: id, query }).then(
+      ({ count }) => {
+        if (this.count?.id !== id) return;
+        this.count.total = count;
+        this.renderCount();
+      },
+      (error: unknown) => {
+        if (this.count?.id !== id) return;
+        if (error instanceof RequestError && error.code === "EABORTED") return;
+        this.showError(error);
+      },
+    );
+    this.highlight();
+    if (jump) {
+      // As you type: the first match from where the selection starts.
+      const selection = this.editor.selectionBytes();
+      const from = Math.min(selection.anchor, selection.head);
+      this.connection.request("findNext", { query, from, direction: "forward" }).then(
+        async ({ match }) => {
+          if (this.searchId !== id || !match) return;
+          this.current = match;
+          await this.editor.reveal(match.start, match.end);
+          this.highlight();
+          void this.locate(query, match);
+        },
+        (error: unknown) => this.showError(error),
+      );
+    }
+  }
+
+  /** Works out which match this is ("3 of 40"), by counting the matches before it. */
+  private async locate(query: FindQuery, match: Match): Promise<void> {
+    const id = ++this.indexSearch;
+    try {
+      // One id for every "which match is this" count: a new one cancels the one before.
+      const { count } = await this.connection.request("count", {
+        searchId: LOCATE_SEARCH_ID,
+        query,
+        start: 0,
+        end: match.start,
+      });
+      if (id !== this.indexSearch || this.current !== match) return;
+      this.currentIndex = count + 1;
+      this.renderCount();
+    } catch {
+      // Superseded or cancelled: the total alone is shown.
+    }
+  }
+
+  private hostEvent(event: HostEvent): void {
+    if (event.event === "countProgress" && this.count && event.searchId === this.count.id && !event.done) {
+      this.count.partial = event.count;
+      this.renderCount();
+    }
+  }
+
+  private renderCount(): void {
+    if (!this.count) return;
+    const { total, partial } = this.count;
+    const index = this.currentIndex !== null ? `${formatCount(this.currentIndex)} of ` : "";
+    if (total === null) this.showCount(`${index}${formatCount(partial)}+ matches…`);
+    else if (total === 0) this.showCount("No matches");
+    else this.showCount(`${index}${formatCount(total)} match${total === 1 ? "" : "es"}`);
+  }
+
+  private showCount(text: string): void {
+    this.countLabel.textContent = text;
+    this.countLabel.classList.toggle("gp-error", false);
+  }
+
+  private showError(error: unknown): void {
+    if (error instanceof RequestError && (error.code === "EABORTED" || error.code === "EDISCONNECTED"))
+      return;
+    this.error = error instanceof Error ? error.message : String(error);
+    this.countLabel.textContent = this.error;
+    this.countLabel.classList.toggle("gp-error", true);
+    this.editor.setMatches([], null);
+  }
+
+  private cancelCount(): void {
+    if (this.count && this.count.total === null) {
+      void this.connection.request("cancelCount", { searchId: this.count.id }).catch(() => {});
+    }
+    this.count = null;
+    this.indexSearch++;
+  }
+}

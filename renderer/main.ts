@@ -1,0 +1,55 @@
+/** The page's entry: connect to the engine (desktop bridge or WebSocket) and start the editor. */
+import type { DesktopBridge } from "../protocol/desktop-bridge.js";
+import type { Request } from "../protocol/messages.js";
+import { App, type Platform } from "./app.js";
+import { type Transport, type TransportHandlers, WebSocketTransport } from "./connection.js";
+
+declare global {
+  interface Window {
+    gigapadDesktop?: DesktopBridge;
+  }
+}
+
+/** The desktop app: the preload's bridge over a MessagePort to the engine process. */
+class DesktopTransport implements Transport {
+  readonly canReconnect = false;
+  constructor(private readonly bridge: DesktopBridge) {}
+  connect(handlers: TransportHandlers): void {
+    this.bridge.onMessage((message) => handlers.message(message));
+    this.bridge.onDisconnect((reason) => handlers.close(reason));
+    this.bridge.ready();
+    handlers.open();
+  }
+  send(request: Request): void {
+    this.bridge.send(request);
+  }
+}
+
+function start(): void {
+  const bridge = window.gigapadDesktop;
+  let app: App;
+  if (bridge) {
+    const platform: Platform = {
+      chooseSavePath: (path) => bridge.chooseSavePath(path),
+      onCommand: (handler) => bridge.onCommand(handler),
+      documentState: (state) => bridge.documentState(state),
+    };
+    app = new App(new DesktopTransport(bridge), platform);
+    document.addEventListener("dragover", (event) => event.preventDefault());
+    document.addEventListener("drop", (event) => {
+      event.preventDefault();
+      const files = [...(event.dataTransfer?.files ?? [])];
+      if (files.length > 0) bridge.openFiles(files);
+    });
+  } else {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const platform: Platform = {
+      chooseSavePath: (path) =>
+        app.prompt("Save as", "A path on the machine running gigapad serve; the document moves there", path),
+    };
+    app = new App(new WebSocketTransport(`${scheme}://${location.host}/ws`), platform);
+  }
+  app.start();
+}
+
+start();

@@ -1,0 +1,4 @@
+// Types of page-probes.mjs (functions evaluated inside the editor page).
+export function visibleLinesProbe(): { number: string; text: string }[];
+export function statusProbe(): Record<string, string>;
+export function messagesProbe(): string[];

@@ -1,0 +1,33 @@
+// Functions that run inside the editor page (passed to page.evaluate). Plain JavaScript: the
+// test code is compiled without the DOM's types, and these only read what the page shows.
+
+/** The editor lines on screen with their gutter numbers. */
+export function visibleLinesProbe() {
+  const numbers = [...document.querySelectorAll(".cm-lineNumbers .cm-gutterElement")]
+    .filter((element) => element.style.height !== "0px" && element.textContent !== "")
+    .map((element) => ({ top: element.getBoundingClientRect().top, text: element.textContent ?? "" }));
+  const scroller = document.querySelector(".cm-scroller").getBoundingClientRect();
+  return [...document.querySelectorAll(".cm-content .cm-line")]
+    .map((line) => {
+      const rect = line.getBoundingClientRect();
+      const number = numbers.find((n) => Math.abs(n.top - rect.top) < 2)?.text ?? "";
+      return { top: rect.top, bottom: rect.bottom, number, text: line.textContent ?? "" };
+    })
+    .filter((line) => line.bottom > scroller.top + 1 && line.top < scroller.bottom - 1)
+    .map(({ number, text }) => ({ number, text }));
+}
+
+/** The status bar's cells by name. */
+export function statusProbe() {
+  return Object.fromEntries(
+    [...document.querySelectorAll("#status [data-cell]")].map((cell) => [
+      cell.dataset.cell,
+      cell.textContent ?? "",
+    ]),
+  );
+}
+
+/** Messages shown to the user. */
+export function messagesProbe() {
+  return [...document.querySelectorAll("#messages .gp-message span")].map((span) => span.textContent ?? "");
+}
