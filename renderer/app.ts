@@ -208,6 +208,8 @@ export class App {
       this.keys(),
     );
     this.editor = editor;
+    // For tests and the curious: the page's editor, from the devtools console.
+    (window as unknown as { gigapad: unknown }).gigapad = { app: this, editor };
     this.scrollbar = new VirtualScrollbar(this.ui.scrollbar, editor, () => {});
     this.find = new FindPanel(this.ui.find, editor, this.connection, (text) => this.message(text, "info"));
     editor.onWindowChanged = () => this.find?.highlight();

@@ -18,6 +18,7 @@ import {
   EditorSelection,
   EditorState,
   type Extension,
+  Prec,
   RangeSet,
   type StateEffect,
   Text,
@@ -190,6 +191,18 @@ export class WindowEditor {
         cut: (event) => this.copyOrCut(event, true),
         scroll: () => this.scheduleSlideCheck(),
       }),
+      // Shift+Mod+Z is redo whether the key reports "Z" or (some keyboards, test drivers) "z" —
+      // CodeMirror would read the latter as Mod-z.
+      Prec.highest(
+        EditorView.domEventHandlers({
+          keydown: (event) => {
+            const mod = event.ctrlKey || event.metaKey;
+            if (!mod || !event.shiftKey || event.altKey || event.key.toLowerCase() !== "z") return false;
+            event.preventDefault();
+            return this.undoRedo("redo");
+          },
+        }),
+      ),
       keymap.of([...extraKeys, ...this.keys(), indentWithTab, ...defaultKeymap]),
     ];
   }
@@ -218,7 +231,6 @@ export class WindowEditor {
       { key: "Mod-End", run: () => this.goToEnd(false), shift: () => this.goToEnd(true) },
       { key: "Mod-a", run: () => this.selectAll() },
       { key: "Mod-z", run: () => this.undoRedo("undo"), preventDefault: true },
-      { key: "Mod-Shift-z", run: () => this.undoRedo("redo"), preventDefault: true },
       { key: "Mod-y", run: () => this.undoRedo("redo"), preventDefault: true },
     ];
   }
@@ -356,29 +368,31 @@ export class WindowEditor {
     } else {
       selection = EditorSelection.single(anchorPos);
     }
-    const effects: StateEffect<unknown>[] = [loadWindowEffect.of(state)];
     const scrollTo =
-      !placement.keepCursor && (placement.select || placement.cursor !== undefined)
-        ? selection.main.head
-        : anchorPos;
-    let keepAt: number | null = null;
-    if (placement.align === "keep" && placement.keepByte !== undefined) {
-      keepAt = clampByte(placement.keepByte);
-      effects.push(EditorView.scrollIntoView(keepAt, { y: "start", yMargin: -(placement.keepOffset ?? 0) }));
-    } else if (placement.align !== "keep") {
-      effects.push(
-        EditorView.scrollIntoView(scrollTo, {
-          y: placement.align,
-          yMargin: placement.align === "start" ? 0 : 5,
-        }),
-      );
-    }
+      !placement.keepCursor && (placement.select || placement.cursor !== undefined) ? selection.main.head : anchorPos;
     this.view.dispatch({
       changes: { from: 0, to: this.view.state.doc.length, insert: doc },
       selection,
-      effects,
+      effects: loadWindowEffect.of(state),
       annotations: [windowLoad.of(true)],
     });
+    // The scroll goes in a transaction of its own: together with a whole-document replacement,
+    // CodeMirror maps the old viewport over the new text and may land short of the target.
+    let scroll: StateEffect<unknown> | null = null;
+    if (placement.align === "keep" && placement.keepByte !== undefined) {
+      scroll = EditorView.scrollIntoView(clampByte(placement.keepByte), {
+        y: "start",
+        yMargin: -(placement.keepOffset ?? 0),
+      });
+    } else if (placement.align !== "keep") {
+      // "start": the line's box (not its glyphs) at the top, and the first line with its padding.
+      const firstLine = scrollTo <= this.view.state.doc.line(1).to;
+      scroll = EditorView.scrollIntoView(scrollTo, {
+        y: placement.align,
+        yMargin: placement.align === "start" ? (firstLine ? 8 : 2) : 5,
+      });
+    }
+    if (scroll) this.view.dispatch({ effects: scroll, annotations: [windowLoad.of(true)] });
     this.refreshGutter();
     this.callbacks.changed();
     this.onWindowChanged?.();

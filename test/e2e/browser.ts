@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { messagesProbe, statusProbe, visibleLinesProbe } from "./page-probes.mjs";
+import { messagesProbe, selectedTextProbe, statusProbe, visibleLinesProbe } from "./page-probes.mjs";
 
 export const REPO = join(import.meta.dirname, "..", "..");
 /** Screenshots land here, kept as test artifacts (CI can collect them). */
@@ -139,6 +139,11 @@ export function visibleLines(page: Page): Promise<{ number: string; text: string
 /** The status bar's cells by name. */
 export function status(page: Page): Promise<Record<string, string>> {
   return page.evaluate(statusProbe);
+}
+
+/** The text the editor's main selection covers (within the window). */
+export function selectedText(page: Page): Promise<string> {
+  return page.evaluate(selectedTextProbe);
 }
 
 /** The messages the page shows. */

@@ -2,3 +2,4 @@
 export function visibleLinesProbe(): { number: string; text: string }[];
 export function statusProbe(): Record<string, string>;
 export function messagesProbe(): string[];
+export function selectedTextProbe(): string;

@@ -31,3 +31,10 @@ export function statusProbe() {
 export function messagesProbe() {
   return [...document.querySelectorAll("#messages .gp-message span")].map((span) => span.textContent ?? "");
 }
+
+/** The text of the editor's main selection (the page exposes its editor as window.gigapad). */
+export function selectedTextProbe() {
+  const state = window.gigapad.editor.view.state;
+  const range = state.selection.main;
+  return state.sliceDoc(range.from, range.to);
+}
