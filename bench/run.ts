@@ -25,12 +25,14 @@ import { nowMs } from "./measure.js";
 import { nativeBenchmarks } from "./native-benchmarks.js";
 import { saveBenchmarks } from "./save-benchmarks.js";
 import { sessionBenchmarks } from "./session-benchmarks.js";
+import { uiBenchmarks } from "./ui-benchmarks.js";
 
 const benchmarks: Benchmark[] = [
   ...nativeBenchmarks,
   ...engineBenchmarks,
   ...sessionBenchmarks,
   ...saveBenchmarks,
+  ...uiBenchmarks,
 ];
 
 function formatNumber(value: number | undefined): string {

@@ -16,7 +16,7 @@ await build({
   format: "esm",
   platform: "browser",
   target: ["chrome120", "firefox120", "safari17"],
-  minify: true,
+  minify: !process.env.GIGAPAD_BUNDLE_DEBUG,
   sourcemap: true,
   legalComments: "linked",
   logLevel: "warning",
@@ -24,3 +24,4 @@ await build({
 copyFileSync(join(root, "renderer", "index.html"), join(out, "index.html"));
 copyFileSync(join(root, "renderer", "app.css"), join(out, "app.css"));
 copyFileSync(join(root, "renderer", "icon.svg"), join(out, "icon.svg"));
+copyFileSync(join(root, "renderer", "boot.js"), join(out, "boot.js"));

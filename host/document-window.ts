@@ -10,7 +10,7 @@
  * to twice that), and the window line holding any byte is found by looking back at most
  * 2 × SEGMENT_BYTES, without knowing where a 256 MiB line began.
  */
-import { isUtf8 } from "node:buffer";
+import { isAscii, isUtf8 } from "node:buffer";
 import type { Document } from "../piece-table/index.js";
 import { type Anchor, type DocumentWindow, decodeEscaped } from "../protocol/index.js";
 
@@ -55,6 +55,21 @@ class ByteSource {
     return this.block[offset - this.blockStart];
   }
 
+  /** Offset of the first `byte` in [start, end), or -1 (no copy, no view object). */
+  indexOf(byte: number, start: number, end: number): number {
+    this.load(start, end);
+    const found = this.block.indexOf(byte, start - this.blockStart);
+    return found < 0 || found + this.blockStart >= end ? -1 : found + this.blockStart;
+  }
+
+  /** Offset of the last `byte` in [start, end), or -1. */
+  lastIndexOf(byte: number, start: number, end: number): number {
+    if (end <= start) return -1;
+    this.load(start, end);
+    const found = this.block.lastIndexOf(byte, end - 1 - this.blockStart);
+    return found < 0 || found + this.blockStart < start ? -1 : found + this.blockStart;
+  }
+
   bytes(start: number, end: number): Buffer {
     this.load(start, end);
     return this.block.subarray(start - this.blockStart, end - this.blockStart);
@@ -83,9 +98,8 @@ function nextBoundary(source: ByteSource, start: number): number {
 function lineFrom(source: ByteSource, start: number): WindowLine {
   const limit = adjustBoundary(source, nextBoundary(source, start));
   const searchEnd = Math.min(source.length, limit + 1);
-  const lineFeed = source.bytes(start, searchEnd).indexOf(LF);
-  if (lineFeed < 0) return { start, contentEnd: limit, breakBytes: 0 };
-  const at = start + lineFeed;
+  const at = source.indexOf(LF, start, searchEnd);
+  if (at < 0) return { start, contentEnd: limit, breakBytes: 0 };
   const contentEnd = at > start && source.at(at - 1) === CR ? at - 1 : at;
   return { start, contentEnd, breakBytes: at + 1 - contentEnd };
 }
@@ -99,9 +113,9 @@ function windowLineStartIn(source: ByteSource, offset: number): number {
   if (offset <= 0) return 0;
   const lookBack = Math.max(0, offset - 2 * SEGMENT_BYTES - 8);
   source.load(lookBack, offset + 2 * SEGMENT_BYTES + 8);
-  const lastLineFeed = source.bytes(lookBack, offset).lastIndexOf(LF);
+  const lastLineFeed = source.lastIndexOf(LF, lookBack, offset);
   // No LF in the last two segments: the line began earlier, and a boundary below is the answer.
-  const lineStart = lastLineFeed >= 0 ? lookBack + lastLineFeed + 1 : lookBack === 0 ? 0 : -1;
+  const lineStart = lastLineFeed >= 0 ? lastLineFeed + 1 : lookBack === 0 ? 0 : -1;
   for (let k = Math.floor(offset / SEGMENT_BYTES); k >= 1 && k * SEGMENT_BYTES > lineStart; k--) {
     // A multiple less than SEGMENT_BYTES into its line is no boundary, and no lower one is.
     if (lineStart >= 0 && k * SEGMENT_BYTES - lineStart < SEGMENT_BYTES) break;
@@ -145,23 +159,28 @@ export function cutWindow(
 
   const before: WindowLine[] = [];
   if (anchorStart > 0 && request.linesBefore > 0) {
-    // Walk forward from a window-line start about WINDOW_SIDE_BYTES back, keeping the last lines.
-    let at = windowLineStartIn(source, Math.max(0, anchorStart - WINDOW_SIDE_BYTES));
-    source.load(at, anchorStart + 2 * SEGMENT_BYTES + 8);
-    while (at < anchorStart) {
-      const line = lineFrom(source, at);
-      before.push(line);
-      if (before.length > request.linesBefore) before.shift();
-      at = line.contentEnd + line.breakBytes;
+    // Walk back a window line at a time: each starts where windowLineStart says the byte before
+    // the next one belongs. One read covers the whole walk.
+    source.load(anchorStart - WINDOW_SIDE_BYTES - 3 * SEGMENT_BYTES, anchorStart + 2 * SEGMENT_BYTES + 8);
+    let at = anchorStart;
+    while (at > 0 && before.length < request.linesBefore && anchorStart - at < WINDOW_SIDE_BYTES) {
+      const start = windowLineStartIn(source, at - 1);
+      before.push(lineFrom(source, start));
+      at = start;
     }
+    before.reverse();
   }
 
   const lines = [...before, ...after];
   let start = lines[0]!.start;
   const last = lines[lines.length - 1]!;
   const bytes = source.bytes(start, last.contentEnd);
-  const valid = isUtf8(bytes);
+  // Plain ASCII (most logs): decode once and slice; otherwise line by line, escaping what is not UTF-8.
+  const ascii = isAscii(bytes);
+  const all = ascii ? bytes.toString("latin1") : "";
+  const valid = ascii || isUtf8(bytes);
   const texts = lines.map((line) => {
+    if (ascii) return all.slice(line.start - start, line.contentEnd - start);
     const content = bytes.subarray(line.start - start, line.contentEnd - start);
     return valid ? content.toString("utf8") : decodeEscaped(content);
   });

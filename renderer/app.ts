@@ -4,14 +4,14 @@
  * and in the desktop app; `Platform` is what differs (dialogs, menus).
  */
 import type { KeyBinding } from "@codemirror/view";
-import type { DocumentInfo, HostEvent } from "../protocol/messages.js";
+import type { DocumentInfo, DocumentWindow, HostEvent } from "../protocol/messages.js";
 import { PROTOCOL_VERSION } from "../protocol/messages.js";
 import { Connection, RequestError, type Transport } from "./connection.js";
 import { FindPanel } from "./find-panel.js";
 import { formatBytes, formatCount } from "./format.js";
 import { parseGoTo } from "./go-to.js";
 import { VirtualScrollbar } from "./virtual-scrollbar.js";
-import { WindowEditor } from "./window-editor.js";
+import { quickWindowRequest, WindowEditor } from "./window-editor.js";
 
 /** What differs between the browser and the desktop app. */
 export interface Platform {
@@ -159,9 +159,16 @@ export class App {
 
   private async connectionStatus(status: string, reason: string): Promise<void> {
     if (status === "open") {
+      performance.mark("gigapad-connected");
       let info: DocumentInfo;
+      // The first window is asked for with the hello, not after it: one round trip, not two.
+      const firstWindow = this.editor
+        ? null
+        : this.connection.request("window", quickWindowRequest({ byte: 0 }));
+      firstWindow?.catch(() => {});
       try {
         info = await this.connection.request("hello", { protocol: PROTOCOL_VERSION });
+        performance.mark("gigapad-hello");
       } catch (error) {
         this.message(error instanceof Error ? error.message : String(error), "error");
         return;
@@ -169,7 +176,7 @@ export class App {
       this.connectionBanner?.remove();
       this.connectionBanner = null;
       if (!this.editor) {
-        this.opened(info);
+        this.opened(info, firstWindow!);
       } else {
         // Back after a drop: the engine is the truth; show what it has where we were.
         this.editor.setInfo(info);
@@ -196,7 +203,8 @@ export class App {
     }
   }
 
-  private opened(info: DocumentInfo): void {
+  private opened(info: DocumentInfo, firstWindow: Promise<DocumentWindow>): void {
+    performance.mark("gigapad-opening");
     const editor = new WindowEditor(
       this.ui.editor,
       this.connection,
@@ -207,6 +215,7 @@ export class App {
       },
       this.keys(),
     );
+    performance.mark("gigapad-editor-created");
     this.editor = editor;
     // For tests and the curious: the page's editor, from the devtools console.
     (window as unknown as { gigapad: unknown }).gigapad = { app: this, editor };
@@ -221,9 +230,12 @@ export class App {
     if (info.readOnlyReason) this.message(`Read-only: ${info.readOnlyReason}`, "error");
     if (info.diskState !== "unchanged")
       this.fileChangedBanner(info.diskState === "deleted" ? "deleted" : "modified", "");
-    void editor.show({ byte: 0 }, { align: "start", cursor: 0 }).then(() => {
+    void editor.show({ byte: 0 }, { align: "start", cursor: 0 }, firstWindow).then(() => {
+      performance.mark("gigapad-first-window");
       document.body.dataset.ready = "true";
       editor.view.focus();
+      // When the first lines reach the screen: after the next frame is drawn (benchmarks read it).
+      requestAnimationFrame(() => setTimeout(() => performance.mark("gigapad-first-line-painted")));
     });
     this.scheduleStatus();
   }
@@ -366,7 +378,7 @@ export class App {
     const indexing =
       info.lineCount === null
         ? `indexing ${Math.floor((100 * info.indexProgress.bytesDone) / Math.max(1, info.indexProgress.bytesTotal))}%`
-        : `${formatCount(info.lineCount)} lines`;
+        : `${formatCount(info.lineCount)} line${info.lineCount === 1 ? "" : "s"}`;
     const safety = this.saving
       ? `saving ${Math.floor((100 * this.saving.done) / Math.max(1, this.saving.total))}%`
       : info.safety;

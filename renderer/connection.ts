@@ -116,16 +116,23 @@ export class WebSocketTransport implements Transport {
   readonly canReconnect = true;
   private socket: WebSocket | null = null;
 
-  constructor(private readonly url: string) {}
+  constructor(
+    private readonly url: string,
+    /** A socket opened before the bundle loaded (boot.js), used for the first connection. */
+    private early: WebSocket | null = null,
+  ) {}
 
   connect(handlers: TransportHandlers): void {
-    const socket = new WebSocket(this.url);
+    const socket = this.early ?? new WebSocket(this.url);
+    this.early = null;
     this.socket = socket;
     let opened = false;
-    socket.onopen = () => {
+    const open = () => {
       opened = true;
       handlers.open();
     };
+    if (socket.readyState === WebSocket.OPEN) queueMicrotask(open);
+    else socket.onopen = open;
     socket.onmessage = (event) => {
       if (typeof event.data !== "string") return;
       let message: HostMessage;
@@ -136,6 +143,10 @@ export class WebSocketTransport implements Transport {
       }
       handlers.message(message);
     };
+    if (socket.readyState === WebSocket.CLOSING || socket.readyState === WebSocket.CLOSED) {
+      queueMicrotask(() => handlers.close("cannot reach gigapad serve (is it still running?)"));
+      return;
+    }
     socket.onclose = (event) => {
       if (this.socket !== socket) return;
       this.socket = null;

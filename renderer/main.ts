@@ -7,6 +7,8 @@ import { type Transport, type TransportHandlers, WebSocketTransport } from "./co
 declare global {
   interface Window {
     gigapadDesktop?: DesktopBridge;
+    /** Opened by boot.js while this bundle loaded. */
+    gigapadEarlySocket?: WebSocket;
   }
 }
 
@@ -26,6 +28,7 @@ class DesktopTransport implements Transport {
 }
 
 function start(): void {
+  performance.mark("gigapad-script-start");
   const bridge = window.gigapadDesktop;
   let app: App;
   if (bridge) {
@@ -47,7 +50,9 @@ function start(): void {
       chooseSavePath: (path) =>
         app.prompt("Save as", "A path on the machine running gigapad serve; the document moves there", path),
     };
-    app = new App(new WebSocketTransport(`${scheme}://${location.host}/ws`), platform);
+    const early = window.gigapadEarlySocket ?? null;
+    window.gigapadEarlySocket = undefined;
+    app = new App(new WebSocketTransport(`${scheme}://${location.host}/ws`, early), platform);
   }
   app.start();
 }

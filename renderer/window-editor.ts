@@ -11,7 +11,7 @@
  * - A selection that leaves the window (Select All, Shift+Ctrl+End, or one made before scrolling
  *   far away) is kept as a byte range: "wide", shown clamped to the window.
  */
-import { defaultKeymap, indentWithTab } from "@codemirror/commands";
+import { defaultKeymap, deleteCharBackwardStrict, insertNewline, insertTab } from "@codemirror/commands";
 import {
   Annotation,
   Compartment,
@@ -65,6 +65,17 @@ import {
 
 /** Window lines asked for on each side of the anchor (the host also caps each side at 1 MiB). */
 export const WINDOW_LINES = 3000;
+/** Lines on each side in the first, quick window of a jump: more than a screen. */
+const QUICK_WINDOW_LINES = 120;
+
+/** The request for the quick first window around `anchor`. */
+export function quickWindowRequest(anchor: Anchor): {
+  anchor: Anchor;
+  linesBefore: number;
+  linesAfter: number;
+} {
+  return { anchor, linesBefore: QUICK_WINDOW_LINES, linesAfter: QUICK_WINDOW_LINES };
+}
 /** Slide when the viewport comes within this share of the window's lines of an edge. */
 const SLIDE_MARGIN_SHARE = 0.25;
 /** Largest selection copied to the clipboard. */
@@ -117,6 +128,17 @@ class EscapedByteWidget extends WidgetType {
     return span;
   }
 }
+
+/**
+ * Keys that change exactly what they say: a code editor's Enter also re-indents and eats the
+ * spaces after the cursor, and its Backspace deletes a whole indent unit — in a data file every
+ * byte not typed over must stay.
+ */
+const plainTextKeys: KeyBinding[] = [
+  { key: "Enter", run: insertNewline, shift: insertNewline },
+  { key: "Backspace", run: deleteCharBackwardStrict, shift: deleteCharBackwardStrict, preventDefault: true },
+  { key: "Tab", run: insertTab },
+];
 
 /** Find matches in the window, as decorations. */
 const matchMark = Decoration.mark({ class: "cm-gp-match" });
@@ -203,7 +225,7 @@ export class WindowEditor {
           },
         }),
       ),
-      keymap.of([...extraKeys, ...this.keys(), indentWithTab, ...defaultKeymap]),
+      keymap.of([...extraKeys, ...this.keys(), ...plainTextKeys, ...defaultKeymap]),
     ];
   }
 
@@ -286,8 +308,10 @@ export class WindowEditor {
     const view = this.view;
     const scroller = view.scrollDOM.getBoundingClientRect();
     const topHeight = scroller.top - view.documentTop;
-    const top = view.lineBlockAtHeight(Math.max(0, topHeight));
-    const bottom = view.lineBlockAtHeight(Math.max(0, topHeight + view.scrollDOM.clientHeight - 1));
+    // A line with only a sliver (a few pixels) on screen does not count as shown.
+    const sliver = 3;
+    const top = view.lineBlockAtHeight(Math.max(0, topHeight + sliver));
+    const bottom = view.lineBlockAtHeight(Math.max(0, topHeight + view.scrollDOM.clientHeight - sliver));
     return {
       top: view.state.doc.lineAt(top.from).number,
       bottom: view.state.doc.lineAt(bottom.from).number,
@@ -303,20 +327,20 @@ export class WindowEditor {
   // ----- loading the window ----------------------------------------------------------------------
 
   /** Loads a window around `anchor` and places the cursor and view. Superseded loads are dropped. */
-  async show(anchor: Anchor, placement: Placement): Promise<boolean> {
+  async show(anchor: Anchor, placement: Placement, prefetched?: Promise<DocumentWindow>): Promise<boolean> {
     const token = ++this.loadToken;
     this.loading = true;
+    let growAround: number | null = null;
     try {
       for (let attempt = 0; attempt < 20; attempt++) {
         await this.whenSettledEdits();
         if (token !== this.loadToken) return false;
         let window: DocumentWindow;
         try {
-          window = await this.connection.request("window", {
-            anchor,
-            linesBefore: WINDOW_LINES,
-            linesAfter: WINDOW_LINES,
-          });
+          // A screenful first, so the jump paints at once; the full window follows (grow below).
+          window = await (attempt === 0 && prefetched
+            ? prefetched
+            : this.connection.request("window", quickWindowRequest(anchor)));
         } catch (error) {
           this.failed(error);
           return false;
@@ -324,12 +348,17 @@ export class WindowEditor {
         if (token !== this.loadToken) return false;
         // Typed while the window travelled: it no longer matches; ask again.
         if (window.version !== this.expectedVersion || this.editsInFlight > 0) continue;
+        performance.mark("gigapad-window-arrived");
         this.replaceWindow(window, placement);
+        growAround = windowLineBytes(window)[window.anchorIndex]!;
         return true;
       }
       return false;
     } finally {
-      if (token === this.loadToken) this.loading = false;
+      if (token === this.loadToken) {
+        this.loading = false;
+        if (growAround !== null) void this.slide(growAround);
+      }
     }
   }
 
@@ -369,7 +398,9 @@ export class WindowEditor {
       selection = EditorSelection.single(anchorPos);
     }
     const scrollTo =
-      !placement.keepCursor && (placement.select || placement.cursor !== undefined) ? selection.main.head : anchorPos;
+      !placement.keepCursor && (placement.select || placement.cursor !== undefined)
+        ? selection.main.head
+        : anchorPos;
     this.view.dispatch({
       changes: { from: 0, to: this.view.state.doc.length, insert: doc },
       selection,
@@ -393,7 +424,6 @@ export class WindowEditor {
       });
     }
     if (scroll) this.view.dispatch({ effects: scroll, annotations: [windowLoad.of(true)] });
-    this.refreshGutter();
     this.callbacks.changed();
     this.onWindowChanged?.();
   }

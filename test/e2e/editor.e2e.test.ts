@@ -17,8 +17,8 @@ import {
   pageErrors,
   type ServeProcess,
   screenshot,
-  startServe,
   selectedText,
+  startServe,
   status,
   visibleLines,
 } from "./browser.js";
@@ -170,7 +170,9 @@ describe("the editor on a 200 MB log, in Chromium, over gigapad serve", () => {
     const needle = text.slice(0, Math.min(text.length, 60));
     await page.keyboard.press("Control+f");
     await page.keyboard.type(needle);
-    await expect.poll(() => page.textContent(".gp-find-count"), { timeout: 20_000 }).toMatch(/^1 of 1 match$/);
+    await expect
+      .poll(() => page.textContent(".gp-find-count"), { timeout: 20_000 })
+      .toMatch(/^1 of 1 match$/);
     await waitForStatus(page, "position", new RegExp(`^Ln ${(line + 1).toLocaleString("en-US")},`));
     expect(await selectedText(page)).toBe(needle);
     // A common word: the count streams to the exact total.
@@ -193,13 +195,21 @@ describe("the editor on a 200 MB log, in Chromium, over gigapad serve", () => {
     await page.keyboard.press("Enter");
     await waitForStatus(page, "position", "Ln 42, Col 1");
     await page.keyboard.type("XYZ");
-    await expect.poll(async () => (await visibleLines(page)).find((l) => l.number === "42")?.text).toBe(`XYZ${engine.getLine(41)}`);
+    await expect
+      .poll(async () => (await visibleLines(page)).find((l) => l.number === "42")?.text)
+      .toBe(`XYZ${engine.getLine(41)}`);
     await page.keyboard.press("Control+z");
-    await expect.poll(async () => (await visibleLines(page)).find((l) => l.number === "42")?.text).toBe(engine.getLine(41));
+    await expect
+      .poll(async () => (await visibleLines(page)).find((l) => l.number === "42")?.text)
+      .toBe(engine.getLine(41));
     await page.keyboard.press("Control+Shift+z");
-    await expect.poll(async () => (await visibleLines(page)).find((l) => l.number === "42")?.text).toBe(`XYZ${engine.getLine(41)}`);
+    await expect
+      .poll(async () => (await visibleLines(page)).find((l) => l.number === "42")?.text)
+      .toBe(`XYZ${engine.getLine(41)}`);
     await page.keyboard.press("Control+z");
-    await expect.poll(async () => (await visibleLines(page)).find((l) => l.number === "42")?.text).toBe(engine.getLine(41));
+    await expect
+      .poll(async () => (await visibleLines(page)).find((l) => l.number === "42")?.text)
+      .toBe(engine.getLine(41));
     await page.context().close();
   });
 
@@ -216,7 +226,9 @@ describe("the editor on a 200 MB log, in Chromium, over gigapad serve", () => {
     await page.keyboard.press("End");
     await page.keyboard.type(" EDITED é");
     await page.keyboard.press("Control+s");
-    await expect.poll(() => messages(page), { timeout: 30_000 }).toContainEqual(expect.stringMatching(/^Saved app\.log/));
+    await expect
+      .poll(() => messages(page), { timeout: 30_000 })
+      .toContainEqual(expect.stringMatching(/^Saved app\.log/));
     const inserted = Buffer.from(" EDITED é");
     expect(statSync(logPath).size).toBe(LOG_BYTES + inserted.length);
     expect(readRange(logPath, at, at + inserted.length).equals(inserted)).toBe(true);

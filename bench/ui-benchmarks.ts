@@ -1,0 +1,247 @@
+/**
+ * The editor UI in headless Chromium (Debian's, never downloaded) against `gigapad serve` on the
+ * corpus: what a person feels. Medians and p99 of
+ * - navigation → first line painted (fresh page each time; the first right after the file was
+ *   opened, while the line index is still building),
+ * - keystroke → paint (typing in the middle of the file),
+ * - go to a random line → painted,
+ * - PageDown → painted (a full screen of scrolling; the window slides as it goes).
+ * "Painted" is the first task after the next animation frame: the frame that shows the change.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { HostedDocument } from "../host/hosted-document.js";
+import { serve } from "../server/serve.js";
+import type { Benchmark, Corpus, ResultRow } from "./harness.js";
+import { median, nowMs, percentile } from "./measure.js";
+
+const CHROMIUM = process.env.CHROME_PATH ?? "/usr/bin/chromium";
+const FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** Installs, in the page, a recorder of key → painted latencies (ms). */
+function recordKeyLatencies(page: Page): Promise<void> {
+  return page.evaluate(`(() => {
+    window.__latencies = [];
+    document.addEventListener("keydown", (event) => {
+      const start = event.timeStamp;
+      requestAnimationFrame(() => setTimeout(() => window.__latencies.push(performance.now() - start)));
+    }, true);
+  })()`);
+}
+
+async function takeLatencies(page: Page): Promise<number[]> {
+  await page.waitForTimeout(100);
+  return (await page.evaluate("window.__latencies.splice(0)")) as number[];
+}
+
+const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/**
+ * Keystroke → paint in CodeMirror alone holding `text` (the peer): bundles
+ * bench/ui-baseline/plain-codemirror.ts, serves it, types the same keys.
+ */
+async function plainCodeMirrorLatencies(browser: Browser, text: string, keys: string): Promise<number[]> {
+  const dir = mkdtempSync(join(tmpdir(), "gigapad-bench-cm-"));
+  await build({
+    entryPoints: [join(REPO, "bench", "ui-baseline", "plain-codemirror.ts")],
+    outfile: join(dir, "plain.js"),
+    bundle: true,
+    format: "esm",
+    minify: true,
+    logLevel: "warning",
+  });
+  const files: Record<string, [string, string | Buffer]> = {
+    "/": [
+      "text/html",
+      '<!doctype html><link rel="stylesheet" href="app.css"><main id="main"><div id="editor"></div></main><script type="module" src="plain.js"></script>',
+    ],
+    "/plain.js": ["text/javascript", readFileSync(join(dir, "plain.js"))],
+    "/app.css": ["text/css", readFileSync(join(REPO, "dist", "renderer", "app.css"))],
+    "/text": ["text/plain; charset=utf-8", text],
+  };
+  const server = createServer((request, response) => {
+    const file = files[request.url ?? "/"];
+    if (!file) return void response.writeHead(404).end();
+    response.writeHead(200, { "content-type": file[0] }).end(file[1]);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    await page.waitForSelector("body[data-ready=true]");
+    await page.waitForTimeout(200);
+    await recordKeyLatencies(page);
+    await page.keyboard.type(keys, { delay: 25 });
+    const samples = await takeLatencies(page);
+    await context.close();
+    return samples;
+  } finally {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function rows(corpus: Corpus, metric: string, samples: number[], goal?: string): ResultRow[] {
+  const p50 = median(samples);
+  const p99 = percentile(samples, 99);
+  return [
+    {
+      bench: "ui",
+      corpus: corpus.name,
+      metric: `${metric} p50`,
+      value: p50,
+      unit: "ms",
+      note: `n=${samples.length}`,
+    },
+    {
+      bench: "ui",
+      corpus: corpus.name,
+      metric: `${metric} p99`,
+      value: p99,
+      unit: "ms",
+      ...(goal ? { note: goal } : {}),
+    },
+  ];
+}
+
+export const uiBenchmarks: Benchmark[] = [
+  {
+    name: "ui",
+    description: "first line painted, keystroke → paint, go to line, PageDown, in headless Chromium",
+    wants: (corpus) => corpus.kind === "log",
+    async run(corpus, { runs }) {
+      if (!existsSync(CHROMIUM)) {
+        return [
+          {
+            bench: "ui",
+            corpus: corpus.name,
+            metric: "not measured",
+            value: Number.NaN,
+            unit: "",
+            note: `no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROME_PATH)`,
+          },
+        ];
+      }
+      const stateDir = mkdtempSync(join(tmpdir(), "gigapad-bench-ui-"));
+      const opening = nowMs();
+      const host = await HostedDocument.open(corpus.path, { stateDir });
+      const server = await serve(host);
+      const openMs = nowMs() - opening;
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+      const result: ResultRow[] = [
+        { bench: "ui", corpus: corpus.name, metric: "serve: open + listen", value: openMs, unit: "ms" },
+      ];
+      try {
+        // Navigation → first line painted, each in a fresh browser context.
+        const firstPaint: number[] = [];
+        const loads = Math.max(10, runs * 2);
+        for (let i = 0; i < loads; i++) {
+          const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+          const page = await context.newPage();
+          await page.goto(server.url);
+          await page.waitForFunction(
+            () => performance.getEntriesByName("gigapad-first-line-painted").length > 0,
+            null,
+            {
+              timeout: 60_000,
+            },
+          );
+          const painted = (await page.evaluate(
+            () => performance.getEntriesByName("gigapad-first-line-painted")[0]!.startTime,
+          )) as number;
+          if (i === 0) {
+            result.push({
+              bench: "ui",
+              corpus: corpus.name,
+              metric: "first line painted, right after open",
+              value: painted,
+              unit: "ms",
+              note: "line index still building",
+            });
+          }
+          firstPaint.push(painted);
+          await context.close();
+        }
+        result.push(...rows(corpus, "navigation → first line painted", firstPaint, "goal p99 < 300 ms"));
+
+        const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+        const page = await context.newPage();
+        await page.goto(server.url);
+        await page.waitForSelector("body[data-ready=true]");
+        await host.doc.whenIndexed();
+        const lineCount = host.doc.lineCount();
+
+        // Go to random lines (seeded), the path Ctrl+G takes after its box.
+        const goTo = (await page.evaluate(`(async () => {
+          const samples = [];
+          let seed = 12345;
+          for (let i = 0; i < 60; i++) {
+            seed = (seed * 1103515245 + 12345) % 2147483648;
+            const line = seed % ${lineCount};
+            const start = performance.now();
+            await window.gigapad.editor.show({ line }, { align: "center" });
+            await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
+            samples.push(performance.now() - start);
+            // A person does not jump 60 times a second: let the window finish growing first.
+            await new Promise((resolve) => setTimeout(resolve, 150));
+          }
+          return samples;
+        })()`)) as number[];
+        result.push(...rows(corpus, "go to random line → painted", goTo, "goal p99 < 100 ms"));
+
+        // Typing in the middle of the file.
+        await page.evaluate(
+          `window.gigapad.editor.show({ line: ${Math.floor(lineCount / 2)} }, { align: "center" })`,
+        );
+        await page.waitForTimeout(200);
+        await recordKeyLatencies(page);
+        const keys = "the quick brown fox jumps over the lazy dog ".repeat(5);
+        await page.keyboard.type(keys, { delay: 25 });
+        const typing = await takeLatencies(page);
+        const keystroke = rows(corpus, "keystroke → paint", typing, "goal p99 < 16 ms");
+        // The peer: CodeMirror alone, holding the same text as the window.
+        const text = (await page.evaluate("window.gigapad.editor.view.state.doc.toString()")) as string;
+        const plain = await plainCodeMirrorLatencies(browser, text, keys);
+        for (const [row, peer] of [
+          [keystroke[0]!, median(plain)],
+          [keystroke[1]!, percentile(plain, 99)],
+        ] as const) {
+          row.peer = "CodeMirror 6 alone";
+          row.peerValue = peer;
+          row.ratio = peer / row.value;
+        }
+        result.push(...keystroke);
+
+        // A screen at a time.
+        for (let i = 0; i < 150; i++) {
+          await page.keyboard.press("PageDown");
+          await page.waitForTimeout(25);
+        }
+        result.push(...rows(corpus, "PageDown → painted", await takeLatencies(page)));
+        await context.close();
+      } finally {
+        await browser.close();
+        await server.close();
+        await host.discard();
+        rmSync(stateDir, { recursive: true, force: true });
+      }
+      return result;
+    },
+  },
+];

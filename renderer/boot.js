@@ -1,0 +1,7 @@
+// Runs before the editor's bundle is even parsed: opens the WebSocket to `gigapad serve` so its
+// handshake overlaps the download and start-up of the bundle (main.ts adopts it). In the desktop
+// app the preload's bridge is there instead, and this does nothing.
+if (!window.gigapadDesktop) {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  window.gigapadEarlySocket = new WebSocket(`${scheme}://${location.host}/ws`);
+}

@@ -1,0 +1,255 @@
+/**
+ * The editor on the files that break other editors — CRLF with invalid UTF-8, a 256 MiB single
+ * line — and the errors a user can meet while editing: the file truncated or deleted by another
+ * program, the engine gone, a full disk.
+ */
+import { spawnSync } from "node:child_process";
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MiB, writeCrlfInvalidCorpus, writeSingleLineCorpus } from "../../bench/corpora.js";
+import { open } from "../../piece-table/index.js";
+import {
+  launchChromium,
+  messages,
+  openEditor,
+  pageErrors,
+  type ServeProcess,
+  screenshot,
+  startServe,
+  status,
+  visibleLines,
+} from "./browser.js";
+
+let browser: Browser;
+let dir: string;
+const servers: ServeProcess[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "gigapad-e2e-special-"));
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  for (const server of servers) await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function serveFile(path: string): Promise<ServeProcess> {
+  const server = await startServe(path, { stateDir: join(dir, "state") });
+  servers.push(server);
+  return server;
+}
+
+async function waitForStatus(page: Page, cell: string, expected: RegExp): Promise<void> {
+  await expect.poll(async () => (await status(page))[cell], { timeout: 20_000 }).toMatch(expected);
+}
+
+async function goToLine(page: Page, line: number): Promise<void> {
+  await page.keyboard.press("Control+g");
+  await page.keyboard.type(String(line));
+  await page.keyboard.press("Enter");
+  await waitForStatus(page, "position", new RegExp(`^Ln ${line.toLocaleString("en-US")}, Col 1$`));
+}
+
+function readTail(path: string, bytes: number): Buffer {
+  const size = statSync(path).size;
+  const fd = openSync(path, "r");
+  try {
+    const buffer = Buffer.alloc(bytes);
+    readSync(fd, buffer, 0, bytes, size - bytes);
+    return buffer;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+describe("CRLF with invalid UTF-8, lone CRs and NULs", () => {
+  it("shows invalid bytes without changing them, types CRLF line ends, and saves only the edit", async () => {
+    const path = join(dir, "mixed.txt");
+    writeCrlfInvalidCorpus(path, 4 * MiB);
+    const original = readFileSync(path);
+    const engine = await open(path, { readOnly: true });
+    const lineStart = engine.lineStart(99);
+    await engine.close();
+    const server = await serveFile(path);
+    const page = await openEditor(browser, server.url);
+    await waitForStatus(page, "eol", /^CRLF$/);
+    expect((await status(page)).encoding).toBe("BINARY"); // it holds NUL bytes
+    // Invalid bytes and control characters are visible as themselves.
+    expect(await page.locator(".cm-gp-byte").count()).toBeGreaterThan(0);
+    expect(await page.locator(".cm-gp-byte").first().textContent()).toMatch(/^\\x[0-9A-F]{2}$/);
+    expect(await page.locator(".cm-specialChar").count()).toBeGreaterThan(0);
+    await screenshot(page, "crlf-invalid-utf8");
+
+    await goToLine(page, 100);
+    await page.keyboard.type("hello");
+    await page.keyboard.press("Enter");
+    await page.keyboard.type("world");
+    await page.keyboard.press("Control+s");
+    await expect
+      .poll(() => messages(page), { timeout: 20_000 })
+      .toContainEqual(expect.stringMatching(/^Saved mixed\.txt/));
+    const expected = Buffer.concat([
+      original.subarray(0, lineStart),
+      Buffer.from("hello\r\nworld"),
+      original.subarray(lineStart),
+    ]);
+    expect(readFileSync(path).equals(expected)).toBe(true);
+    expect(pageErrors(page)).toEqual([]);
+    await page.context().close();
+  });
+});
+
+describe("a 256 MiB file on one line", () => {
+  const size = 256 * MiB;
+  let path: string;
+  let server: ServeProcess;
+
+  beforeAll(async () => {
+    path = join(dir, "one-line.json");
+    writeSingleLineCorpus(path, size);
+    server = await serveFile(path);
+  }, 60_000);
+
+  it("opens, shows it in segments, scrolls by byte, and jumps to its end", async () => {
+    const fd = openSync(path, "r");
+    const start = Buffer.alloc(200);
+    readSync(fd, start, 0, 200, 0);
+    closeSync(fd);
+    const page = await openEditor(browser, server.url);
+    const lines = await visibleLines(page);
+    expect(lines[0]!.number).toBe("1");
+    expect(lines[0]!.text.startsWith(start.toString("latin1"))).toBe(true);
+    // Later segments continue line 1 (marked ⋯ in the gutter), each a few KiB.
+    expect(lines[1]!.number).toBe("⋯");
+    expect(lines.every((line) => line.text.length <= 16 * 1024)).toBe(true);
+    await waitForStatus(page, "lines", /^1 line$/);
+    await screenshot(page, "one-line-256mib");
+
+    // Drag the scrollbar's thumb to the middle: the view shows the bytes there.
+    const thumb = await page.locator("#scrollbar .gp-thumb").boundingBox();
+    const track = await page.locator("#scrollbar").boundingBox();
+    await page.mouse.move(thumb!.x + thumb!.width / 2, thumb!.y + 2);
+    await page.mouse.down();
+    await page.mouse.move(thumb!.x + thumb!.width / 2, track!.y + track!.height / 2, { steps: 8 });
+    await page.mouse.up();
+    await expect
+      .poll(() => page.evaluate("gigapad.editor.topVisibleByte()"), { timeout: 20_000 })
+      .toBeGreaterThan(size * 0.4);
+    // The last jump of the drag may still be on its way: wait until the view stops moving.
+    let top = -1;
+    await expect
+      .poll(
+        async () => {
+          const previous = top;
+          top = (await page.evaluate("gigapad.editor.topVisibleByte()")) as number;
+          await page.waitForTimeout(150);
+          return top === previous;
+        },
+        { timeout: 20_000 },
+      )
+      .toBe(true);
+    expect(top).toBeLessThan(size * 0.6);
+    const middle = Buffer.alloc(100);
+    const again = openSync(path, "r");
+    readSync(again, middle, 0, 100, top);
+    closeSync(again);
+    const shown = await visibleLines(page);
+    expect(shown[0]!.text.startsWith(middle.toString("latin1"))).toBe(true);
+
+    await page.keyboard.press("Control+End");
+    await expect
+      .poll(async () =>
+        (await visibleLines(page)).at(-1)?.text.endsWith(readTail(path, 50).toString("latin1")),
+      )
+      .toBe(true);
+    await page.keyboard.type("]");
+    await page.keyboard.press("Control+s");
+    await expect
+      .poll(() => messages(page), { timeout: 30_000 })
+      .toContainEqual(expect.stringMatching(/^Saved one-line\.json/));
+    expect(statSync(path).size).toBe(size + 1);
+    expect(readTail(path, 1).toString()).toBe("]");
+    expect(pageErrors(page)).toEqual([]);
+    await page.context().close();
+  }, 120_000);
+});
+
+describe("errors a user can meet", () => {
+  it("says so when another program truncates or deletes the file, and keeps the edits", async () => {
+    const path = join(dir, "shrinks.log");
+    writeFileSync(path, "a line of the log\n".repeat(50_000));
+    const server = await serveFile(path);
+    const page = await openEditor(browser, server.url);
+    await page.keyboard.type("kept ");
+    await waitForStatus(page, "safety", /^all edits safe$/);
+    truncateSync(path, 1000);
+    await expect
+      .poll(() => messages(page), { timeout: 20_000 })
+      .toContainEqual(expect.stringMatching(/truncated shrinks\.log on disk/));
+    await screenshot(page, "file-truncated");
+    rmSync(path);
+    await expect
+      .poll(() => messages(page), { timeout: 20_000 })
+      .toContainEqual(expect.stringMatching(/was deleted or moved on disk/));
+    await page.context().close();
+  });
+
+  it("shows a lost connection, and stops accepting typing until it is back", async () => {
+    const path = join(dir, "engine-dies.log");
+    writeFileSync(path, "line\n".repeat(1000));
+    const server = await startServe(path, { stateDir: join(dir, "state") });
+    const page = await openEditor(browser, server.url);
+    server.child.kill("SIGKILL");
+    await expect
+      .poll(() => messages(page), { timeout: 20_000 })
+      .toContainEqual(expect.stringMatching(/^Lost the connection/));
+    expect(await page.evaluate("gigapad.editor.view.state.readOnly")).toBe(true);
+    await screenshot(page, "connection-lost");
+    await page.context().close();
+  });
+
+  const canMount = process.getuid?.() === 0 && process.platform === "linux";
+  it.skipIf(!canMount)(
+    "a full disk: the save is refused with a clear message and the file is untouched",
+    async () => {
+      const mountPoint = mkdtempSync(join(tmpdir(), "gigapad-e2e-tmpfs-"));
+      const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", "size=6m", "tmpfs", mountPoint]);
+      expect(mounted.status, String(mounted.stderr)).toBe(0);
+      try {
+        const path = join(mountPoint, "full.log");
+        writeFileSync(path, "x".repeat(3 * MiB));
+        const before = readFileSync(path);
+        const server = await startServe(path, { stateDir: join(dir, "state-full") });
+        servers.push(server);
+        const page = await openEditor(browser, server.url);
+        await page.keyboard.type("y");
+        await page.keyboard.press("Control+s");
+        await expect
+          .poll(() => messages(page), { timeout: 20_000 })
+          .toContainEqual(expect.stringMatching(/disk is full/));
+        expect(readFileSync(path).equals(before)).toBe(true);
+        await screenshot(page, "disk-full");
+        await page.context().close();
+        await server.stop();
+      } finally {
+        spawnSync("umount", ["-l", mountPoint]);
+        rmSync(mountPoint, { recursive: true, force: true });
+      }
+    },
+  );
+});
