@@ -48,15 +48,15 @@ export async function serveCommand(args: string[]): Promise<number> {
         "gets the URL (its token) can read and change this file. Use --host 127.0.0.1 unless you mean it.\n\n",
     );
   }
+  // Listen for the stop signals before printing the URL: whoever reads it may stop us at once.
+  const stopped = new Promise<void>((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
   process.stdout.write(
     `Gigapad is serving ${info.path}\n\n    ${server.url}\n\nOpen the URL in a browser. Ctrl+C stops; unsaved edits stay in the session.\n`,
   );
-
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
+  await stopped;
   await server.close();
   await document.close();
   return 0;

@@ -424,6 +424,7 @@ export class WindowEditor {
       });
     }
     if (scroll) this.view.dispatch({ effects: scroll, annotations: [windowLoad.of(true)] });
+    this.scrollDispatched();
     this.callbacks.changed();
     this.onWindowChanged?.();
   }
@@ -442,18 +443,57 @@ export class WindowEditor {
   }
 
   /** Slides the window when the viewport nears one of its edges. */
+  /**
+   * Slides the window when the viewport nears one of its edges. Decided in CodeMirror's measure
+   * phase: by then any scroll already asked for (a jump, a slide keeping its place) has happened,
+   * so the viewport read is the one the user will see.
+   */
   private slideIfNeeded(): void {
-    if (this.sliding || this.loading || !this.settled) return;
-    const window = this.window;
-    const lines = this.view.state.doc.lines;
-    const margin = Math.max(20, Math.floor(lines * SLIDE_MARGIN_SHARE));
-    const { top, bottom } = this.visibleLines();
-    const nearTop = !window.placement.atStart && top <= margin;
-    const nearBottom = !window.placement.atEnd && bottom >= lines - margin;
-    if (!nearTop && !nearBottom) return;
-    const middle = Math.floor((top + bottom) / 2);
-    void this.slide(window.lineStartByte(this.view.state.doc, middle));
+    if (this.sliding || this.loading || !this.settled || this.slideCheckQueued) return;
+    // A scroll was just asked for: CodeMirror carries it out in the next frame; decide after it.
+    if (this.scrollPending) return;
+    this.slideCheckQueued = true;
+    this.view.requestMeasure({
+      key: this.slideMeasureKey,
+      read: () => {
+        this.slideCheckQueued = false;
+        if (this.sliding || this.loading || !this.settled) return null;
+        const window = this.window;
+        const lines = this.view.state.doc.lines;
+        const margin = Math.max(20, Math.floor(lines * SLIDE_MARGIN_SHARE));
+        const { top, bottom } = this.visibleLines();
+        const nearTop = !window.placement.atStart && top <= margin;
+        const nearBottom = !window.placement.atEnd && bottom >= lines - margin;
+        if (!nearTop && !nearBottom) return null;
+        return window.lineStartByte(this.view.state.doc, Math.floor((top + bottom) / 2));
+      },
+      write: (anchorByte) => {
+        if (anchorByte !== null) void this.slide(anchorByte);
+      },
+    });
   }
+
+  private slideCheckQueued = false;
+  private scrollPending = false;
+
+  /**
+   * A transaction that scrolls is about to be dispatched. CodeMirror scrolls in its next measure
+   * (the next frame); until the frame after, the viewport on record is the old one, and slide
+   * decisions wait.
+   */
+  private scrollDispatched(): void {
+    this.scrollPending = true;
+    const frame = ++this.scrollFrame;
+    requestAnimationFrame(() =>
+      requestAnimationFrame(() => {
+        if (frame !== this.scrollFrame) return;
+        this.scrollPending = false;
+        this.slideIfNeeded();
+      }),
+    );
+  }
+  private scrollFrame = 0;
+  private readonly slideMeasureKey = {};
 
   private async slide(anchorByte: number): Promise<void> {
     this.sliding = true;
@@ -470,6 +510,9 @@ export class WindowEditor {
         this.failed(error);
         return;
       }
+      // Apply in the next frame, after CodeMirror has carried out any scroll already asked for
+      // (a find jumping inside the window): the slide keeps the scroll position as it is then.
+      await new Promise((resolve) => requestAnimationFrame(resolve));
       if (token !== this.loadToken || this.loading) return;
       if (window.version !== this.expectedVersion || this.editsInFlight > 0) return;
       this.applySlide(window);
@@ -578,14 +621,21 @@ export class WindowEditor {
       const high = Math.max(bytes.anchor, bytes.head);
       if (low < window.start || high > window.end) this.wide = { ...bytes, ...this.cursorLine() };
     }
-    const scroll = view.scrollSnapshot().map(changeSet);
+    // Keep the line at the top of the screen where it is. The scroll is set here, right after
+    // the DOM update, from the height map: CodeMirror's scroll snapshot, applied a frame later,
+    // lands short when thousands of lines are added above (the browser moves it first).
+    const scroller = view.scrollDOM;
+    const scrollTop = scroller.scrollTop;
+    const anchor = view.lineBlockAtHeight(scrollTop);
+    const offset = scrollTop - anchor.top;
+    const anchorAfter = changeSet.mapPos(anchor.from, 1);
+    this.scrollDispatched();
     view.dispatch({
       changes: changeSet,
-      effects: scroll
-        ? [slideWindowEffect.of({ placement, added: RangeSet.of(added) }), scroll]
-        : slideWindowEffect.of({ placement, added: RangeSet.of(added) }),
+      effects: slideWindowEffect.of({ placement, added: RangeSet.of(added) }),
       annotations: [windowLoad.of(true)],
     });
+    scroller.scrollTop = view.lineBlockAt(anchorAfter).top + offset;
     if (this.wide) this.showWideSelection();
     this.callbacks.changed();
     this.onWindowChanged?.();
@@ -859,6 +909,7 @@ export class WindowEditor {
       // Inside the window, away from its edges: no load.
       const margin = Math.floor(lines * SLIDE_MARGIN_SHARE);
       if ((window.placement.atStart || line > margin) && (window.placement.atEnd || line < lines - margin)) {
+        this.scrollDispatched();
         this.view.dispatch({
           selection: EditorSelection.single(fromPos, toPos),
           effects: EditorView.scrollIntoView(fromPos, { y: "center" }),

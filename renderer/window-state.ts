@@ -48,6 +48,7 @@ export class BreakMark extends RangeValue {
 // goes away when the "\n" after it is deleted (TrackAfter).
 BreakMark.prototype.point = true;
 BreakMark.prototype.startSide = 1;
+BreakMark.prototype.endSide = 1;
 BreakMark.prototype.mapMode = MapMode.TrackAfter;
 
 const marksOf: Record<number, BreakMark> = { 0: new BreakMark(0), 1: new BreakMark(1), 2: new BreakMark(2) };

@@ -253,3 +253,39 @@ describe("errors a user can meet", () => {
     },
   );
 });
+
+describe("select all on a file too big for the clipboard", () => {
+  it("selects the whole file, refuses to copy it, deletes it, and undo brings it back", async () => {
+    const path = join(dir, "big-select.log");
+    writeFileSync(path, `${"0123456789 abcdefghij ".repeat(4)}\n`.repeat(800_000));
+    const size = statSync(path).size;
+    const server = await serveFile(path);
+    const page = await openEditor(browser, server.url);
+    await page.keyboard.press("Control+a");
+    await waitForStatus(page, "selection", /^67\.9 MiB selected$/);
+    await page.keyboard.press("Control+c");
+    await expect.poll(() => messages(page)).toContainEqual(expect.stringMatching(/too large for the clipboard/));
+    await screenshot(page, "select-all-copy-refused");
+    await page.keyboard.press("Delete");
+    await waitForStatus(page, "size", /^0 B$/);
+    expect((await visibleLines(page)).map((line) => line.text)).toEqual([""]);
+    await page.keyboard.press("Control+z");
+    await waitForStatus(page, "size", /^67\.9 MiB$/);
+    expect((await visibleLines(page))[0]!.text).toBe(`${"0123456789 abcdefghij ".repeat(4)}`);
+    // Nothing was saved: the file is as it was.
+    expect(statSync(path).size).toBe(size);
+    await page.context().close();
+  });
+
+  it("copies a selection of a few lines as text", async () => {
+    const path = join(dir, "copy.log");
+    writeFileSync(path, "alpha\nbeta\ngamma\n");
+    const server = await serveFile(path);
+    const page = await openEditor(browser, server.url);
+    await page.keyboard.press("Shift+ArrowDown");
+    await page.keyboard.press("Shift+ArrowDown");
+    await page.keyboard.press("Control+c");
+    expect(await page.evaluate("navigator.clipboard.readText()")).toBe("alpha\nbeta\n");
+    await page.context().close();
+  });
+});
