@@ -17,7 +17,9 @@ function gigapad(args: string[]) {
 }
 
 /** Starts serve, waits for its URL, stops it with SIGTERM; returns what it printed and its exit code. */
-async function serveOnce(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; url: string }> {
+async function serveOnce(
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string; url: string }> {
   const child = spawn(process.execPath, [bin, "serve", ...args], {
     env: { ...process.env, GIGAPAD_STATE_DIR: join(tempDir(), "state") },
   });

@@ -138,7 +138,9 @@ describe("the editor on a 200 MB log, in Chromium, over gigapad serve", () => {
     await page.keyboard.type(String(target));
     await page.keyboard.press("Enter");
     await waitForStatus(page, "position", new RegExp(`^Ln ${target.toLocaleString("en-US")},`));
-    await expect.poll(async () => (await visibleLines(page)).some((line) => line.number === String(target))).toBe(true);
+    await expect
+      .poll(async () => (await visibleLines(page)).some((line) => line.number === String(target)))
+      .toBe(true);
     const lines = await visibleLines(page);
     const shown = lines.find((line) => line.number === String(target));
     expect(shown).toEqual({ number: String(target), text: engine.getLine(target - 1) });

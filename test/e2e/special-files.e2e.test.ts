@@ -264,7 +264,9 @@ describe("select all on a file too big for the clipboard", () => {
     await page.keyboard.press("Control+a");
     await waitForStatus(page, "selection", /^67\.9 MiB selected$/);
     await page.keyboard.press("Control+c");
-    await expect.poll(() => messages(page)).toContainEqual(expect.stringMatching(/too large for the clipboard/));
+    await expect
+      .poll(() => messages(page))
+      .toContainEqual(expect.stringMatching(/too large for the clipboard/));
     await screenshot(page, "select-all-copy-refused");
     await page.keyboard.press("Delete");
     await waitForStatus(page, "size", /^0 B$/);

@@ -7,7 +7,9 @@ const bytes = fc.array(
   fc.oneof(
     fc.uint8Array({ maxLength: 8 }),
     fc.constantFrom("a", "é", "€", "😀", "\r\n", "\u0000").map((text) => Buffer.from(text)),
-    fc.constantFrom([0xff], [0xc3], [0xe2, 0x82], [0xed, 0xa0, 0x80], [0xf0, 0x9f, 0x98], [0x80]).map((b) => Uint8Array.from(b)),
+    fc
+      .constantFrom([0xff], [0xc3], [0xe2, 0x82], [0xed, 0xa0, 0x80], [0xf0, 0x9f, 0x98], [0x80])
+      .map((b) => Uint8Array.from(b)),
   ),
   { maxLength: 20 },
 );
@@ -23,7 +25,9 @@ describe("escaped text: every byte survives the trip through a JavaScript string
         // Any prefix of the text maps to the bytes it encodes.
         for (let i = 0; i <= text.length; i++) {
           const prefixBytes = utf8ByteLength(text, 0, i);
-          expect(indexAtByte(text, prefixBytes)).toBeGreaterThanOrEqual(i > 0 && isLowSurrogateOfPair(text, i) ? i + 1 : i);
+          expect(indexAtByte(text, prefixBytes)).toBeGreaterThanOrEqual(
+            i > 0 && isLowSurrogateOfPair(text, i) ? i + 1 : i,
+          );
         }
       }),
       { numRuns: 500 },

@@ -7,7 +7,9 @@ import { loadWindowEffect, WindowState, windowField, windowText } from "../../re
 /** Window lines: text with multi-byte and escaped (invalid) bytes, and the break after each. */
 const windowLines = fc.array(
   fc.record({
-    text: fc.array(fc.constantFrom("a", "é", "😀", "\udcff", "\r", " "), { maxLength: 6 }).map((parts) => parts.join("")),
+    text: fc
+      .array(fc.constantFrom("a", "é", "😀", "\udcff", "\r", " "), { maxLength: 6 })
+      .map((parts) => parts.join("")),
     breakBytes: fc.constantFrom(0, 1, 2),
   }),
   { minLength: 1, maxLength: 150 },
@@ -42,34 +44,42 @@ function stateFor(lines: { text: string; breakBytes: number }[], start: number, 
     newlineBytes,
   );
   const window = new WindowState({ start, firstLine: 10, atStart: false, atEnd: false, newlineBytes }, marks);
-  const state = EditorState.create({ doc: Text.of(text.split("\n")), extensions: [EditorState.lineSeparator.of("\n"), windowField] });
+  const state = EditorState.create({
+    doc: Text.of(text.split("\n")),
+    extensions: [EditorState.lineSeparator.of("\n"), windowField],
+  });
   return state.update({ effects: loadWindowEffect.of(window) }).state;
 }
 
 describe("window positions ↔ file bytes (LF, CRLF and segment breaks, invalid bytes)", () => {
   it("byteAt and posAtByte agree with the model at every position", () => {
     fc.assert(
-      fc.property(windowLines, fc.nat({ max: 1e9 }), fc.constantFrom<1 | 2>(1, 2), (lines, start, newline) => {
-        const state = stateFor(lines, start, newline);
-        const window = state.field(windowField);
-        const model = modelBytes(lines, start);
-        for (let pos = 0; pos <= state.doc.length; pos++) {
-          if (Number.isNaN(model[pos]!)) continue;
-          expect(window.byteAt(state.doc, pos)).toBe(model[pos]);
-          // A byte maps back to a position holding it (the first, where a zero-byte break leaves two).
-          const back = window.posAtByte(state.doc, model[pos]!)!;
-          expect(back).toBeLessThanOrEqual(pos);
-          expect(window.byteAt(state.doc, back)).toBe(model[pos]);
-        }
-        expect(window.endByte(state.doc)).toBe(model[model.length - 1]);
-        expect(window.posAtByte(state.doc, start - 1)).toBeNull();
-        // Absolute line numbers skip segment breaks.
-        let line = 10;
-        for (let n = 1; n <= state.doc.lines; n++) {
-          expect(window.absoluteLine(state.doc, n)).toBe(line);
-          if (n < lines.length && lines[n - 1]!.breakBytes !== 0) line++;
-        }
-      }),
+      fc.property(
+        windowLines,
+        fc.nat({ max: 1e9 }),
+        fc.constantFrom<1 | 2>(1, 2),
+        (lines, start, newline) => {
+          const state = stateFor(lines, start, newline);
+          const window = state.field(windowField);
+          const model = modelBytes(lines, start);
+          for (let pos = 0; pos <= state.doc.length; pos++) {
+            if (Number.isNaN(model[pos]!)) continue;
+            expect(window.byteAt(state.doc, pos)).toBe(model[pos]);
+            // A byte maps back to a position holding it (the first, where a zero-byte break leaves two).
+            const back = window.posAtByte(state.doc, model[pos]!)!;
+            expect(back).toBeLessThanOrEqual(pos);
+            expect(window.byteAt(state.doc, back)).toBe(model[pos]);
+          }
+          expect(window.endByte(state.doc)).toBe(model[model.length - 1]);
+          expect(window.posAtByte(state.doc, start - 1)).toBeNull();
+          // Absolute line numbers skip segment breaks.
+          let line = 10;
+          for (let n = 1; n <= state.doc.lines; n++) {
+            expect(window.absoluteLine(state.doc, n)).toBe(line);
+            if (n < lines.length && lines[n - 1]!.breakBytes !== 0) line++;
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -78,17 +88,25 @@ describe("window positions ↔ file bytes (LF, CRLF and segment breaks, invalid 
     fc.assert(
       fc.property(
         windowLines,
-        fc.array(fc.record({ at: fc.nat(), span: fc.nat({ max: 4 }), insert: fc.constantFrom("", "x", "\n", "é\n") }), {
-          maxLength: 12,
-        }),
+        fc.array(
+          fc.record({
+            at: fc.nat(),
+            span: fc.nat({ max: 4 }),
+            insert: fc.constantFrom("", "x", "\n", "é\n"),
+          }),
+          {
+            maxLength: 12,
+          },
+        ),
         (lines, edits) => {
           let state = stateFor(lines, 1000, 2);
           // The model: the text, and for each "\n" the bytes it stands for.
           let text = state.doc.toString();
-          let breaks = lines.slice(0, -1).map((line) => line.breakBytes);
+          let breaks: number[] = lines.slice(0, -1).map((line) => line.breakBytes);
           for (const edit of edits) {
             // The editor never splits a surrogate pair: edits start and end between characters.
-            const insidePair = (i: number) => i > 0 && /[\ud800-\udbff]/.test(text[i - 1]!) && /[\udc00-\udfff]/.test(text[i] ?? "");
+            const insidePair = (i: number) =>
+              i > 0 && /[\ud800-\udbff]/.test(text[i - 1]!) && /[\udc00-\udfff]/.test(text[i] ?? "");
             let from = edit.at % (text.length + 1);
             if (insidePair(from)) from--;
             let to = Math.min(text.length, from + edit.span);
@@ -97,7 +115,11 @@ describe("window positions ↔ file bytes (LF, CRLF and segment breaks, invalid 
             const before = text.slice(0, from).split("\n").length - 1;
             const removed = text.slice(from, to).split("\n").length - 1;
             const added = edit.insert.split("\n").length - 1;
-            breaks = [...breaks.slice(0, before), ...Array<number>(added).fill(2), ...breaks.slice(before + removed)];
+            breaks = [
+              ...breaks.slice(0, before),
+              ...Array<number>(added).fill(2),
+              ...breaks.slice(before + removed),
+            ];
             state = state.update({ changes: { from, to, insert: edit.insert } }).state;
             text = text.slice(0, from) + edit.insert + text.slice(to);
           }
