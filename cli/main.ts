@@ -20,6 +20,7 @@ Commands:
                             that was typed) to OUT; --session FOLDER picks a session
     --restore               write the recovered document into FILE (atomically) and drop the session
     --discard               drop FILE's sessions
+  open [FILE...]            open the files in the desktop app (or in the one running)
   serve FILE                serve the editor UI for a browser on a tokened localhost URL
     --port N, --host H      where to listen (default: a free port on 127.0.0.1)
     --read-only             no edits
@@ -44,6 +45,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runCommand(rest);
       case "recover":
         return await (await import("./recover.js")).recoverCommand(rest);
+      case "open":
+        return await (await import("./open.js")).openCommand(rest);
       case "serve":
         return await (await import("./serve.js")).serveCommand(rest);
       case "crashtest":

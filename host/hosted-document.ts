@@ -332,9 +332,9 @@ export class HostedDocument {
           return { count, version: this.version, length: doc.length };
         });
       case "save":
-        return this.mutate(() => this.save(null, request.force ?? false));
+        return this.saveNow(null, request.force ?? false);
       case "saveAs":
-        return this.mutate(() => this.save(request.path, request.force ?? false));
+        return this.saveNow(request.path, request.force ?? false);
       case "cancelSave":
         this.saveAbort?.abort();
         return {};
@@ -373,7 +373,16 @@ export class HostedDocument {
     return { done, version: this.version, length: this.doc.length, at };
   }
 
-  private async save(path: string | null, force: boolean) {
+  /**
+   * Saves the document (to `path`, for save-as) after every edit already received, as a UI's
+   * save request does; every UI hears the progress and the result. The desktop app's close
+   * prompt uses it directly.
+   */
+  saveNow(path: string | null = null, force = false): Promise<{ length: number; path?: string }> {
+    return this.mutate(() => this.saveTo(path, force));
+  }
+
+  private async saveTo(path: string | null, force: boolean) {
     const abort = new AbortController();
     this.saveAbort = abort;
     try {

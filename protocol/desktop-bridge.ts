@@ -31,5 +31,39 @@ export interface DesktopBridge {
   openFiles(files: readonly File[]): void;
 }
 
-/** Names the bridge is exposed under and the IPC channels it uses. */
+/** The name the bridge is exposed under (window.gigapadDesktop). */
 export const DESKTOP_BRIDGE_NAME = "gigapadDesktop";
+
+/** The IPC channels between the preload and the main process (the only ones there are). */
+export const DESKTOP_CHANNELS = {
+  /** main → preload: the MessagePort to the engine (after `ready`). */
+  port: "gigapad:port",
+  /** main → preload: the engine went away; the payload says why. */
+  engineGone: "gigapad:engine-gone",
+  /** main → preload: run an editor command (a menu item was chosen). */
+  command: "gigapad:command",
+  /** preload → main: the page listens; connect it to the engine. */
+  ready: "gigapad:ready",
+  /** preload → main (invoke): the Save As dialog. */
+  chooseSavePath: "gigapad:choose-save-path",
+  /** preload → main: title and unsaved state. */
+  documentState: "gigapad:document-state",
+  /** preload → main: files dropped on the window. */
+  openPaths: "gigapad:open-paths",
+} as const;
+
+/** Editor commands, by id: what the page's keys do and what the desktop menus send. */
+export const EDITOR_COMMANDS = [
+  "find",
+  "findNext",
+  "findPrevious",
+  "goToLine",
+  "goToStart",
+  "goToEnd",
+  "save",
+  "saveAs",
+  "undo",
+  "redo",
+  "selectAll",
+] as const;
+export type EditorCommand = (typeof EDITOR_COMMANDS)[number];

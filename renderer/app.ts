@@ -4,6 +4,7 @@
  * and in the desktop app; `Platform` is what differs (dialogs, menus).
  */
 import type { KeyBinding } from "@codemirror/view";
+import { EDITOR_COMMANDS, type EditorCommand } from "../protocol/desktop-bridge.js";
 import type { DocumentInfo, DocumentWindow, HostEvent } from "../protocol/messages.js";
 import { PROTOCOL_VERSION } from "../protocol/messages.js";
 import { Connection, RequestError, type Transport } from "./connection.js";
@@ -24,20 +25,28 @@ export interface Platform {
 }
 
 /** Commands the keyboard and the desktop menus run, by id. */
-export const COMMANDS = [
-  "find",
-  "findNext",
-  "findPrevious",
-  "goToLine",
-  "goToStart",
-  "goToEnd",
-  "save",
-  "saveAs",
-  "undo",
-  "redo",
-  "selectAll",
-] as const;
-export type Command = (typeof COMMANDS)[number];
+export const COMMANDS = EDITOR_COMMANDS;
+export type Command = EditorCommand;
+
+function isMac(): boolean {
+  return /Mac|iPhone|iPad/.test(navigator.platform);
+}
+
+/** The page-wide shortcut an event is, if any (Cmd on macOS, Ctrl elsewhere). */
+export function pageShortcut(
+  event: Pick<KeyboardEvent, "key" | "ctrlKey" | "metaKey" | "shiftKey" | "altKey">,
+  mac: boolean,
+): Command | null {
+  const mod = mac ? event.metaKey && !event.ctrlKey : event.ctrlKey && !event.metaKey;
+  if (event.altKey) return null;
+  const key = event.key.toLowerCase();
+  if (key === "f3" && !event.ctrlKey && !event.metaKey) return event.shiftKey ? "findPrevious" : "findNext";
+  if (!mod) return null;
+  if (key === "f" && !event.shiftKey) return "find";
+  if (key === "g" && !event.shiftKey) return "goToLine";
+  if (key === "s") return event.shiftKey ? "saveAs" : "save";
+  return null;
+}
 
 const RECONNECT_MS = 1500;
 const INFO_MESSAGE_MS = 4000;
@@ -88,7 +97,10 @@ export class App {
     this.connection = new Connection(transport);
     this.connection.onStatus((status, reason) => this.connectionStatus(status, reason));
     this.connection.onEvent((event) => this.hostEvent(event));
-    platform.onCommand?.((command) => this.run(command as Command));
+    platform.onCommand?.((command) => {
+      if ((COMMANDS as readonly string[]).includes(command)) this.run(command as Command);
+    });
+    root.defaultView?.addEventListener("keydown", (event) => this.pageKey(event), true);
   }
 
   start(): void {
@@ -131,19 +143,9 @@ export class App {
     }
   }
 
+  /** Keys of the editor itself (while it has focus). */
   private keys(): KeyBinding[] {
-    const bind = (key: string, command: Command, shift?: Command): KeyBinding => ({
-      key,
-      run: () => this.run(command),
-      ...(shift ? { shift: () => this.run(shift) } : {}),
-      preventDefault: true,
-    });
     return [
-      bind("Mod-f", "find"),
-      bind("Mod-g", "goToLine"),
-      bind("Mod-s", "save"),
-      bind("Mod-Shift-s", "saveAs"),
-      bind("F3", "findNext", "findPrevious"),
       {
         key: "Escape",
         run: () => {
@@ -153,6 +155,18 @@ export class App {
         },
       },
     ];
+  }
+
+  /**
+   * Keys of the page, wherever the focus is (the editor, the find box): find, go to, save. The
+   * desktop app's menus show the same shortcuts and leave the keys to the page.
+   */
+  private pageKey(event: KeyboardEvent): void {
+    const command = pageShortcut(event, isMac());
+    if (!command || !this.editor) return;
+    event.preventDefault();
+    event.stopPropagation();
+    this.run(command);
   }
 
   // ----- connection ------------------------------------------------------------------------------
@@ -192,13 +206,17 @@ export class App {
     if (status === "closed") {
       this.editor?.connectionChanged();
       if (!this.connectionBanner) {
+        const sentence = reason.replace(/\.$/, "");
         this.connectionBanner = this.message(
-          this.hadConnection
-            ? `Lost the connection: ${reason}. Your committed edits are safe in the session; reconnecting…`
-            : `Cannot connect: ${reason}. Retrying…`,
+          !this.connection.canReconnect
+            ? reason
+            : this.hadConnection
+              ? `Lost the connection: ${sentence}. Your committed edits are safe in the session; reconnecting…`
+              : `Cannot connect: ${sentence}. Retrying…`,
           "error",
         );
       }
+      this.scheduleStatus();
       if (this.connection.canReconnect) setTimeout(() => this.connection.connect(), RECONNECT_MS);
     }
   }
@@ -395,7 +413,7 @@ export class App {
       ["size", formatBytes(info.length)],
       ["eol", info.eol.toUpperCase()],
       ["encoding", info.encoding.toUpperCase()],
-      ["safety", info.readOnly ? "read-only" : safety],
+      ["safety", this.connection.status !== "open" ? "not connected" : info.readOnly ? "read-only" : safety],
     );
     const status = this.ui.status;
     if (status.childElementCount !== cells.length) {

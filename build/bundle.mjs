@@ -1,5 +1,8 @@
-// Bundles the editor UI (renderer/) into dist/renderer: app.js (ES module), app.css, index.html.
-// The same files are served by `gigapad serve` and loaded by the desktop app.
+// Bundles what runs outside Node's module loader:
+// - the editor UI (renderer/) into dist/renderer: app.js (ES module), boot.js, app.css, index.html,
+//   served by `gigapad serve` and loaded by the desktop app;
+// - the desktop app's preload (electron/preload.ts) into dist/electron/preload.cjs: one CommonJS
+//   file that requires only "electron", as a sandboxed preload must be.
 import { copyFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,3 +28,14 @@ copyFileSync(join(root, "renderer", "index.html"), join(out, "index.html"));
 copyFileSync(join(root, "renderer", "app.css"), join(out, "app.css"));
 copyFileSync(join(root, "renderer", "icon.svg"), join(out, "icon.svg"));
 copyFileSync(join(root, "renderer", "boot.js"), join(out, "boot.js"));
+
+await build({
+  entryPoints: [join(root, "electron", "preload.ts")],
+  outfile: join(root, "dist", "electron", "preload.cjs"),
+  bundle: true,
+  format: "cjs",
+  platform: "node",
+  target: "node20",
+  external: ["electron"],
+  logLevel: "warning",
+});

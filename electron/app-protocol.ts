@@ -1,0 +1,50 @@
+/**
+ * Serves the editor page to the desktop app's windows from the built renderer folder, under the
+ * app's own scheme (gigapad://app/...): fixed files only, a fresh CSP nonce for each page, and
+ * nothing outside the folder.
+ */
+import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { extname, join, normalize } from "node:path";
+import { contentSecurityPolicy, isAppUrl } from "./web-security.js";
+
+export const NONCE_PLACEHOLDER = "__GIGAPAD_NONCE__";
+
+const CONTENT_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".map": "application/json; charset=utf-8",
+};
+
+export interface AppResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer | string;
+}
+
+/** The response to a request for `url` from the app's scheme, reading from `assets`. */
+export async function appResponse(url: string, assets: string): Promise<AppResponse> {
+  const notFound = { status: 404, headers: { "content-type": "text/plain" }, body: "Not found" };
+  if (!isAppUrl(url)) return notFound;
+  const pathname = decodeURIComponent(new URL(url).pathname);
+  const name = normalize(pathname === "/" ? "index.html" : pathname).replace(/^[/\\]+/, "");
+  if (name.startsWith("..") || name.includes("\0") || !(extname(name) in CONTENT_TYPES)) return notFound;
+  let body: Buffer | string;
+  try {
+    body = await readFile(join(assets, name));
+  } catch {
+    return notFound;
+  }
+  const headers: Record<string, string> = {
+    "content-type": CONTENT_TYPES[extname(name)]!,
+    "x-content-type-options": "nosniff",
+  };
+  if (name === "index.html") {
+    const nonce = randomBytes(16).toString("base64");
+    body = body.toString("utf8").replaceAll(NONCE_PLACEHOLDER, nonce);
+    headers["content-security-policy"] = contentSecurityPolicy(nonce);
+  }
+  return { status: 200, headers, body };
+}
