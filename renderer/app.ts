@@ -11,6 +11,7 @@ import { Connection, RequestError, type Transport } from "./connection.js";
 import { FindPanel } from "./find-panel.js";
 import { formatBytes, formatCount } from "./format.js";
 import { parseGoTo } from "./go-to.js";
+import { pageShortcut } from "./shortcuts.js";
 import { VirtualScrollbar } from "./virtual-scrollbar.js";
 import { quickWindowRequest, WindowEditor } from "./window-editor.js";
 
@@ -30,22 +31,6 @@ export type Command = EditorCommand;
 
 function isMac(): boolean {
   return /Mac|iPhone|iPad/.test(navigator.platform);
-}
-
-/** The page-wide shortcut an event is, if any (Cmd on macOS, Ctrl elsewhere). */
-export function pageShortcut(
-  event: Pick<KeyboardEvent, "key" | "ctrlKey" | "metaKey" | "shiftKey" | "altKey">,
-  mac: boolean,
-): Command | null {
-  const mod = mac ? event.metaKey && !event.ctrlKey : event.ctrlKey && !event.metaKey;
-  if (event.altKey) return null;
-  const key = event.key.toLowerCase();
-  if (key === "f3" && !event.ctrlKey && !event.metaKey) return event.shiftKey ? "findPrevious" : "findNext";
-  if (!mod) return null;
-  if (key === "f" && !event.shiftKey) return "find";
-  if (key === "g" && !event.shiftKey) return "goToLine";
-  if (key === "s") return event.shiftKey ? "saveAs" : "save";
-  return null;
 }
 
 const RECONNECT_MS = 1500;

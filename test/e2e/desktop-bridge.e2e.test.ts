@@ -113,11 +113,11 @@ describe("the desktop page over a stand-in preload bridge (no Electron)", () => 
   });
 
   it("hands files dropped on the window to the shell", async () => {
-    const transfer = await page.evaluateHandle(() => {
+    const transfer = await page.evaluateHandle(`(() => {
       const data = new DataTransfer();
       data.items.add(new File(["x"], "dropped.csv", { type: "text/csv" }));
       return data;
-    });
+    })()`);
     await page.dispatchEvent("#editor", "drop", { dataTransfer: transfer });
     expect(await page.evaluate("window.__bridgeLog.dropped")).toEqual(["dropped.csv"]);
   });

@@ -6,7 +6,7 @@ import {
   toElectronTemplate,
 } from "../../electron/menu-template.js";
 import { EDITOR_COMMANDS } from "../../protocol/desktop-bridge.js";
-import { pageShortcut } from "../../renderer/app.js";
+import { pageShortcut } from "../../renderer/shortcuts.js";
 
 const state = { recent: ["/data/a.log", "/data/b.csv"], hasDocument: true };
 

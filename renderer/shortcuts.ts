@@ -1,0 +1,27 @@
+/**
+ * The page's own shortcuts (find, go to, save), which work wherever the focus is. Plain data in,
+ * a command id out: the desktop menus show the same keys (tests check they agree).
+ */
+import type { EditorCommand } from "../protocol/desktop-bridge.js";
+
+/** What a shortcut looks at of a key event. */
+export interface KeyPress {
+  key: string;
+  ctrlKey: boolean;
+  metaKey: boolean;
+  shiftKey: boolean;
+  altKey: boolean;
+}
+
+/** The page-wide shortcut an event is, if any (Cmd on macOS, Ctrl elsewhere). */
+export function pageShortcut(event: KeyPress, mac: boolean): EditorCommand | null {
+  const mod = mac ? event.metaKey && !event.ctrlKey : event.ctrlKey && !event.metaKey;
+  if (event.altKey) return null;
+  const key = event.key.toLowerCase();
+  if (key === "f3" && !event.ctrlKey && !event.metaKey) return event.shiftKey ? "findPrevious" : "findNext";
+  if (!mod) return null;
+  if (key === "f" && !event.shiftKey) return "find";
+  if (key === "g" && !event.shiftKey) return "goToLine";
+  if (key === "s") return event.shiftKey ? "saveAs" : "save";
+  return null;
+}
