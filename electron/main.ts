@@ -200,6 +200,8 @@ async function chooseFiles(): Promise<void> {
     ],
   });
   for (const path of result.filePaths) openFile(path);
+  // Started without a file and none was chosen: nothing to show, nothing to keep running for.
+  if (windows.size === 0 && process.platform !== "darwin") app.quit();
 }
 
 function runMenuAction(action: MenuAction): void {

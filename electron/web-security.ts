@@ -60,10 +60,24 @@ export function contentSecurityPolicy(nonce: string): string {
   ].join("; ");
 }
 
+/** A frame as the sender check sees it (Electron's WebFrameMain). */
+export interface FrameLike {
+  url: string;
+  processId?: number;
+  routingId?: number;
+}
+
 /** The parts of an IPC event the sender check looks at. */
 export interface IpcSenderLike {
-  sender: { id: number; mainFrame?: unknown };
-  senderFrame: { url: string } | null;
+  sender: { id: number; mainFrame?: FrameLike };
+  senderFrame: FrameLike | null;
+}
+
+/** The same frame: the same object, or the same process and routing ids. */
+function sameFrame(a: FrameLike, b: FrameLike | undefined): boolean {
+  if (!b) return false;
+  if (a === b) return true;
+  return a.processId !== undefined && a.processId === b.processId && a.routingId === b.routingId;
 }
 
 /**
@@ -72,6 +86,6 @@ export interface IpcSenderLike {
  */
 export function isTrustedSender(event: IpcSenderLike, windowContentsIds: ReadonlySet<number>): boolean {
   const frame = event.senderFrame;
-  if (!frame || frame !== event.sender.mainFrame) return false;
+  if (!frame || !sameFrame(frame, event.sender.mainFrame)) return false;
   return windowContentsIds.has(event.sender.id) && isAppUrl(frame.url);
 }

@@ -72,6 +72,12 @@ describe("desktop security (Electron's checklist)", () => {
     expect(isTrustedSender({ sender: { id: 8, mainFrame }, senderFrame: mainFrame }, ours)).toBe(false);
     const subframe = { url: EDITOR_URL };
     expect(isTrustedSender({ sender: { id: 7, mainFrame }, senderFrame: subframe }, ours)).toBe(false);
+    // Electron may hand out another object for the same frame: ids decide.
+    const main = { url: EDITOR_URL, processId: 4, routingId: 1 };
+    const sameMain = { url: EDITOR_URL, processId: 4, routingId: 1 };
+    const child = { url: EDITOR_URL, processId: 4, routingId: 2 };
+    expect(isTrustedSender({ sender: { id: 7, mainFrame: main }, senderFrame: sameMain }, ours)).toBe(true);
+    expect(isTrustedSender({ sender: { id: 7, mainFrame: main }, senderFrame: child }, ours)).toBe(false);
     const elsewhere = { url: "https://example.com/" };
     expect(isTrustedSender({ sender: { id: 7, mainFrame: elsewhere }, senderFrame: elsewhere }, ours)).toBe(
       false,
