@@ -262,7 +262,7 @@ function listen(): void {
     if (typeof title === "string") entry.window.setTitle(title.slice(0, 300));
     if (typeof modified === "boolean") {
       entry.modified = modified;
-      entry.window.setDocumentEdited(modified);
+      if (process.platform === "darwin") entry.window.setDocumentEdited(modified);
     }
     if (typeof path === "string" && path.length > 0 && path !== entry.path) {
       // Save As moved the document.

@@ -291,3 +291,41 @@ describe("select all on a file too big for the clipboard", () => {
     await page.context().close();
   });
 });
+
+describe("small files at the edges", () => {
+  it("an empty file opens, takes typing and saves exactly that", async () => {
+    const path = join(dir, "empty.txt");
+    writeFileSync(path, "");
+    const server = await serveFile(path);
+    const page = await openEditor(browser, server.url);
+    await waitForStatus(page, "size", /^0 B$/);
+    await page.keyboard.type("hello");
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("Control+s");
+    await expect
+      .poll(() => messages(page), { timeout: 20_000 })
+      .toContainEqual(expect.stringMatching(/^Saved empty\.txt/));
+    expect(readFileSync(path, "utf8")).toBe("hello\n");
+    await page.context().close();
+  });
+
+  it("keeps a UTF-8 byte order mark out of the text and in the file", async () => {
+    const path = join(dir, "bom.csv");
+    writeFileSync(path, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from("id,name\n1,é\n")]));
+    const server = await serveFile(path);
+    const page = await openEditor(browser, server.url);
+    expect((await visibleLines(page))[0]).toEqual({ number: "1", text: "id,name" });
+    expect((await status(page)).encoding).toBe("UTF-8-BOM");
+    await page.keyboard.type("#");
+    await page.keyboard.press("Control+s");
+    await expect
+      .poll(() => messages(page), { timeout: 20_000 })
+      .toContainEqual(expect.stringMatching(/^Saved bom\.csv/));
+    expect(
+      readFileSync(path).equals(
+        Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from("#id,name\n1,é\n")]),
+      ),
+    ).toBe(true);
+    await page.context().close();
+  });
+});
