@@ -8,7 +8,7 @@
  * - PageDown → painted (a full screen of scrolling; the window slides as it goes).
  * "Painted" is the first task after the next animation frame: the frame that shows the change.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -18,20 +18,9 @@ import { build } from "esbuild";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { HostedDocument } from "../host/hosted-document.js";
 import { serve } from "../server/serve.js";
+import { CHROMIUM_FLAGS, CHROMIUM_INSTALL_HINT, CHROMIUM_PATH, hasChromium } from "./chromium.js";
 import type { Benchmark, Corpus, ResultRow } from "./harness.js";
 import { median, nowMs, percentile } from "./measure.js";
-
-const CHROMIUM = process.env.CHROME_PATH ?? "/usr/bin/chromium";
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 /** Installs, in the page, a recorder of key → painted latencies (ms). */
 function recordKeyLatencies(page: Page): Promise<void> {
@@ -126,7 +115,7 @@ export const uiBenchmarks: Benchmark[] = [
     description: "first line painted, keystroke → paint, go to line, PageDown, in headless Chromium",
     wants: (corpus) => corpus.kind === "log",
     async run(corpus, { runs }) {
-      if (!existsSync(CHROMIUM)) {
+      if (!hasChromium()) {
         return [
           {
             bench: "ui",
@@ -134,7 +123,7 @@ export const uiBenchmarks: Benchmark[] = [
             metric: "not measured",
             value: Number.NaN,
             unit: "",
-            note: `no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROME_PATH)`,
+            note: `no Chromium at ${CHROMIUM_PATH}: ${CHROMIUM_INSTALL_HINT}`,
           },
         ];
       }
@@ -143,7 +132,11 @@ export const uiBenchmarks: Benchmark[] = [
       const host = await HostedDocument.open(corpus.path, { stateDir });
       const server = await serve(host);
       const openMs = nowMs() - opening;
-      const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM_PATH,
+        args: CHROMIUM_FLAGS,
+        headless: true,
+      });
       const result: ResultRow[] = [
         { bench: "ui", corpus: corpus.name, metric: "serve: open + listen", value: openMs, unit: "ms" },
       ];

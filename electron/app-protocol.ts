@@ -6,9 +6,8 @@
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize } from "node:path";
+import { NONCE_PLACEHOLDER } from "../protocol/page-policy.js";
 import { contentSecurityPolicy, isAppUrl } from "./web-security.js";
-
-export const NONCE_PLACEHOLDER = "__GIGAPAD_NONCE__";
 
 const CONTENT_TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",

@@ -3,6 +3,7 @@
  * no new windows, no webviews, no permissions, a strict Content-Security-Policy, and IPC accepted
  * only from our own pages' main frames.
  */
+import { editorPagePolicy } from "../protocol/page-policy.js";
 import { APP_ORIGIN } from "./window-options.js";
 
 /** The parts of Electron's WebContents the hardening uses (so tests can hand in a fake). */
@@ -44,20 +45,9 @@ export function hardenWebContents(
   });
 }
 
-/** The Content-Security-Policy of the app's pages (the style nonce is per load). */
+/** The Content-Security-Policy of the app's pages: no connections (the engine is a port). */
 export function contentSecurityPolicy(nonce: string): string {
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    `style-src 'self' 'nonce-${nonce}'`,
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-    "object-src 'none'",
-  ].join("; ");
+  return editorPagePolicy(nonce, "none");
 }
 
 /** A frame as the sender check sees it (Electron's WebFrameMain). */

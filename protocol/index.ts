@@ -3,4 +3,5 @@
 export * from "./desktop-bridge.js";
 export * from "./escaped-text.js";
 export * from "./messages.js";
+export * from "./page-policy.js";
 export * from "./validate.js";

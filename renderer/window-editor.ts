@@ -49,6 +49,7 @@ import type {
   UndoResult,
 } from "../protocol/messages.js";
 import { type Connection, RequestError } from "./connection.js";
+import { formatBytes } from "./format.js";
 import {
   type BreakMark,
   breakMark,
@@ -939,7 +940,7 @@ export class WindowEditor {
     const size = to - from;
     if (size > MAX_COPY_BYTES) {
       this.callbacks.message(
-        `The selection is ${formatSize(size)}: too large for the clipboard (at most ${formatSize(MAX_COPY_BYTES)}). ` +
+        `The selection is ${formatBytes(size)}: too large for the clipboard (at most ${formatBytes(MAX_COPY_BYTES)}). ` +
           "Select less, or save a copy with Save As.",
         "error",
       );
@@ -948,7 +949,7 @@ export class WindowEditor {
     try {
       const { text } = await this.connection.request("readText", { start: from, end: to });
       await navigator.clipboard.writeText(text);
-      this.callbacks.message(`Copied ${formatSize(size)}`, "info");
+      this.callbacks.message(`Copied ${formatBytes(size)}`, "info");
       return true;
     } catch (error) {
       this.failed(error);
@@ -1074,15 +1075,4 @@ export class WindowEditor {
     const text = error instanceof Error ? error.message : String(error);
     this.callbacks.message(text, "error");
   }
-}
-
-function formatSize(bytes: number): string {
-  const units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]}`;
 }

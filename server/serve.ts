@@ -18,7 +18,7 @@ import { fileURLToPath } from "node:url";
 import { WebSocket, WebSocketServer } from "ws";
 import type { Channel } from "../host/channel.js";
 import type { HostedDocument } from "../host/hosted-document.js";
-import type { HostMessage } from "../protocol/index.js";
+import { editorPagePolicy, type HostMessage, NONCE_PLACEHOLDER } from "../protocol/index.js";
 
 export interface ServeOptions {
   /** Interface to listen on (default 127.0.0.1). */
@@ -42,8 +42,6 @@ export interface RunningServer {
 }
 
 const COOKIE = "gigapad_token";
-/** Stands in index.html for the per-response CSP nonce. */
-export const NONCE_PLACEHOLDER = "__GIGAPAD_NONCE__";
 /** Largest WebSocket message accepted: an edit may carry a paste of tens of MB. */
 const MAX_MESSAGE_BYTES = 300 * 1024 * 1024;
 
@@ -79,24 +77,6 @@ function cookieToken(request: IncomingMessage): string | undefined {
     if (name === COOKIE) return value.join("=");
   }
   return undefined;
-}
-
-/**
- * The Content-Security-Policy of every page: nothing but this server's own files and socket, and
- * the editor's own style element (it carries the page's nonce).
- */
-function contentSecurityPolicy(nonce: string): string {
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    `style-src 'self' 'nonce-${nonce}'`,
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join("; ");
 }
 
 /** A WebSocket as a Channel: JSON text frames both ways. */
@@ -193,7 +173,7 @@ export async function serve(document: HostedDocument, options: ServeOptions = {}
     }
     response.writeHead(200, {
       "content-type": CONTENT_TYPES[extname(name)] ?? "application/octet-stream",
-      "content-security-policy": contentSecurityPolicy(nonce),
+      "content-security-policy": editorPagePolicy(nonce, "self"),
       "x-content-type-options": "nosniff",
       "referrer-policy": "no-referrer",
       "cache-control": "no-store",

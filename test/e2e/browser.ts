@@ -4,9 +4,10 @@
  * missing one fails with the install hint instead of skipping.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { CHROMIUM_FLAGS, CHROMIUM_INSTALL_HINT, CHROMIUM_PATH, hasChromium } from "../../bench/chromium.js";
 import { messagesProbe, selectedTextProbe, statusProbe, visibleLinesProbe } from "./page-probes.mjs";
 
 export const REPO = join(import.meta.dirname, "..", "..");
@@ -14,27 +15,14 @@ export const REPO = join(import.meta.dirname, "..", "..");
 export const ARTIFACTS = join(REPO, "test", "artifacts");
 
 export function chromiumPath(): string {
-  const path = process.env.CHROME_PATH ?? "/usr/bin/chromium";
-  if (!existsSync(path)) {
+  if (!hasChromium()) {
     throw new Error(
-      `Chromium not found at ${path}. The end-to-end tests drive Debian's Chromium: install it with ` +
-        "`apt-get install -y chromium` (.ci/run does), or point CHROME_PATH at a Chromium binary.",
+      `Chromium not found at ${CHROMIUM_PATH}. The end-to-end tests drive Debian's Chromium: ${CHROMIUM_INSTALL_HINT}. ` +
+        ".ci/run installs it.",
     );
   }
-  return path;
+  return CHROMIUM_PATH;
 }
-
-/** Flags that work on these machines (no network, no GPU, root). */
-export const CHROMIUM_FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_FLAGS, headless: true });
