@@ -27,7 +27,12 @@ export interface AppResponse {
 export async function appResponse(url: string, assets: string): Promise<AppResponse> {
   const notFound = { status: 404, headers: { "content-type": "text/plain" }, body: "Not found" };
   if (!isAppUrl(url)) return notFound;
-  const pathname = decodeURIComponent(new URL(url).pathname);
+  let pathname: string;
+  try {
+    pathname = decodeURIComponent(new URL(url).pathname);
+  } catch {
+    return notFound;
+  }
   const name = normalize(pathname === "/" ? "index.html" : pathname).replace(/^[/\\]+/, "");
   if (name.startsWith("..") || name.includes("\0") || !(extname(name) in CONTENT_TYPES)) return notFound;
   let body: Buffer | string;

@@ -3,6 +3,7 @@
  * second launch forwarded by the single-instance lock, or a file manager's "Open with".
  */
 import { isAbsolute, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /**
  * Files in `argv` (absolute, against `cwd`): everything after the program (and the app path when
@@ -19,6 +20,15 @@ export function filesFromArgv(argv: readonly string[], cwd: string, packaged: bo
     }
     if (!afterDashDash && arg.startsWith("-")) continue;
     if (arg === "") continue;
+    // Desktop launchers may pass file:// URLs (%U in a .desktop file).
+    if (arg.startsWith("file://")) {
+      try {
+        files.push(fileURLToPath(arg));
+      } catch {
+        // Not a local file (file://host/...): nothing to open.
+      }
+      continue;
+    }
     files.push(isAbsolute(arg) ? arg : resolve(cwd, arg));
   }
   return files;

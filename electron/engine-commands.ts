@@ -10,7 +10,11 @@ import { type PortLike, portChannel } from "../host/port-channel.js";
 export type EngineCommand =
   /** Open `path` (or join the windows already showing it) and serve the transferred port. */
   | { type: "open"; requestId: number; path: string }
-  /** A window closed: let go of its document; `discard` drops unsaved edits ("Don't save"). */
+  /**
+   * A window is closing. Its document is let go when the window's port closes — after every
+   * message the page sent before it — so no edit in flight is lost; `discard` drops the unsaved
+   * edits then ("Don't save").
+   */
   | { type: "release"; requestId: number; path: string; discard: boolean }
   /** Save the document (the close prompt's "Save"); the windows showing it hear the progress. */
   | { type: "save"; requestId: number; path: string }
@@ -45,6 +49,8 @@ export async function runEngineCommand(
           throw Object.assign(new Error("open needs a MessagePort for the window"), { code: "EBADREQUEST" });
         const document = await engine.open(command.path);
         document.attach(portChannel(port));
+        // The window lets go when its port closes (closed, crashed or reloaded).
+        port.on("close", () => void engine.release(command.path).catch(() => {}));
         const info = document.info();
         return {
           type: "opened",
@@ -64,7 +70,7 @@ export async function runEngineCommand(
         return { type: "done", requestId: command.requestId };
       }
       case "release":
-        await engine.release(command.path, command.discard ? "discard" : "keep");
+        if (command.discard) engine.markDiscard(command.path);
         return { type: "done", requestId: command.requestId };
       case "quit":
         await engine.closeAll();

@@ -18,6 +18,7 @@ import {
   type MenuItemConstructorOptions,
   MessageChannelMain,
   protocol,
+  session,
   utilityProcess,
 } from "electron";
 import { DESKTOP_CHANNELS } from "../protocol/desktop-bridge.js";
@@ -34,7 +35,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const rendererFolder = join(here, "..", "renderer");
 const preloadPath = join(here, "preload.cjs");
 // The engine runs from outside the asar archive (with the native addon beside it).
-const enginePath = join(here, "engine-process.js").replace(`app.asar${"/"}`, `app.asar.unpacked${"/"}`);
+const engineScript = join(here, "engine-process.js").replace(/app\.asar([\\/])/, "app.asar.unpacked$1");
 
 protocol.registerSchemesAsPrivileged([
   { scheme: "gigapad", privileges: { standard: true, secure: true, supportFetchAPI: false } },
@@ -42,14 +43,24 @@ protocol.registerSchemesAsPrivileged([
 
 interface EditorWindow {
   window: BrowserWindow;
-  /** The file as opened (the engine's absolute path once it answered). */
+  /** The file the window shows (follows Save As). */
   path: string;
+  /** The path the engine opened the document as: what engine commands name (it follows Save As itself). */
+  enginePath: string;
   name: string;
   modified: boolean;
-  /** Set once the engine holds the document for this window (release it on close). */
+  /** An open request is on its way to the engine. */
+  connecting: boolean;
+  /** Set once the engine holds the document for this window. */
   connected: boolean;
+  /** The close prompt (or the release after it) is running: further closes wait. */
+  closePending: boolean;
+  /** The window may go now. */
   closing: boolean;
 }
+
+/** How long quitting waits for the engine to commit and close every document. */
+const QUIT_TIMEOUT_MS = 10_000;
 
 const windows = new Map<number, EditorWindow>();
 let engine: EngineClient | null = null;
@@ -57,7 +68,7 @@ let quitting = false;
 let recent: RecentFiles;
 
 function startEngine(): EngineClient {
-  const child = utilityProcess.fork(enginePath, [], { serviceName: "Gigapad engine", stdio: "inherit" });
+  const child = utilityProcess.fork(engineScript, [], { serviceName: "Gigapad engine", stdio: "inherit" });
   const client = new EngineClient(child as unknown as EngineProcessLike);
   client.on("exit", (code) => {
     if (engine === client) engine = null;
@@ -92,7 +103,8 @@ function openFile(path: string): void {
   if (existing) {
     // After the engine died, the window reconnects: the reload asks for a port again, and the
     // new engine restores the document's session.
-    if (!existing.connected) existing.window.webContents.reload();
+    if (!existing.connected && !existing.connecting) existing.window.webContents.reload();
+    if (existing.window.isMinimized()) existing.window.restore();
     existing.window.show();
     existing.window.focus();
     return;
@@ -101,9 +113,12 @@ function openFile(path: string): void {
   const entry: EditorWindow = {
     window,
     path,
+    enginePath: path,
     name: basename(path),
     modified: false,
+    connecting: false,
     connected: false,
+    closePending: false,
     closing: false,
   };
   const id = window.webContents.id;
@@ -116,7 +131,11 @@ function openFile(path: string): void {
   window.on("close", (event) => {
     if (entry.closing) return;
     event.preventDefault();
-    void closeWindow(entry);
+    if (entry.closePending) return;
+    entry.closePending = true;
+    void closeWindow(entry).finally(() => {
+      entry.closePending = false;
+    });
   });
   window.on("closed", () => {
     windows.delete(id);
@@ -128,8 +147,20 @@ function openFile(path: string): void {
 
 /** The page is listening: hand it a port to the engine, which opens the document on it. */
 async function connect(entry: EditorWindow): Promise<void> {
+  if (entry.connecting || entry.connected) return;
+  entry.connecting = true;
   const { port1, port2 } = new MessageChannelMain();
-  const reply = await currentEngine().send({ type: "open", path: entry.path }, [port1]);
+  let reply: Awaited<ReturnType<EngineClient["send"]>>;
+  try {
+    reply = await currentEngine().send({ type: "open", path: entry.path }, [port1]);
+  } finally {
+    entry.connecting = false;
+  }
+  if (entry.window.isDestroyed()) {
+    // Closed while the file was opening: the closed port lets the engine go of it.
+    port2.close();
+    return;
+  }
   if (reply.type !== "opened") {
     const message = reply.type === "failed" ? reply.message : "unexpected reply";
     entry.closing = true;
@@ -140,6 +171,7 @@ async function connect(entry: EditorWindow): Promise<void> {
     return;
   }
   entry.path = reply.path;
+  entry.enginePath = reply.path;
   entry.name = reply.name;
   entry.connected = true;
   recent.add(reply.path);
@@ -150,37 +182,43 @@ async function connect(entry: EditorWindow): Promise<void> {
 
 async function closeWindow(entry: EditorWindow): Promise<void> {
   const window = entry.window;
-  const decision = await decideClose(
-    entry,
-    async (name) => {
-      const { response } = await dialog.showMessageBox(window, {
-        type: "warning",
-        message: `Save the changes to ${name}?`,
-        detail: "Don't Save drops them: the next open shows the file as it is on disk.",
-        buttons: CLOSE_BUTTONS.map((button) => button.label),
-        defaultId: 0,
-        cancelId: 2,
-        noLink: true,
-      });
-      return CLOSE_BUTTONS[response]?.choice ?? "cancel";
-    },
-    async () => {
-      const reply = await currentEngine().send({ type: "save", path: entry.path });
-      return reply.type === "failed" ? { ok: false, message: reply.message } : { ok: true };
-    },
-    async (message) => {
-      await dialog.showMessageBox(window, { type: "error", message });
-    },
-  );
+  // Without the engine (it died) nothing can be saved or asked: every committed edit is in the
+  // session already, and the next open restores it.
+  const decision = !entry.connected
+    ? { close: true, release: "keep" as const }
+    : await decideClose(
+        entry,
+        async (name) => {
+          const { response } = await dialog.showMessageBox(window, {
+            type: "warning",
+            message: `Save the changes to ${name}?`,
+            detail: "Don't Save drops them: the next open shows the file as it is on disk.",
+            buttons: CLOSE_BUTTONS.map((button) => button.label),
+            defaultId: 0,
+            cancelId: 2,
+            noLink: true,
+          });
+          return CLOSE_BUTTONS[response]?.choice ?? "cancel";
+        },
+        async () => {
+          const reply = await currentEngine().send({ type: "save", path: entry.enginePath });
+          return reply.type === "failed" ? { ok: false, message: reply.message } : { ok: true };
+        },
+        async (message) => {
+          await dialog.showMessageBox(window, { type: "error", message });
+        },
+      );
   if (!decision.close) {
     quitting = false;
     return;
   }
-  entry.closing = true;
   if (entry.connected && engine?.running) {
-    await engine.send({ type: "release", path: entry.path, discard: decision.release === "discard" });
+    // Tells the engine what to do with the document; it lets go when the window's port closes,
+    // after every edit the page sent before.
+    await engine.send({ type: "release", path: entry.enginePath, discard: decision.release === "discard" });
   }
-  window.destroy();
+  entry.closing = true;
+  if (!window.isDestroyed()) window.destroy();
 }
 
 function focusedEntry(): EditorWindow | undefined {
@@ -265,7 +303,8 @@ function listen(): void {
       if (process.platform === "darwin") entry.window.setDocumentEdited(modified);
     }
     if (typeof path === "string" && path.length > 0 && path !== entry.path) {
-      // Save As moved the document.
+      // Save As moved the document: the window now shows that file (engine commands keep naming
+      // the document as the engine opened it).
       entry.path = path;
       entry.name = basename(path);
       recent.add(path);
@@ -278,14 +317,25 @@ function listen(): void {
   });
 }
 
-if (!app.requestSingleInstanceLock()) {
-  // Another Gigapad runs: it gets our command line ('second-instance') and opens the files.
+/** The files this launch was asked to open. */
+const launchFiles = filesFromArgv(process.argv, process.cwd(), app.isPackaged);
+
+// The files go to the running Gigapad as data, not as a command line it would have to re-read
+// (Chromium adds and reorders switches in the argv the running one sees).
+if (!app.requestSingleInstanceLock({ files: launchFiles })) {
   app.quit();
 } else {
-  app.on("second-instance", (_event, argv, workingDirectory) => {
-    const files = filesFromArgv(argv, workingDirectory, app.isPackaged);
+  app.on("second-instance", (_event, argv, workingDirectory, additionalData) => {
+    const sent = (additionalData as { files?: unknown } | null)?.files;
+    const files = Array.isArray(sent)
+      ? sent.filter((file): file is string => typeof file === "string")
+      : filesFromArgv(argv, workingDirectory, app.isPackaged);
     for (const file of files) openFile(file);
-    if (files.length === 0) [...windows.values()][0]?.window.focus();
+    const first = [...windows.values()][0]?.window;
+    if (files.length === 0 && first) {
+      if (first.isMinimized()) first.restore();
+      first.focus();
+    }
   });
   // macOS: files dropped on the Dock icon or opened from Finder.
   const early: string[] = [];
@@ -301,20 +351,29 @@ if (!app.requestSingleInstanceLock()) {
   app.on("window-all-closed", () => {
     if (process.platform !== "darwin" || quitting) {
       void (async () => {
-        if (engine?.running) await engine.send({ type: "quit" });
+        const running = engine;
+        if (running?.running) {
+          // Every document commits and closes; an engine that does not answer in time is stopped
+          // (what it had committed is in the sessions).
+          const stuck = new Promise((resolve) => setTimeout(resolve, QUIT_TIMEOUT_MS, "stuck"));
+          if ((await Promise.race([running.send({ type: "quit" }), stuck])) === "stuck") running.kill();
+        }
         app.exit(0);
       })();
     }
   });
   app.whenReady().then(() => {
     recent = new RecentFiles(join(app.getPath("userData"), "recent.json"));
+    // The pages need no permission (camera, notifications, ...): every request and check says no.
+    session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+    session.defaultSession.setPermissionCheckHandler(() => false);
     protocol.handle("gigapad", async (request) => {
       const response = await appResponse(request.url, rendererFolder);
       return new Response(response.body, { status: response.status, headers: response.headers });
     });
     listen();
     refreshMenu();
-    const files = [...filesFromArgv(process.argv, process.cwd(), app.isPackaged), ...early];
+    const files = [...launchFiles, ...early];
     if (files.length === 0) void chooseFiles();
     for (const file of files) openFile(file);
     app.on("activate", () => {

@@ -12,6 +12,8 @@ interface Entry {
   /** Set once open, to find the document by the path it has now (after Save As). */
   document?: HostedDocument;
   users: number;
+  /** A window chose "Don't save": drop the session when it lets go. */
+  discard?: boolean;
 }
 
 export class EngineHost {
@@ -43,6 +45,13 @@ export class EngineHost {
     }
   }
 
+  /** The user chose "Don't save" for `path`: its session goes when the window lets go. */
+  markDiscard(path: string): void {
+    const key = this.keyFor(path);
+    const entry = key === undefined ? undefined : this.documents.get(key);
+    if (entry) entry.discard = true;
+  }
+
   /** A window let go of `path`: the last one closes the document (or discards its session). */
   async release(path: string, how: "keep" | "discard" = "keep"): Promise<void> {
     const key = this.keyFor(path);
@@ -50,7 +59,7 @@ export class EngineHost {
     if (!entry || key === undefined) return;
     entry.users--;
     const document = await entry.opening;
-    if (how === "discard") {
+    if (how === "discard" || entry.discard) {
       // "Don't save" drops the edits for every window showing the file.
       this.documents.delete(key);
       await document.discard();

@@ -20,6 +20,10 @@ describe("the files a command line names", () => {
       "/w/-odd-name.log",
     ]);
     expect(filesFromArgv(["/opt/electron", "/app"], "/w", false)).toEqual([]);
+    // A desktop launcher's file:// URLs.
+    expect(filesFromArgv(["/opt/Gigapad/gigapad", "file:///data/my%20log.txt"], "/w", true)).toEqual([
+      "/data/my log.txt",
+    ]);
   });
 });
 

@@ -110,6 +110,7 @@ describe("desktop: main process ↔ engine process ↔ windows, over MessagePort
     const seen = await b.window.request({ type: "readText", start: 0, end: 7 } as Omit<Request, "id">);
     expect(seen).toMatchObject({ ok: true, result: { text: "A:first" } });
     expect(await client.send({ type: "release", path, discard: false })).toMatchObject({ type: "done" });
+    a.port.close();
     // B still edits.
     const edit = await b.window.request({
       type: "edit",
@@ -125,8 +126,8 @@ describe("desktop: main process ↔ engine process ↔ windows, over MessagePort
   });
 
   it("Don't Save drops the session: the next open shows the file as on disk", async () => {
-    const { openWindow, client, path, dir } = setup();
-    const { window } = await openWindow();
+    const { openWindow, client, path, dir, engine } = setup();
+    const { window, port } = await openWindow();
     await window.request({
       type: "edit",
       baseVersion: 0,
@@ -134,6 +135,10 @@ describe("desktop: main process ↔ engine process ↔ windows, over MessagePort
     } as Omit<Request, "id">);
     await window.request({ type: "commit" } as Omit<Request, "id">);
     expect(await client.send({ type: "release", path, discard: true })).toMatchObject({ type: "done" });
+    // Nothing goes until the window's port closes (after what the page sent before it).
+    expect(engine.openPaths).toHaveLength(1);
+    port.close();
+    await expect.poll(() => engine.openPaths).toEqual([]);
     const again = new EngineHost({ stateDir: join(dir, "state") });
     const document = await again.open(path);
     expect(document.doc.getText()).toBe("first line\nsecond line\n");
@@ -141,19 +146,23 @@ describe("desktop: main process ↔ engine process ↔ windows, over MessagePort
     await again.closeAll();
   });
 
-  it("keeps committed edits when the window closes without saving (hot exit), and says so on reopen", async () => {
-    const { openWindow, client, path, dir } = setup();
-    const { window } = await openWindow();
+  it("keeps every edit the page sent when its window closes without saving (hot exit), and says so on reopen", async () => {
+    const { openWindow, client, path, dir, engine } = setup();
+    const { window, port } = await openWindow();
     await window.request({
       type: "edit",
       baseVersion: 0,
-      edits: [{ start: 0, end: 0, text: "kept " }],
+      edits: [{ start: 0, end: 0, text: "kept" }],
     } as Omit<Request, "id">);
+    // The last keystroke is still on its way when the window closes: nothing waits for its reply.
+    port.postMessage({ id: 99, type: "edit", baseVersion: 1, edits: [{ start: 4, end: 4, text: " " }] });
     expect(await client.send({ type: "release", path, discard: false })).toMatchObject({ type: "done" });
+    port.close();
+    await expect.poll(() => engine.openPaths).toEqual([]);
     const again = new EngineHost({ stateDir: join(dir, "state") });
     const document = await again.open(path);
     expect(document.doc.getText(0, 5)).toBe("kept ");
-    expect(document.info().recovered).toMatch(/^Restored 1 unsaved edit from /);
+    expect(document.info().recovered).toMatch(/^Restored 2 unsaved edits from /);
     await again.closeAll();
   });
 

@@ -106,6 +106,7 @@ describe("desktop security (Electron's checklist)", () => {
     expect((await appResponse("gigapad://app/%2e%2e/secret.txt", assets)).status).toBe(404);
     expect((await appResponse("gigapad://other/index.html", assets)).status).toBe(404);
     expect((await appResponse("file:///etc/passwd", assets)).status).toBe(404);
+    expect((await appResponse("gigapad://app/%E0%A4%A.js", assets)).status).toBe(404);
     expect(contentSecurityPolicy("n")).toContain("object-src 'none'");
   });
 });
