@@ -305,7 +305,19 @@ export class App {
       this.message(target.error, "error");
       return;
     }
+    // A line far into a file whose line index is still being built waits for the index: say so
+    // if it takes a moment.
+    const waiting = setTimeout(() => {
+      if (!("line" in target.anchor) || editor.info.lineCount !== null) return;
+      const { bytesDone, bytesTotal } = editor.info.indexProgress;
+      const percent = Math.floor((100 * bytesDone) / Math.max(1, bytesTotal));
+      this.message(
+        `Going to ${target.description} once the line index is built (${percent}% so far)…`,
+        "info",
+      );
+    }, 300);
     const shown = await editor.show(target.anchor, { align: "center" });
+    clearTimeout(waiting);
     if (shown && "byte" in target.anchor) {
       const byte = target.anchor.byte;
       await editor.show({ byte }, { align: "center", cursor: byte });
