@@ -1,5 +1,6 @@
 /**
- * The peer for the editor's keystroke latency: CodeMirror 6 alone, holding the same text as
+ * The peer for the editor's first paint and keystroke latency: CodeMirror 6 alone, fetching and
+ * holding the same text as
  * Gigapad's window, with the same look (line numbers, special characters, drawn selection) but
  * none of Gigapad's work per keystroke (byte offsets, protocol, status bar). Bundled and served by
  * bench/ui-benchmarks.ts; runs in the browser.
@@ -39,6 +40,7 @@ async function start(): Promise<void> {
   });
   view.focus();
   document.body.dataset.ready = "true";
+  requestAnimationFrame(() => setTimeout(() => performance.mark("gigapad-first-line-painted")));
 }
 
 void start();
