@@ -130,7 +130,7 @@ describe("the desktop page over a stand-in preload bridge (no Electron)", () => 
       .poll(() => messages(page))
       .toContainEqual(expect.stringMatching(/engine stopped unexpectedly \(exit code 9\)/));
     expect(await page.evaluate("window.gigapad.editor.view.state.readOnly")).toBe(true);
-    expect((await status(page)).safety).toBe("not connected");
+    await expect.poll(async () => (await status(page)).safety).toBe("not connected");
     expect(await messages(page)).not.toContainEqual(expect.stringMatching(/reconnecting/));
     await screenshot(page, "desktop-engine-gone");
     expect(pageErrors(page).filter((error) => !/WebSocket/.test(error))).toEqual([]);
