@@ -3,26 +3,10 @@
  * (device, inode, size, mtime) with the one the document holds, every `intervalMs`. A stat every
  * second costs nothing; inotify would miss a file replaced by rename on some filesystems.
  */
-import { type BigIntStats, statSync } from "node:fs";
 import type { FileIdentity } from "../native/index.js";
-import type { DiskState } from "../protocol/index.js";
+import { type DiskState, diskStateOf } from "../piece-table/disk-state.js";
 
 export type { DiskState };
-
-/** Compares the file at `path` with `identity`; never throws. */
-export function diskStateOf(path: string, identity: FileIdentity): DiskState {
-  let stat: BigIntStats;
-  try {
-    stat = statSync(path, { bigint: true });
-  } catch {
-    return "deleted";
-  }
-  if (!stat.isFile()) return "deleted";
-  if (stat.dev !== identity.dev || stat.ino !== identity.ino) return "replaced";
-  if (Number(stat.size) < identity.size) return "truncated";
-  if (Number(stat.size) !== identity.size || stat.mtimeNs !== identity.mtimeNs) return "modified";
-  return "unchanged";
-}
 
 export class DiskWatch {
   private timer: NodeJS.Timeout;

@@ -247,7 +247,7 @@ export class HostedDocument {
   async receive(channel: Channel, message: unknown): Promise<void> {
     const parsed = parseRequest(message);
     if (!parsed.ok) {
-      if (parsed.id !== null) this.reply(channel, { id: parsed.id, ok: false, error: parsed.error });
+      if (parsed.id !== null) this.send(channel, { id: parsed.id, ok: false, error: parsed.error });
       else this.send(channel, { event: "error", code: parsed.error.code, message: parsed.error.message });
       return;
     }
@@ -255,9 +255,9 @@ export class HostedDocument {
     try {
       if (this.closed) throw new HostError("ECLOSED", `${this.doc.path} was closed`);
       const result = await this.handle(channel, request);
-      this.reply(channel, { id: request.id, ok: true, result });
+      this.send(channel, { id: request.id, ok: true, result });
     } catch (error) {
-      this.reply(channel, { id: request.id, ok: false, error: toProtocolError(error) });
+      this.send(channel, { id: request.id, ok: false, error: toProtocolError(error) });
     }
   }
 
@@ -319,16 +319,16 @@ export class HostedDocument {
         return { matches: truncated ? matches.slice(0, request.limit) : matches, truncated };
       }
       case "edit":
-        return this.mutate(() => this.edit(channel, request.baseVersion, request.edits));
+        return this.mutate(() => this.edit(request.baseVersion, request.edits));
       case "undo":
       case "redo":
-        return this.mutate(() => this.undoOrRedo(channel, request.type));
+        return this.mutate(() => this.undoOrRedo(request.type));
       case "replaceAll":
         return this.mutate(async () => {
           this.checkVersion(request.baseVersion);
           const [pattern, options] = findArguments(request.query);
           const count = await doc.replaceAll(pattern, request.replacement, options);
-          if (count > 0) this.changed(channel, doc.lastChangeAt);
+          if (count > 0) this.changed(doc.lastChangeAt);
           return { count, version: this.version, length: doc.length };
         });
       case "save":
@@ -357,19 +357,19 @@ export class HostedDocument {
     await this.doc.whenIndexed();
   }
 
-  private edit(channel: Channel, baseVersion: number, edits: ByteEdit[]) {
+  private edit(baseVersion: number, edits: ByteEdit[]) {
     this.checkVersion(baseVersion);
     this.doc.applyEdits(
       edits.map((edit) => ({ start: edit.start, end: edit.end, text: encodeEscaped(edit.text) })),
     );
-    this.changed(channel, this.doc.lastChangeAt);
+    this.changed(this.doc.lastChangeAt);
     return { version: this.version, length: this.doc.length };
   }
 
-  private undoOrRedo(channel: Channel, which: "undo" | "redo") {
+  private undoOrRedo(which: "undo" | "redo") {
     const done = which === "undo" ? this.doc.undo() : this.doc.redo();
     const at = done ? this.doc.lastChangeAt : null;
-    if (done) this.changed(channel, at);
+    if (done) this.changed(at);
     return { done, version: this.version, length: this.doc.length, at };
   }
 
@@ -484,7 +484,7 @@ export class HostedDocument {
   }
 
   /** A content change: a new version, told to every UI (the one that made it gets its reply first). */
-  private changed(_origin: Channel, at: number | null): void {
+  private changed(at: number | null): void {
     this.version++;
     const version = this.version;
     // After the reply: the event goes out once the request's reply has been sent.
@@ -558,10 +558,6 @@ export class HostedDocument {
     this.channels.delete(channel);
     for (const search of this.counts.get(channel)?.values() ?? []) search.abort();
     this.counts.delete(channel);
-  }
-
-  private reply(channel: Channel, reply: Reply): void {
-    this.send(channel, reply);
   }
 
   private send(channel: Channel, message: Reply | HostEvent): void {

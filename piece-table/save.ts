@@ -3,9 +3,10 @@
  * and the temp file beside the target — original pieces copied kernel-side (copy_file_range),
  * added pieces from the add buffer — synced before anyone renames it into place.
  */
-import { accessSync, constants, existsSync, fchmodSync, fstatSync, realpathSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, fchmodSync, fstatSync, realpathSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { durableIo } from "../native/index.js";
+import { diskStateOf } from "./disk-state.js";
 import { type CopySource, crashPoint, type DurableFiles } from "./durable-files.js";
 import { forEachPiece, ORIGINAL, type PieceNode } from "./piece-tree.js";
 import type { OriginalIdentity } from "./session-format.js";
@@ -70,14 +71,9 @@ export function checkBeforeSave(
   } catch {
     throw new SaveError(`cannot save ${target}: the folder ${folder} is not writable`, "EACCES");
   }
-  if (expected && existsSync(target) && !force) {
-    const now = statSync(target, { bigint: true });
-    const changed =
-      now.dev !== expected.dev ||
-      now.ino !== expected.ino ||
-      Number(now.size) !== expected.size ||
-      now.mtimeNs !== expected.mtimeNs;
-    if (changed) {
+  if (expected && !force) {
+    const state = diskStateOf(target, expected);
+    if (state === "modified" || state === "replaced" || state === "truncated") {
       throw new SaveError(
         `${target} changed on disk since it was opened; saving would overwrite those changes ` +
           "(save with { force: true } to overwrite them)",

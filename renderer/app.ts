@@ -222,7 +222,7 @@ export class App {
     this.editor = editor;
     // For tests and the curious: the page's editor, from the devtools console.
     (window as unknown as { gigapad: unknown }).gigapad = { app: this, editor };
-    this.scrollbar = new VirtualScrollbar(this.ui.scrollbar, editor, () => {});
+    this.scrollbar = new VirtualScrollbar(this.ui.scrollbar, editor);
     this.find = new FindPanel(this.ui.find, editor, this.connection, (text) => this.message(text, "info"));
     editor.onWindowChanged = () => this.find?.highlight();
     editor.view.scrollDOM.addEventListener("scroll", () => this.scrollbar?.update(), { passive: true });

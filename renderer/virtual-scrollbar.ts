@@ -29,7 +29,6 @@ export class VirtualScrollbar {
   constructor(
     private readonly track: HTMLElement,
     private readonly editor: WindowEditor,
-    private readonly onJump: (description: string) => void,
   ) {
     this.thumb = track.querySelector(".gp-thumb") as HTMLElement;
     track.setAttribute("role", "scrollbar");
@@ -128,7 +127,6 @@ export class VirtualScrollbar {
     const target = Math.round(fraction * Math.max(0, extent.total - extent.visible));
     const anchor: Anchor =
       fraction >= 1 ? { end: true } : extent.unit === "line" ? { line: target } : { byte: target };
-    this.onJump(extent.unit === "line" ? `line ${target + 1}` : `byte ${target}`);
     void this.jump(anchor);
   }
 

@@ -108,9 +108,8 @@ export interface Placement {
   keepCursor?: boolean;
   select?: { from: number; to: number };
   align: "start" | "center" | "end" | "nearest" | "keep";
-  /** Keep this byte at this many pixels below the top of the viewport (for "keep"). */
+  /** Keep the line holding this byte at the top of the viewport (for "keep"). */
   keepByte?: number;
-  keepOffset?: number;
 }
 
 /** Shows a byte that is not valid UTF-8 as a small box with its hex value, e.g. \xFF. */
@@ -163,7 +162,6 @@ export class WindowEditor {
   private readonly gutterCompartment = new Compartment();
   private readonly matchesCompartment = new Compartment();
   private matches: { ranges: Match[]; current: Match | null } = { ranges: [], current: null };
-  private lastSlideCheck = 0;
 
   constructor(
     parent: HTMLElement,
@@ -212,7 +210,7 @@ export class WindowEditor {
       EditorView.domEventHandlers({
         copy: (event) => this.copyOrCut(event, false),
         cut: (event) => this.copyOrCut(event, true),
-        scroll: () => this.scheduleSlideCheck(),
+        scroll: () => this.slideIfNeeded(),
       }),
       // Shift+Mod+Z is redo whether the key reports "Z" or (some keyboards, test drivers) "z" —
       // CodeMirror would read the latter as Mod-z.
@@ -363,13 +361,18 @@ export class WindowEditor {
     }
   }
 
+  /** What Enter inserts in this document: its own line ending. */
+  private get newline(): "\n" | "\r\n" {
+    return this.info.newline === "crlf" ? "\r\n" : "\n";
+  }
+
   private placementOf(window: DocumentWindow): WindowPlacement {
     return {
       start: window.start,
       firstLine: window.firstLine,
       atStart: window.atStart,
       atEnd: window.atEnd,
-      newlineBytes: this.info.newline === "crlf" ? 2 : 1,
+      newlineBytes: this.newline.length as 1 | 2,
     };
   }
 
@@ -414,7 +417,7 @@ export class WindowEditor {
     if (placement.align === "keep" && placement.keepByte !== undefined) {
       scroll = EditorView.scrollIntoView(clampByte(placement.keepByte), {
         y: "start",
-        yMargin: -(placement.keepOffset ?? 0),
+        yMargin: 2,
       });
     } else if (placement.align !== "keep") {
       // "start": the line's box (not its glyphs) at the top, and the first line with its padding.
@@ -433,21 +436,10 @@ export class WindowEditor {
   /** Called after the window's text changed by a load or slide (find highlights hook in here). */
   onWindowChanged: (() => void) | null = null;
 
-  private scheduleSlideCheck(): void {
-    const now = performance.now();
-    if (now - this.lastSlideCheck < 30) {
-      requestAnimationFrame(() => this.slideIfNeeded());
-      return;
-    }
-    this.lastSlideCheck = now;
-    this.slideIfNeeded();
-  }
-
-  /** Slides the window when the viewport nears one of its edges. */
   /**
    * Slides the window when the viewport nears one of its edges. Decided in CodeMirror's measure
-   * phase: by then any scroll already asked for (a jump, a slide keeping its place) has happened,
-   * so the viewport read is the one the user will see.
+   * phase (layout is read once, with its own), and not while a scroll just asked for is still to
+   * happen (see scrollDispatched): the viewport read must be the one the user will see.
    */
   private slideIfNeeded(): void {
     if (this.sliding || this.loading || !this.settled || this.slideCheckQueued) return;
@@ -543,7 +535,6 @@ export class WindowEditor {
       this.replaceWindow(window, {
         align: "keep",
         keepByte: this.topVisibleByte(),
-        keepOffset: 0,
         cursor: selectionBytes.head,
       });
     };
@@ -669,14 +660,14 @@ export class WindowEditor {
       else if (tr.selection && !tr.annotation(windowLoad) && this.wide) this.selectionMoved(tr);
     }
     if (update.docChanged || update.selectionSet) this.callbacks.changed();
-    if (update.viewportChanged || update.geometryChanged) this.scheduleSlideCheck();
+    if (update.viewportChanged || update.geometryChanged) this.slideIfNeeded();
   }
 
   /** Sends one transaction's changes to the engine, in bytes of the version it was typed on. */
   private sendEdits(tr: Transaction): void {
     const start = windowOf(tr.startState);
     const doc = tr.startState.doc;
-    const newline = this.info.newline === "crlf" ? "\r\n" : "\n";
+    const newline = this.newline;
     const edits: ByteEdit[] = [];
     tr.changes.iterChanges((fromA, toA, _fromB, _toB, inserted) => {
       edits.push({
@@ -722,7 +713,7 @@ export class WindowEditor {
       return;
     }
     for (const waiter of this.settledWaiters.splice(0)) waiter();
-    this.scheduleSlideCheck();
+    this.slideIfNeeded();
   }
 
   /** After a refused edit: the window shows what the engine has. */
@@ -737,7 +728,7 @@ export class WindowEditor {
     for (const waiter of this.settledWaiters.splice(0)) waiter();
     if (this.connection.status === "open") {
       const top = this.safeTopByte();
-      await this.show({ byte: top }, { align: "keep", keepByte: top, keepOffset: 0, cursor: top });
+      await this.show({ byte: top }, { align: "keep", keepByte: top, cursor: top });
     }
     if (message) this.callbacks.message(message, "error");
   }
@@ -798,7 +789,6 @@ export class WindowEditor {
           ? {
               align: "keep",
               keepByte: this.safeTopByte(),
-              keepOffset: 0,
               cursor: Math.min(at, result.length),
             }
           : { align: "center", cursor: Math.min(at, result.length) },
@@ -818,8 +808,7 @@ export class WindowEditor {
   /** Replaces bytes [from, to) (a wide selection) with text, in the engine, then reloads there. */
   private async replaceWide(from: number, to: number, text: string): Promise<void> {
     await this.exclusive(async () => {
-      const newline = this.info.newline === "crlf" ? "\r\n" : "\n";
-      const insert = text.replace(/\n/g, newline);
+      const insert = text.replace(/\n/g, this.newline);
       try {
         const result = await this.connection.request("edit", {
           baseVersion: this.expectedVersion,
@@ -1004,10 +993,7 @@ export class WindowEditor {
           this.expectedVersion = event.version;
           const top = this.safeTopByte();
           const cursor = Math.min(this.cursorByte(), event.length);
-          void this.show(
-            { byte: Math.min(top, event.length) },
-            { align: "keep", keepByte: top, keepOffset: 0, cursor },
-          );
+          void this.show({ byte: Math.min(top, event.length) }, { align: "keep", keepByte: top, cursor });
         }
         this.callbacks.changed();
         break;

@@ -115,6 +115,14 @@ export async function serve(document: HostedDocument, options: ServeOptions = {}
     throw new Error(`the editor UI is not built (no ${join(assets, "index.html")}); run npm run build`);
   }
 
+  // The UI's files are read once: every page load would otherwise read the 300 KB bundle again.
+  const assetCache = new Map<string, Buffer>();
+  const cacheAsset = (name: string): Buffer => {
+    const body = readFileSync(join(assets, name));
+    assetCache.set(name, body);
+    return body;
+  };
+
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   const server: Server = createServer((request, response) => handleHttp(request, response));
   let origin = "";
@@ -166,7 +174,7 @@ export async function serve(document: HostedDocument, options: ServeOptions = {}
       body =
         name === "index.html"
           ? Buffer.from(index.toString("utf8").replaceAll(NONCE_PLACEHOLDER, nonce))
-          : readFileSync(join(assets, name));
+          : (assetCache.get(name) ?? cacheAsset(name));
     } catch {
       refuse(response, 404, "Not found.");
       return;
