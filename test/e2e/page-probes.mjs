@@ -7,14 +7,17 @@ export function visibleLinesProbe() {
     .filter((element) => element.style.height !== "0px" && element.textContent !== "")
     .map((element) => ({ top: element.getBoundingClientRect().top, text: element.textContent ?? "" }));
   const scroller = document.querySelector(".cm-scroller").getBoundingClientRect();
-  return [...document.querySelectorAll(".cm-content .cm-line")]
-    .map((line) => {
-      const rect = line.getBoundingClientRect();
-      const number = numbers.find((n) => Math.abs(n.top - rect.top) < 2)?.text ?? "";
-      return { top: rect.top, bottom: rect.bottom, number, text: line.textContent ?? "" };
-    })
-    .filter((line) => line.bottom > scroller.top + 1 && line.top < scroller.bottom - 1)
-    .map(({ number, text }) => ({ number, text }));
+  return (
+    [...document.querySelectorAll(".cm-content .cm-line")]
+      .map((line) => {
+        const rect = line.getBoundingClientRect();
+        const number = numbers.find((n) => Math.abs(n.top - rect.top) < 2)?.text ?? "";
+        return { top: rect.top, bottom: rect.bottom, number, text: line.textContent ?? "" };
+      })
+      // As the editor counts them: a line with only a sliver (3 px) on screen is not shown.
+      .filter((line) => line.bottom > scroller.top + 3 && line.top < scroller.bottom - 3)
+      .map(({ number, text }) => ({ number, text }))
+  );
 }
 
 /** The status bar's cells by name. */
