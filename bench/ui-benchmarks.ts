@@ -2,11 +2,14 @@
  * The editor UI in headless Chromium (Debian's, never downloaded) against `gigapad serve` on the
  * corpus: what a person feels. Medians and p99 of
  * - navigation → first line painted (fresh page each time; the first right after the file was
- *   opened, while the line index is still building),
+ *   opened, while the line index is still building): the page's first contentful paint, which
+ *   shows the first screen `gigapad serve` wrote into the page,
+ * - navigation → editor painted: the frame after the editor has taken over with the same lines,
  * - keystroke → paint (typing in the middle of the file),
  * - go to a random line → painted,
  * - PageDown → painted (a full screen of scrolling; the window slides as it goes).
- * "Painted" is the first task after the next animation frame: the frame that shows the change.
+ * Otherwise "painted" is the first task after the next animation frame: the frame that shows the
+ * change. The peer is CodeMirror 6 alone, fetching and painting the same lines (and typing).
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
@@ -50,7 +53,7 @@ async function plainCodeMirror(
   texts: { firstPaint: string; typing: string },
   keys: string,
   loads: number,
-): Promise<{ firstPaint: number[]; keystrokes: number[] }> {
+): Promise<{ firstPaint: number[]; keystrokes: number[]; textarea: number[] }> {
   const dir = mkdtempSync(join(tmpdir(), "gigapad-bench-cm-"));
   await build({
     entryPoints: [join(REPO, "bench", "ui-baseline", "plain-codemirror.ts")],
@@ -68,6 +71,8 @@ async function plainCodeMirror(
     "/plain.js": ["text/javascript", readFileSync(join(dir, "plain.js"))],
     "/app.css": ["text/css", readFileSync(join(REPO, "dist", "renderer", "app.css"))],
     "/text": ["text/plain; charset=utf-8", texts.firstPaint],
+    // The browser's own floor for keystroke → paint: a bare text area, no script at all.
+    "/textarea": ["text/html", '<!doctype html><textarea autofocus rows="30" cols="100"></textarea>'],
   };
   const server = createServer((request, response) => {
     const file = files[request.url ?? "/"];
@@ -82,7 +87,7 @@ async function plainCodeMirror(
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
       const page = await context.newPage();
       await page.goto(url);
-      firstPaint.push(await firstPaintOf(page));
+      firstPaint.push(await markTime(page, "gigapad-first-line-painted"));
       await context.close();
     }
     files["/text"] = ["text/plain; charset=utf-8", texts.typing];
@@ -94,26 +99,40 @@ async function plainCodeMirror(
     await recordKeyLatencies(page);
     await page.keyboard.type(keys, { delay: 25 });
     const keystrokes = await takeLatencies(page);
+    await page.goto(`${url}textarea`);
+    await page.focus("textarea");
+    await page.waitForTimeout(200);
+    await recordKeyLatencies(page);
+    await page.keyboard.type(keys, { delay: 25 });
+    const textarea = await takeLatencies(page);
     await context.close();
-    return { firstPaint, keystrokes };
+    return { firstPaint, keystrokes, textarea };
   } finally {
     server.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** When the page marked its first lines painted, in ms since navigation. */
-async function firstPaintOf(page: Page): Promise<number> {
-  await page.waitForFunction(
-    () => performance.getEntriesByName("gigapad-first-line-painted").length > 0,
-    null,
-    {
-      timeout: 60_000,
-    },
+/**
+ * When the page set the performance mark `name`, in ms since navigation. Waits without polling in
+ * the page (a poll each frame would slow the very frames measured).
+ */
+function markTime(page: Page, name: string): Promise<number> {
+  return page.evaluate(
+    (name) =>
+      new Promise<number>((resolve) => {
+        const find = () => performance.getEntriesByName(name, "mark")[0];
+        const found = find();
+        if (found) return resolve(found.startTime);
+        new PerformanceObserver((_list, observer) => {
+          const mark = find();
+          if (!mark) return;
+          observer.disconnect();
+          resolve(mark.startTime);
+        }).observe({ type: "mark" });
+      }),
+    name,
   );
-  return (await page.evaluate(
-    () => performance.getEntriesByName("gigapad-first-line-painted")[0]!.startTime,
-  )) as number;
 }
 
 /** Sets the peer's values on a p50/p99 row pair (times: ratio = peer / ours). */
@@ -184,12 +203,14 @@ export const uiBenchmarks: Benchmark[] = [
       try {
         // Navigation → first line painted, each in a fresh browser context.
         const firstPaint: number[] = [];
+        const editorPaint: number[] = [];
         const loads = Math.max(10, runs * 2);
         for (let i = 0; i < loads; i++) {
           const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
           const page = await context.newPage();
           await page.goto(server.url);
-          const painted = await firstPaintOf(page);
+          const painted = await markTime(page, "gigapad-first-line-painted");
+          editorPaint.push(await markTime(page, "gigapad-editor-painted"));
           if (i === 0) {
             result.push({
               bench: "ui",
@@ -203,13 +224,16 @@ export const uiBenchmarks: Benchmark[] = [
           firstPaint.push(painted);
           await context.close();
         }
+        // The first lines come with the page (its first screen); the editor takes over when it
+        // has started: both, each against CodeMirror alone painting the same lines.
         const firstPaintRows = rows(
           corpus,
           "navigation → first line painted",
           firstPaint,
           "goal p99 < 300 ms",
         );
-        result.push(...firstPaintRows);
+        const editorPaintRows = rows(corpus, "navigation → editor painted", editorPaint);
+        result.push(...firstPaintRows, ...editorPaintRows);
 
         const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
         const page = await context.newPage();
@@ -245,7 +269,7 @@ export const uiBenchmarks: Benchmark[] = [
         const keys = "the quick brown fox jumps over the lazy dog ".repeat(5);
         await page.keyboard.type(keys, { delay: 25 });
         const typing = await takeLatencies(page);
-        const keystroke = rows(corpus, "keystroke → paint", typing, "goal p99 < 16 ms");
+        const keystroke = rows(corpus, "keystroke → paint", typing);
         // The peer: CodeMirror alone, fetching and showing the same text as Gigapad's first window
         // (a screenful and some), then holding the same window while typing.
         const typingText = (await page.evaluate("window.gigapad.editor.view.state.doc.toString()")) as string;
@@ -257,7 +281,13 @@ export const uiBenchmarks: Benchmark[] = [
           loads,
         );
         withPeer(keystroke, "CodeMirror 6 alone", plain.keystrokes);
+        // At 60 frames a second a key waits up to 16.7 ms for its frame: the same measure on a
+        // bare <textarea> shows what the browser itself costs on this machine.
+        keystroke[1]!.note =
+          `goal p99 < 16 ms; a bare <textarea>: p50 ${median(plain.textarea).toFixed(1)}, ` +
+          `p99 ${percentile(plain.textarea, 99).toFixed(1)}`;
         withPeer(firstPaintRows, "CodeMirror 6 alone", plain.firstPaint);
+        withPeer(editorPaintRows, "CodeMirror 6 alone", plain.firstPaint);
         result.push(...keystroke);
 
         // A screen at a time.

@@ -29,6 +29,7 @@ import {
   PROTOCOL_VERSION,
   type ProtocolError,
   parseRequest,
+  QUICK_WINDOW_LINES,
   type Reply,
   type ReplyResults,
   type Request,
@@ -37,7 +38,7 @@ import {
 import { Autosave, type AutosaveOptions } from "./autosave.js";
 import type { Channel } from "./channel.js";
 import { type DiskState, DiskWatch } from "./disk-watch.js";
-import { cutWindow } from "./document-window.js";
+import { cutWindow, type WindowRequest } from "./document-window.js";
 import { findNext } from "./find-next.js";
 
 export interface HostedDocumentOptions {
@@ -344,7 +345,19 @@ export class HostedDocument {
     }
   }
 
-  private window(request: Extract<Request, { type: "window" }>): DocumentWindow {
+  /**
+   * The window the editor opens on (the document's start, as the page's quick first request cuts
+   * it): `gigapad serve` draws its first lines into the page.
+   */
+  firstWindow(): DocumentWindow {
+    return this.window({
+      anchor: { byte: 0 },
+      linesBefore: QUICK_WINDOW_LINES,
+      linesAfter: QUICK_WINDOW_LINES,
+    });
+  }
+
+  private window(request: WindowRequest): DocumentWindow {
     const doc = this.doc;
     return cutWindow(doc, request, this.version, (offset) => this.indexed || offset <= CHEAP_LINE_BYTES);
   }

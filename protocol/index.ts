@@ -2,6 +2,7 @@
 
 export * from "./desktop-bridge.js";
 export * from "./escaped-text.js";
+export * from "./line-numbers.js";
 export * from "./messages.js";
 export * from "./page-policy.js";
 export * from "./validate.js";

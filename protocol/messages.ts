@@ -16,6 +16,12 @@
 export const PROTOCOL_VERSION = 1;
 
 /**
+ * Lines on each side of the anchor in the first, quick window of a jump or of opening: more than
+ * a screen, few enough to arrive at once. (The page's first screen is cut the same way.)
+ */
+export const QUICK_WINDOW_LINES = 120;
+
+/**
  * Versions: the host numbers the document's content. Every edit, undo, redo, replaceAll and save
  * that changes what a UI must show adds one, and the host tells every connected UI ("changed").
  * An `edit` names the version it was made against (`baseVersion`); if the document has moved on,

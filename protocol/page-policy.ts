@@ -8,6 +8,12 @@
 export const NONCE_PLACEHOLDER = "__GIGAPAD_NONCE__";
 
 /**
+ * Stands in index.html (inside the editor's element) where `gigapad serve` writes the document's
+ * first screen, so the first lines paint before the editor's script has started.
+ */
+export const FIRST_SCREEN_PLACEHOLDER = "<!--gigapad:first-screen-->";
+
+/**
  * The Content-Security-Policy header of an editor page. `connect` is what the page may connect
  * to: its own origin (the WebSocket of `gigapad serve`) or nothing (the desktop app's port).
  */

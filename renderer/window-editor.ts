@@ -39,6 +39,7 @@ import {
   WidgetType,
 } from "@codemirror/view";
 import { utf8ByteLength } from "../protocol/escaped-text.js";
+import { estimatedLineCount } from "../protocol/line-numbers.js";
 import type {
   Anchor,
   ByteEdit,
@@ -48,6 +49,7 @@ import type {
   Match,
   UndoResult,
 } from "../protocol/messages.js";
+import { QUICK_WINDOW_LINES } from "../protocol/messages.js";
 import { type Connection, RequestError } from "./connection.js";
 import { formatBytes } from "./format.js";
 import {
@@ -66,8 +68,6 @@ import {
 
 /** Window lines asked for on each side of the anchor (the host also caps each side at 1 MiB). */
 export const WINDOW_LINES = 3000;
-/** Lines on each side in the first, quick window of a jump: more than a screen. */
-const QUICK_WINDOW_LINES = 120;
 
 /** The request for the quick first window around `anchor`. */
 export function quickWindowRequest(anchor: Anchor): {
@@ -161,6 +161,8 @@ export class WindowEditor {
   private readonly readOnlyCompartment = new Compartment();
   private readonly gutterCompartment = new Compartment();
   private readonly matchesCompartment = new Compartment();
+  /** Lines in the document as estimated from the first window, while the index counts them. */
+  private lineEstimate: number | null = null;
   private matches: { ranges: Match[]; current: Match | null } = { ranges: [], current: null };
 
   constructor(
@@ -232,8 +234,12 @@ export class WindowEditor {
     return lineNumbers({
       formatNumber: (number, state) => {
         const window = windowOf(state);
-        // CodeMirror sizes the gutter with a number past the last line: estimate its width.
-        if (number > state.doc.lines) return String((window.placement.firstLine ?? 0) + number);
+        // CodeMirror sizes the gutter with a number past the window's last line (99…9): make it
+        // the document's last line number, so the gutter keeps its width wherever the window is.
+        if (number > state.doc.lines) {
+          const lastLine = this.info.lineCount ?? this.lineEstimate ?? 0;
+          return String(Math.max(lastLine, (window.placement.firstLine ?? 0) + state.doc.lines));
+        }
         if (window.isContinuation(state.doc, number)) return "⋯";
         const line = window.absoluteLine(state.doc, number);
         return line === null ? "·" : String(line + 1);
@@ -348,6 +354,9 @@ export class WindowEditor {
         // Typed while the window travelled: it no longer matches; ask again.
         if (window.version !== this.expectedVersion || this.editsInFlight > 0) continue;
         performance.mark("gigapad-window-arrived");
+        // Until the index has counted the lines, the gutter is sized by an estimate from the
+        // first window (kept, so the gutter does not change width as the window slides).
+        this.lineEstimate ??= estimatedLineCount(this.info.length, window);
         this.replaceWindow(window, placement);
         growAround = windowLineBytes(window)[window.anchorIndex]!;
         return true;
@@ -1005,6 +1014,7 @@ export class WindowEditor {
           indexProgress: { bytesDone: this.info.length, bytesTotal: this.info.length },
         };
         if (this.window.placement.firstLine === null) void this.learnFirstLine();
+        this.refreshGutter(); // sized for the counted lines now, not the estimate
         this.callbacks.changed();
         break;
       case "indexProgress":

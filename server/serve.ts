@@ -18,7 +18,14 @@ import { fileURLToPath } from "node:url";
 import { WebSocket, WebSocketServer } from "ws";
 import type { Channel } from "../host/channel.js";
 import type { HostedDocument } from "../host/hosted-document.js";
-import { editorPagePolicy, type HostMessage, NONCE_PLACEHOLDER } from "../protocol/index.js";
+import {
+  type DocumentInfo,
+  type DocumentWindow,
+  editorPagePolicy,
+  type HostMessage,
+  NONCE_PLACEHOLDER,
+} from "../protocol/index.js";
+import { withFirstScreen } from "./first-screen.js";
 
 export interface ServeOptions {
   /** Interface to listen on (default 127.0.0.1). */
@@ -108,9 +115,9 @@ export async function serve(document: HostedDocument, options: ServeOptions = {}
   const host = options.host ?? "127.0.0.1";
   const token = options.token ?? randomBytes(32).toString("hex");
   const assets = options.assets ?? defaultAssets();
-  let index: Buffer;
+  let index: string;
   try {
-    index = readFileSync(join(assets, "index.html"));
+    index = readFileSync(join(assets, "index.html"), "utf8");
   } catch {
     throw new Error(`the editor UI is not built (no ${join(assets, "index.html")}); run npm run build`);
   }
@@ -126,6 +133,15 @@ export async function serve(document: HostedDocument, options: ServeOptions = {}
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   const server: Server = createServer((request, response) => handleHttp(request, response));
   let origin = "";
+
+  /** The document's first lines for the page to paint at once; none if they cannot be read now. */
+  function firstWindow(): { window: DocumentWindow; info: DocumentInfo } | null {
+    try {
+      return { window: document.firstWindow(), info: document.info() };
+    } catch {
+      return null; // the page's editor asks again and reports what went wrong
+    }
+  }
 
   function refuse(response: ServerResponse, status: 401 | 403 | 404 | 405, text: string): void {
     response.writeHead(status, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" });
@@ -173,7 +189,7 @@ export async function serve(document: HostedDocument, options: ServeOptions = {}
     try {
       body =
         name === "index.html"
-          ? Buffer.from(index.toString("utf8").replaceAll(NONCE_PLACEHOLDER, nonce))
+          ? Buffer.from(withFirstScreen(index.replaceAll(NONCE_PLACEHOLDER, nonce), firstWindow()))
           : (assetCache.get(name) ?? cacheAsset(name));
     } catch {
       refuse(response, 404, "Not found.");

@@ -8,7 +8,13 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { CHROMIUM_FLAGS, CHROMIUM_INSTALL_HINT, CHROMIUM_PATH, hasChromium } from "../../bench/chromium.js";
-import { messagesProbe, selectedTextProbe, statusProbe, visibleLinesProbe } from "./page-probes.mjs";
+import {
+  firstLinesLayoutProbe,
+  messagesProbe,
+  selectedTextProbe,
+  statusProbe,
+  visibleLinesProbe,
+} from "./page-probes.mjs";
 
 export const REPO = join(import.meta.dirname, "..", "..");
 /** Screenshots land here, kept as test artifacts (CI can collect them). */
@@ -122,6 +128,14 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 /** Text of the editor lines on screen, with their gutter numbers. */
 export function visibleLines(page: Page): Promise<{ number: string; text: string }[]> {
   return page.evaluate(visibleLinesProbe);
+}
+
+/**
+ * Where the page draws its first line and line number, and its first lines' texts and numbers:
+ * for the first screen that comes with the page or the editor, by their selectors.
+ */
+export function firstLinesLayout(page: Page, lineSelector: string, numberSelector: string) {
+  return page.evaluate(firstLinesLayoutProbe, [lineSelector, numberSelector] as [string, string]);
 }
 
 /** The status bar's cells by name. */

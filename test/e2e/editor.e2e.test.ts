@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MiB, writeLogCorpus } from "../../bench/corpora.js";
 import { type Document, open } from "../../piece-table/index.js";
 import {
+  firstLinesLayout,
   launchChromium,
   messages,
   openEditor,
@@ -115,6 +116,37 @@ describe("the editor on a 200 MB log, in Chromium, over gigapad serve", () => {
     await screenshot(page, "open-200mb-log");
     console.log(`first window shown ${openedIn} ms after navigation`);
     await page.context().close();
+  });
+
+  it("paints the first lines with the page, before the editor has started, where the editor draws them", async () => {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 720 } });
+    let page = await context.newPage();
+    // The editor's script never arrives: what the page alone shows.
+    await page.route("**/app.js", (route) => route.abort());
+    await page.goto(server.url);
+    const first = await firstLinesLayout(page, ".gp-fs-line", ".gp-fs-number");
+    expect(first.texts).toEqual([engine.getLine(0), engine.getLine(1), engine.getLine(2)]);
+    expect(first.numbers).toEqual(["1", "2", "3"]);
+    await screenshot(page, "first-screen-before-the-editor");
+    await page.close();
+
+    page = await context.newPage();
+    await page.goto(`${new URL(server.url).origin}/`);
+    await page.waitForSelector("body[data-ready=true]");
+    expect(await page.locator(".gp-first-screen").count()).toBe(0);
+    const editor = await firstLinesLayout(page, ".cm-content .cm-line", ".cm-lineNumbers .cm-gutterElement");
+    expect(editor.texts).toEqual(first.texts);
+    // Nothing moves when the editor takes over: same place, same width, same gutter.
+    expect(editor.line).toEqual(first.line);
+    expect(editor.number).toEqual(first.number);
+    const painted = (await page.evaluate(
+      "performance.getEntriesByName('gigapad-first-line-painted')[0]?.startTime ?? -1",
+    )) as number;
+    const contentful = (await page.evaluate(
+      "performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -2",
+    )) as number;
+    expect(painted).toBe(contentful);
+    await context.close();
   });
 
   it("Ctrl+End shows the last line, Ctrl+Home the first", async () => {

@@ -3,3 +3,9 @@ export function visibleLinesProbe(): { number: string; text: string }[];
 export function statusProbe(): Record<string, string>;
 export function messagesProbe(): string[];
 export function selectedTextProbe(): string;
+export function firstLinesLayoutProbe(selectors: [string, string]): {
+  line: number[];
+  number: number[];
+  texts: string[];
+  numbers: string[];
+};

@@ -41,3 +41,27 @@ export function selectedTextProbe() {
   const range = state.selection.main;
   return state.sliceDoc(range.from, range.to);
 }
+
+/**
+ * Where the first line's text and line number are drawn ([left, top, width], 0.1 px), and the
+ * first three lines and numbers: for the page's first screen or the editor, by their selectors.
+ */
+export function firstLinesLayoutProbe([lineSelector, numberSelector]) {
+  const box = (element) => {
+    const range = document.createRange();
+    range.selectNodeContents(element);
+    const rect = range.getBoundingClientRect();
+    return [rect.left, rect.top, rect.width].map((n) => Math.round(n * 10) / 10);
+  };
+  const lines = [...document.querySelectorAll(lineSelector)];
+  // Gutter sizers are there but invisible (CodeMirror's has no height).
+  const numbers = [...document.querySelectorAll(numberSelector)].filter(
+    (element) => element.textContent !== "" && element.getBoundingClientRect().height > 0,
+  );
+  return {
+    line: box(lines[0]),
+    number: box(numbers[0]),
+    texts: lines.slice(0, 3).map((line) => line.textContent),
+    numbers: numbers.slice(0, 3).map((number) => number.textContent),
+  };
+}

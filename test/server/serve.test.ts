@@ -18,7 +18,8 @@ async function serving(): Promise<RunningServer> {
   mkdirSync(assets);
   writeFileSync(
     join(assets, "index.html"),
-    `<meta http-equiv="Content-Security-Policy" content="style-src 'nonce-__GIGAPAD_NONCE__'"><meta name="n" content="__GIGAPAD_NONCE__">`,
+    `<meta http-equiv="Content-Security-Policy" content="style-src 'nonce-__GIGAPAD_NONCE__'"><meta name="n" content="__GIGAPAD_NONCE__">` +
+      `<div id="editor"><!--gigapad:first-screen--></div>`,
   );
   writeFileSync(join(assets, "app.js"), "console.log('app')");
   writeFileSync(join(dir, "secret.txt"), "do not serve");
@@ -104,6 +105,31 @@ describe("gigapad serve: token-guarded HTTP and WebSocket", () => {
       socket.send("{not json");
     });
     expect(bad).toMatchObject({ event: "error", code: "EBADREQUEST" });
+    socket.close();
+  });
+
+  it("writes the document's first lines into the page, as they are now", async () => {
+    const server = await serving();
+    const cookie = `gigapad_token=${server.token}`;
+    const page = async () => (await fetch(`${server.origin}/`, { headers: { cookie } })).text();
+    expect(await page()).toMatch(
+      /<div id="editor"><div class="gp-first-screen".*>first line<\/div>.*>second line<\/div>/,
+    );
+    const socket = await connect(`${server.origin.replace("http", "ws")}/ws`, {
+      cookie,
+      origin: server.origin,
+    });
+    const reply = await new Promise<unknown>((resolve) => {
+      socket.on("message", (data) => {
+        const message = JSON.parse(data.toString());
+        if (message.id === 1) resolve(message); // events may come first
+      });
+      socket.send(
+        JSON.stringify({ id: 1, type: "edit", baseVersion: 0, edits: [{ start: 0, end: 5, text: "<1st>" }] }),
+      );
+    });
+    expect(reply).toMatchObject({ id: 1, ok: true });
+    expect(await page()).toContain(">&lt;1st&gt; line</div>");
     socket.close();
   });
 });
