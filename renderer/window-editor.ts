@@ -365,7 +365,15 @@ export class WindowEditor {
     } finally {
       if (token === this.loadToken) {
         this.loading = false;
-        if (growAround !== null) void this.slide(growAround);
+        if (growAround !== null) {
+          const around = growAround;
+          // Grow to the full window once the jump's frame is painted: its text must not delay it.
+          requestAnimationFrame(() =>
+            setTimeout(() => {
+              if (token === this.loadToken && !this.loading && !this.sliding) void this.slide(around);
+            }),
+          );
+        }
       }
     }
   }

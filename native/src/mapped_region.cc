@@ -1,11 +1,18 @@
 #include "mapped_region.h"
 
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <sys/syscall.h>
+#elif defined(__APPLE__)
+#include <pthread.h>
+#endif
 
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <mutex>
 #include <thread>
 
 #include "byte_scan.h"
@@ -60,10 +67,26 @@ bool FindMatches(const Mapping& mapping, const std::vector<uint8_t>& needle, uin
   });
 }
 
-// Runs work(batch) for batches [0, count) on ScanThreadCount() threads (the caller's included).
+// Background work (the line index of a file being opened) yields the CPU to the editor's own
+// threads and the user's other programs, which matter more while a file opens; on an idle machine
+// it still gets every core.
+enum class ScanPriority { kForeground, kBackground };
+
+// Lowers the calling thread's priority: on Linux its own nice value (threads have their own), on
+// macOS the utility QoS class. A thread of our own only: a pool thread could not be raised back.
+void LowerThisThreadPriority() {
+#if defined(__linux__)
+  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
+#elif defined(__APPLE__)
+  pthread_set_qos_class_self_np(QOS_CLASS_UTILITY, 0);
+#endif
+}
+
+// Runs work(batch) for batches [0, count) on ScanThreadCount() threads: the caller's and helpers
+// (foreground), or only new threads of lowered priority while the caller waits (background).
 // work returns false to stop everyone. Returns false if any call did.
 template <typename Work>
-bool RunBatches(uint64_t count, Work&& work) {
+bool RunBatches(uint64_t count, Work&& work, ScanPriority priority = ScanPriority::kForeground) {
   std::atomic<uint64_t> next{0};
   std::atomic<bool> stop{false};
   auto loop = [&] {
@@ -74,10 +97,19 @@ bool RunBatches(uint64_t count, Work&& work) {
       if (!work(batch)) stop.store(true);
     }
   };
-  unsigned helpers = static_cast<unsigned>(std::min<uint64_t>(ScanThreadCount(), count)) ;
+  unsigned workers = static_cast<unsigned>(std::min<uint64_t>(ScanThreadCount(), count));
   std::vector<std::thread> threads;
-  for (unsigned i = 1; i < helpers; ++i) threads.emplace_back(loop);
-  loop();
+  if (priority == ScanPriority::kBackground) {
+    for (unsigned i = 0; i < workers; ++i) {
+      threads.emplace_back([&] {
+        LowerThisThreadPriority();
+        loop();
+      });
+    }
+  } else {
+    for (unsigned i = 1; i < workers; ++i) threads.emplace_back(loop);
+    loop();
+  }
   for (auto& thread : threads) thread.join();
   return !stop.load();
 }
@@ -124,7 +156,8 @@ class ChunkIndexJob : public Napi::AsyncProgressWorker<double> {
     const uint64_t chunks_per_batch = std::max<uint64_t>(1, kScanBatchBytes / chunk_size_);
     const uint64_t batches = (counts_.size() + chunks_per_batch - 1) / chunks_per_batch;
     std::atomic<uint64_t> bytes_done{0};
-    const std::thread::id reporter = std::this_thread::get_id();
+    // Whichever worker finds the interval over reports (one at a time).
+    std::mutex reporting;
     auto last_report = std::chrono::steady_clock::now();
     bool ok = RunBatches(batches, [&](uint64_t batch) {
       if (cancelled_->load() || closing_->load()) {
@@ -160,16 +193,17 @@ class ChunkIndexJob : public Napi::AsyncProgressWorker<double> {
         return false;
       }
       uint64_t done = bytes_done.fetch_add(end - start) + (end - start);
-      if (std::this_thread::get_id() == reporter) {
+      if (reporting.try_lock()) {
         auto now = std::chrono::steady_clock::now();
         if (now - last_report >= kProgressInterval) {
           last_report = now;
           double value = static_cast<double>(done);
           progress.Send(&value, 1);
         }
+        reporting.unlock();
       }
       return true;
-    });
+    }, ScanPriority::kBackground);
     if (!ok && failure_ == JobFailure::kNone) failure_ = JobFailure::kCancelled;
   }
 

@@ -1,5 +1,15 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, closeSync, ftruncateSync, mkdirSync, openSync, writeFileSync, writeSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -159,6 +169,31 @@ describe("chunk line index", () => {
     file.close();
     await expect(second.promise).rejects.toMatchObject({ code: "ABORT_ERR" });
   });
+
+  it.runIf(process.platform === "linux")(
+    "builds the index on threads of lowered priority (nice 10), so the UI of an opening file goes first",
+    async () => {
+      const path = join(tempDir(), "sparse-nice.bin");
+      const fd = openSync(path, "w");
+      ftruncateSync(fd, 2 * 1024 ** 3);
+      closeSync(fd);
+      const file = openMappedFile(path);
+      // Nice values of this process's threads (field 19 of /proc/self/task/TID/stat).
+      const niceValues = () =>
+        readdirSync("/proc/self/task").map((tid) => {
+          const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+          return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+        });
+      const seen = new Set<number>();
+      await file.startChunkIndex(CHUNK, () => {
+        for (const nice of niceValues()) seen.add(nice);
+      }).promise;
+      file.close();
+      expect(seen.has(10)).toBe(true);
+      // This thread (and the rest of the process) keeps its priority.
+      expect(niceValues()[0]).toBe(0);
+    },
+  );
 
   it("counts exactly on a sparse file larger than 4 GiB", async () => {
     const size = 4 * 1024 ** 3 + 3 * CHUNK + 17;
