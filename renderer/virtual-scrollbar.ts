@@ -24,7 +24,6 @@ export class VirtualScrollbar {
   private dragging: { grabOffset: number; extent: Extent } | null = null;
   private jumping = false;
   private nextJump: Anchor | null = null;
-  private frame = 0;
 
   constructor(
     private readonly track: HTMLElement,
@@ -54,12 +53,17 @@ export class VirtualScrollbar {
     );
   }
 
-  /** Redraws the thumb (coalesced to one frame). */
+  /**
+   * Redraws the thumb in the editor's next measure cycle: what is on screen is read when the editor
+   * reads its layout anyway (no layout forced of its own), the thumb drawn with its writes.
+   */
   update(): void {
-    if (this.frame) return;
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0;
-      if (!this.dragging) this.draw(this.extent());
+    this.editor.view.requestMeasure({
+      key: this,
+      read: () => (this.dragging ? null : this.extent()),
+      write: (extent) => {
+        if (extent) this.draw(extent);
+      },
     });
   }
 

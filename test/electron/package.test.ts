@@ -5,13 +5,30 @@
  * addon, which must load from there.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { useTempDirs } from "../helpers/temp-dir.js";
 
 const tempDir = useTempDirs();
+/** Where Electron's binary keeps its fuse wire (see @electron/fuses). */
+const FUSE_SENTINEL = "dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX";
+/**
+ * Electron's fuses as its binary ships them, "1" on, "0" off, in @electron/fuses' V1 order: run as
+ * node, cookie encryption, NODE_OPTIONS, --inspect, asar integrity, only app.asar, browser V8
+ * snapshot, file:// privileges.
+ */
+const ELECTRON_DEFAULT_FUSES = "10110001";
 const repo = join(import.meta.dirname, "..", "..");
 const require = createRequire(import.meta.url);
 
@@ -37,7 +54,16 @@ describe("desktop packaging (electron-builder, stand-in Electron)", () => {
     symlinkSync(join(repo, "node_modules"), join(project, "node_modules"));
     const electronDist = join(work, "electron-dist");
     mkdirSync(electronDist);
-    writeFileSync(join(electronDist, "electron"), "#!/bin/sh\necho stand-in\n");
+    // With a fuse wire as Electron's binary has one (@electron/fuses finds it by its sentinel):
+    // version 1, 8 fuses in Electron's default states.
+    writeFileSync(
+      join(electronDist, "electron"),
+      Buffer.concat([
+        Buffer.from(`#!/bin/sh\necho stand-in\nexit 0\n${FUSE_SENTINEL}`),
+        Buffer.from([1, ELECTRON_DEFAULT_FUSES.length]),
+        Buffer.from(ELECTRON_DEFAULT_FUSES),
+      ]),
+    );
     chmodSync(join(electronDist, "electron"), 0o755);
     const release = join(work, "release");
 
@@ -62,6 +88,12 @@ describe("desktop packaging (electron-builder, stand-in Electron)", () => {
       },
     );
     expect(built.status, built.stdout + built.stderr).toBe(0);
+
+    // The fuses were flipped in the packaged binary: no ELECTRON_RUN_AS_NODE, NODE_OPTIONS or
+    // --inspect, encrypted cookies, only an integrity-checked app.asar, no file:// privileges.
+    const binary = readFileSync(join(release, "linux-unpacked", "gigapad"));
+    const wire = binary.indexOf(FUSE_SENTINEL) + FUSE_SENTINEL.length;
+    expect(binary.subarray(wire + 2, wire + 2 + binary[wire + 1]!).toString()).toBe("01001100");
 
     const resources = join(release, "linux-unpacked", "resources");
     expect(existsSync(join(resources, "app.asar"))).toBe(true);
