@@ -254,7 +254,8 @@ export const uiBenchmarks: Benchmark[] = [
             await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
             samples.push(performance.now() - start);
             // A person does not jump 60 times a second: let the window finish growing first.
-            await new Promise((resolve) => setTimeout(resolve, 150));
+            while (window.gigapad.editor.windowInMotion) await new Promise((resolve) => setTimeout(resolve, 10));
+            await new Promise((resolve) => setTimeout(resolve, 50));
           }
           return samples;
         })()`)) as number[];

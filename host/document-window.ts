@@ -29,7 +29,24 @@ interface WindowLine {
   breakBytes: number;
 }
 
-/** Reads a document in blocks, for the byte-by-byte questions the segmenting asks. */
+/** What a window line's questions may read around it: two segments and a CRLF / UTF-8 tail. */
+const LINE_MARGIN = 2 * SEGMENT_BYTES + 8;
+/** Bytes first read for each window line asked for: a log line or two. */
+const GUESS_BYTES_PER_LINE = 256;
+/** The least a read brings in. */
+const MIN_READ_BYTES = 64 * 1024;
+
+/** What to read first for `lines` lines on one side of the anchor. */
+function firstRead(lines: number): number {
+  return Math.min(WINDOW_SIDE_BYTES, Math.max(MIN_READ_BYTES, lines * GUESS_BYTES_PER_LINE)) + LINE_MARGIN;
+}
+
+/**
+ * Reads a document in blocks, for the byte-by-byte questions the segmenting asks. The window's
+ * first read is sized for the lines asked for, as if they were log lines; when the lines turn out
+ * longer, the next read takes all a side may hold (WINDOW_SIDE_BYTES) in the direction the walk
+ * goes — so a window of short lines reads little, and no window reads byte by byte.
+ */
 class ByteSource {
   private block: Buffer = Buffer.alloc(0);
   private blockStart = 0;
@@ -39,11 +56,25 @@ class ByteSource {
     this.length = doc.length;
   }
 
-  /** Makes [start, end) readable through bytes()/at() with one read. */
+  /** Makes at least [start, end) readable through bytes()/at() (one read if it is not already). */
   load(start: number, end: number): void {
     start = Math.max(0, start);
     end = Math.min(this.length, end);
     if (start >= this.blockStart && end <= this.blockStart + this.block.length) return;
+    // The first question (where the anchor's line starts) needs only what it asks.
+    if (this.block.length === 0) {
+      this.read(start - LINE_MARGIN, end + LINE_MARGIN);
+      return;
+    }
+    const side = WINDOW_SIDE_BYTES + 2 * LINE_MARGIN;
+    const backward = start < this.blockStart;
+    this.read(backward ? start - side : start - LINE_MARGIN, backward ? end + LINE_MARGIN : end + side);
+  }
+
+  /** Reads [start, end) exactly: the window's first read, or its text. */
+  read(start: number, end: number): void {
+    start = Math.max(0, start);
+    end = Math.min(this.length, end);
     this.block = this.doc.read(start, end);
     this.blockStart = start;
   }
@@ -51,7 +82,7 @@ class ByteSource {
   at(offset: number): number | undefined {
     if (offset < 0 || offset >= this.length) return undefined;
     const i = offset - this.blockStart;
-    if (i < 0 || i >= this.block.length) this.load(offset - 2 * SEGMENT_BYTES, offset + 2 * SEGMENT_BYTES);
+    if (i < 0 || i >= this.block.length) this.load(offset, offset + 1);
     return this.block[offset - this.blockStart];
   }
 
@@ -70,8 +101,9 @@ class ByteSource {
     return found < 0 || found + this.blockStart < start ? -1 : found + this.blockStart;
   }
 
+  /** Exactly [start, end): read as it is if the block does not hold it. */
   bytes(start: number, end: number): Buffer {
-    this.load(start, end);
+    if (start < this.blockStart || end > this.blockStart + this.block.length) this.read(start, end);
     return this.block.subarray(start - this.blockStart, end - this.blockStart);
   }
 }
@@ -147,7 +179,8 @@ export function cutWindow(
   const anchorStart = windowLineStartIn(source, anchorByte);
 
   const after: WindowLine[] = [];
-  source.load(anchorStart, anchorStart + WINDOW_SIDE_BYTES + 2 * SEGMENT_BYTES + 8);
+  // About what the lines asked for need (more is read if the walk needs it).
+  source.read(anchorStart - 1, anchorStart + firstRead(request.linesAfter + 1));
   for (let at = anchorStart; ; ) {
     const line = lineFrom(source, at);
     after.push(line);
@@ -160,8 +193,8 @@ export function cutWindow(
   const before: WindowLine[] = [];
   if (anchorStart > 0 && request.linesBefore > 0) {
     // Walk back a window line at a time: each starts where windowLineStart says the byte before
-    // the next one belongs. One read covers the whole walk.
-    source.load(anchorStart - WINDOW_SIDE_BYTES - 3 * SEGMENT_BYTES, anchorStart + 2 * SEGMENT_BYTES + 8);
+    // the next one belongs.
+    source.read(anchorStart - firstRead(request.linesBefore), anchorStart + LINE_MARGIN);
     let at = anchorStart;
     while (at > 0 && before.length < request.linesBefore && anchorStart - at < WINDOW_SIDE_BYTES) {
       const start = windowLineStartIn(source, at - 1);

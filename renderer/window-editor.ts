@@ -155,6 +155,7 @@ export class WindowEditor {
   private loadToken = 0;
   private loading = false;
   private sliding = false;
+  private growPending = false;
   private resyncNeeded: string | null = null;
   private busy = 0;
   private wide: WideSelection | null = null;
@@ -323,6 +324,11 @@ export class WindowEditor {
     };
   }
 
+  /** Whether a window is being loaded, grown or slid (benchmarks wait for it to settle). */
+  get windowInMotion(): boolean {
+    return this.loading || this.sliding || this.growPending;
+  }
+
   /** Byte offset of the first visible line's start. */
   topVisibleByte(): number {
     const { top } = this.visibleLines();
@@ -368,8 +374,10 @@ export class WindowEditor {
         if (growAround !== null) {
           const around = growAround;
           // Grow to the full window once the jump's frame is painted: its text must not delay it.
+          this.growPending = true;
           requestAnimationFrame(() =>
             setTimeout(() => {
+              this.growPending = false;
               if (token === this.loadToken && !this.loading && !this.sliding) void this.slide(around);
             }),
           );
@@ -445,6 +453,7 @@ export class WindowEditor {
       });
     }
     if (scroll) this.view.dispatch({ effects: scroll, annotations: [windowLoad.of(true)] });
+    this.layOutNow();
     this.scrollDispatched();
     this.callbacks.changed();
     this.onWindowChanged?.();
@@ -645,9 +654,21 @@ export class WindowEditor {
       annotations: [windowLoad.of(true)],
     });
     scroller.scrollTop = view.lineBlockAt(anchorAfter).top + offset;
+    this.layOutNow();
     if (this.wide) this.showWideSelection();
     this.callbacks.changed();
     this.onWindowChanged?.();
+  }
+
+  /**
+   * Has CodeMirror lay out now what it would lay out in the next frame — the scroll just asked
+   * for and the lines at the new scroll position — so that frame paints them, not a blank screen
+   * (CodeMirror draws the lines where the scroll was when the text changed). Reading the layout
+   * runs a pending measure at once.
+   */
+  private layOutNow(): void {
+    this.view.requestMeasure();
+    this.view.lineBlockAtHeight(0);
   }
 
   private refreshGutter(): void {

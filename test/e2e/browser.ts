@@ -11,6 +11,7 @@ import { CHROMIUM_FLAGS, CHROMIUM_INSTALL_HINT, CHROMIUM_PATH, hasChromium } fro
 import {
   firstLinesLayoutProbe,
   messagesProbe,
+  recordFramesProbe,
   selectedTextProbe,
   statusProbe,
   visibleLinesProbe,
@@ -136,6 +137,16 @@ export function visibleLines(page: Page): Promise<{ number: string; text: string
  */
 export function firstLinesLayout(page: Page, lineSelector: string, numberSelector: string) {
   return page.evaluate(firstLinesLayoutProbe, [lineSelector, numberSelector] as [string, string]);
+}
+
+/** Starts recording what each of the next `frames` drawn frames shows (see framesRecorded). */
+export async function recordFrames(page: Page, frames: number): Promise<void> {
+  await page.evaluate(`(${recordFramesProbe})(${frames}, ${visibleLinesProbe})`);
+}
+
+/** What the frames recorded by recordFrames showed: the first line on screen and all numbers. */
+export async function framesRecorded(page: Page): Promise<{ first: string; numbers: string[] }[]> {
+  return (await page.evaluate("window.__frames")) as { first: string; numbers: string[] }[];
 }
 
 /** The status bar's cells by name. */

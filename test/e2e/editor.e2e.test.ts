@@ -12,10 +12,12 @@ import { MiB, writeLogCorpus } from "../../bench/corpora.js";
 import { type Document, open } from "../../piece-table/index.js";
 import {
   firstLinesLayout,
+  framesRecorded,
   launchChromium,
   messages,
   openEditor,
   pageErrors,
+  recordFrames,
   type ServeProcess,
   screenshot,
   selectedText,
@@ -168,11 +170,20 @@ describe("the editor on a 200 MB log, in Chromium, over gigapad serve", () => {
     const target = Math.floor(lineCount * 0.6) + 7;
     await page.keyboard.press("Control+g");
     await page.keyboard.type(String(target));
+    await recordFrames(page, 60);
     await page.keyboard.press("Enter");
     await waitForStatus(page, "position", new RegExp(`^Ln ${target.toLocaleString("en-US")},`));
     await expect
       .poll(async () => (await visibleLines(page)).some((line) => line.number === String(target)))
       .toBe(true);
+    // No frame on the way was blank, and once the target was shown it did not move as the window
+    // grew around it (a screenful first, then the full window).
+    await expect.poll(async () => (await framesRecorded(page)).length, { timeout: 20_000 }).toBe(60);
+    const frames = await framesRecorded(page);
+    expect(frames.filter((frame) => frame.first === "")).toEqual([]);
+    const arrived = frames.findIndex((frame) => frame.numbers.includes(String(target)));
+    expect(arrived).toBeGreaterThanOrEqual(0);
+    expect(new Set(frames.slice(arrived).map((frame) => frame.first)).size).toBe(1);
     const lines = await visibleLines(page);
     const shown = lines.find((line) => line.number === String(target));
     expect(shown).toEqual({ number: String(target), text: engine.getLine(target - 1) });
@@ -186,6 +197,7 @@ describe("the editor on a 200 MB log, in Chromium, over gigapad serve", () => {
   it("scrolling with the wheel slides the window without losing the line numbering", async () => {
     const page = await openEditor(browser, server.url);
     await page.mouse.move(600, 300);
+    await recordFrames(page, 90);
     for (let i = 0; i < 80; i++) {
       await page.mouse.wheel(0, 5000);
       await page.waitForTimeout(15);
@@ -196,6 +208,9 @@ describe("the editor on a 200 MB log, in Chromium, over gigapad serve", () => {
       .toBeGreaterThan(15_000);
     const lines = await visibleLines(page);
     for (const line of lines.slice(0, 5)) expect(line.text).toBe(engine.getLine(Number(line.number) - 1));
+    // The window slid several times on the way: no frame was blank.
+    await expect.poll(async () => (await framesRecorded(page)).length, { timeout: 20_000 }).toBe(90);
+    expect((await framesRecorded(page)).filter((frame) => frame.first === "")).toEqual([]);
     await page.context().close();
   });
 

@@ -9,3 +9,4 @@ export function firstLinesLayoutProbe(selectors: [string, string]): {
   texts: string[];
   numbers: string[];
 };
+export function recordFramesProbe(frames: number, visibleLines: () => { number: string }[]): void;

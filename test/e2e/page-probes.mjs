@@ -65,3 +65,19 @@ export function firstLinesLayoutProbe([lineSelector, numberSelector]) {
     numbers: numbers.slice(0, 3).map((number) => number.textContent),
   };
 }
+
+/**
+ * Starts recording, after each of the next `frames` frames is drawn, the first line on screen
+ * ("" if none) and the line numbers shown, as `visibleLines` (visibleLinesProbe, passed in: a
+ * probe runs in the page without this module) reads them: window.__frames holds them.
+ */
+export function recordFramesProbe(frames, visibleLines) {
+  const record = [];
+  window.__frames = record;
+  const sample = () => {
+    const lines = visibleLines();
+    record.push({ first: lines[0]?.number ?? "", numbers: lines.map((line) => line.number) });
+    if (record.length < frames) requestAnimationFrame(() => setTimeout(sample));
+  };
+  requestAnimationFrame(() => setTimeout(sample));
+}

@@ -67,7 +67,9 @@ describe("document windows (segments of long lines)", () => {
       fc.asyncProperty(
         documentBytes,
         fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 6 }),
-        async (bytes, anchors) => {
+        fc.nat({ max: 40 }),
+        fc.nat({ max: 40 }),
+        async (bytes, anchors, linesBefore, linesAfter) => {
           const dir = tempDir();
           const path = join(dir, "doc.txt");
           writeFileSync(path, bytes);
@@ -81,9 +83,15 @@ describe("document windows (segments of long lines)", () => {
               expect(windowLineStart(doc, anchor)).toBe(expectedStart);
               const window = cutWindow(
                 doc,
-                { anchor: { byte: anchor }, linesBefore: 3, linesAfter: 4 },
+                { anchor: { byte: anchor }, linesBefore, linesAfter },
                 0,
                 () => true,
+              );
+              // As many lines as asked for on each side, where the document has them.
+              const anchorAt = starts.indexOf(expectedStart);
+              expect(window.anchorIndex).toBe(Math.min(linesBefore, anchorAt));
+              expect(window.lines.length).toBe(
+                window.anchorIndex + Math.min(linesAfter + 1, starts.length - anchorAt),
               );
               // The window's text and breaks spell its bytes exactly.
               const parts: Uint8Array[] = [];
