@@ -155,7 +155,8 @@ export class WindowEditor {
   private loadToken = 0;
   private loading = false;
   private sliding = false;
-  private growPending = false;
+  /** The load whose grow to the full window waits for the next frame, if any. */
+  private growPending: number | null = null;
   private resyncNeeded: string | null = null;
   private busy = 0;
   private wide: WideSelection | null = null;
@@ -232,6 +233,16 @@ export class WindowEditor {
   }
 
   private gutter(): Extension {
+    // As wide as the last line's number needs, also when CodeMirror sizes the gutter by a line
+    // of the window itself (a window of exactly 99…9 lines).
+    const digits = String(this.info.lineCount ?? this.lineEstimate ?? 1).length;
+    const width = EditorView.theme({
+      ".cm-lineNumbers .cm-gutterElement": { minWidth: `max(20px, calc(${digits}ch + 8px))` },
+    });
+    return [width, this.lineNumbersGutter()];
+  }
+
+  private lineNumbersGutter(): Extension {
     return lineNumbers({
       formatNumber: (number, state) => {
         const window = windowOf(state);
@@ -326,7 +337,7 @@ export class WindowEditor {
 
   /** Whether a window is being loaded, grown or slid (benchmarks wait for it to settle). */
   get windowInMotion(): boolean {
-    return this.loading || this.sliding || this.growPending;
+    return this.loading || this.sliding || this.growPending !== null;
   }
 
   /** Byte offset of the first visible line's start. */
@@ -362,7 +373,10 @@ export class WindowEditor {
         performance.mark("gigapad-window-arrived");
         // Until the index has counted the lines, the gutter is sized by an estimate from the
         // first window (kept, so the gutter does not change width as the window slides).
-        this.lineEstimate ??= estimatedLineCount(this.info.length, window);
+        if (this.lineEstimate === null) {
+          this.lineEstimate = estimatedLineCount(this.info.length, window);
+          if (this.info.lineCount === null) this.refreshGutter();
+        }
         this.replaceWindow(window, placement);
         growAround = windowLineBytes(window)[window.anchorIndex]!;
         return true;
@@ -374,10 +388,10 @@ export class WindowEditor {
         if (growAround !== null) {
           const around = growAround;
           // Grow to the full window once the jump's frame is painted: its text must not delay it.
-          this.growPending = true;
+          this.growPending = token;
           requestAnimationFrame(() =>
             setTimeout(() => {
-              this.growPending = false;
+              if (this.growPending === token) this.growPending = null;
               if (token === this.loadToken && !this.loading && !this.sliding) void this.slide(around);
             }),
           );

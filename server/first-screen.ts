@@ -20,10 +20,13 @@ export const FIRST_SCREEN_LINES = 80;
 /** UTF-16 units of a line drawn: wider than any screen at the editor's 13 px monospace. */
 export const FIRST_SCREEN_COLUMNS = 1000;
 
-/** What CodeMirror's highlightSpecialChars replaces (its default set), besides escaped bytes. */
+/**
+ * What CodeMirror's highlightSpecialChars replaces (its default set), besides escaped bytes. By
+ * code point ("u"): the second half of a surrogate pair (😀, 💩) is not an escaped byte.
+ */
 const SPECIAL =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
-  /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u00ad\u061c\u200b\u200e\u200f\u2028\u2029\u202d\u202e\u2066\u2067\u2069\ufeff\ufff9-\ufffc\udc80-\udcff]/g;
+  /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u00ad\u061c\u200b\u200e\u200f\u2028\u2029\u202d\u202e\u2066\u2067\u2069\ufeff\ufff9-\ufffc\udc80-\udcff]/gu;
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"]/g, (c) =>
@@ -89,5 +92,7 @@ export function withFirstScreen(
   page: string,
   first: { window: DocumentWindow; info: DocumentInfo } | null,
 ): string {
-  return page.replace(FIRST_SCREEN_PLACEHOLDER, first ? firstScreenHtml(first.window, first.info) : "");
+  // A function, not a string: "$'" and the like in the file's text are text, not patterns.
+  const html = first ? firstScreenHtml(first.window, first.info) : "";
+  return page.replace(FIRST_SCREEN_PLACEHOLDER, () => html);
 }

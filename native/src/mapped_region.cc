@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstring>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 #include "byte_scan.h"
@@ -99,15 +100,24 @@ bool RunBatches(uint64_t count, Work&& work, ScanPriority priority = ScanPriorit
   };
   unsigned workers = static_cast<unsigned>(std::min<uint64_t>(ScanThreadCount(), count));
   std::vector<std::thread> threads;
+  // A thread that cannot be created (resource limits) leaves its share to the others; with none
+  // at all, the caller does the work.
+  auto spawn = [&](auto body) {
+    try {
+      threads.emplace_back(body);
+    } catch (const std::system_error&) {
+    }
+  };
   if (priority == ScanPriority::kBackground) {
     for (unsigned i = 0; i < workers; ++i) {
-      threads.emplace_back([&] {
+      spawn([&] {
         LowerThisThreadPriority();
         loop();
       });
     }
+    if (threads.empty()) loop();
   } else {
-    for (unsigned i = 1; i < workers; ++i) threads.emplace_back(loop);
+    for (unsigned i = 1; i < workers; ++i) spawn(loop);
     loop();
   }
   for (auto& thread : threads) thread.join();

@@ -141,8 +141,10 @@ describe("the editor on a 200 MB log, in Chromium, over gigapad serve", () => {
     // Nothing moves when the editor takes over: same place, same width, same gutter.
     expect(editor.line).toEqual(first.line);
     expect(editor.number).toEqual(first.number);
+    // The mark follows the editor's first frame: wait for it.
+    await page.waitForFunction("performance.getEntriesByName('gigapad-first-line-painted').length > 0");
     const painted = (await page.evaluate(
-      "performance.getEntriesByName('gigapad-first-line-painted')[0]?.startTime ?? -1",
+      "performance.getEntriesByName('gigapad-first-line-painted')[0].startTime",
     )) as number;
     const contentful = (await page.evaluate(
       "performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -2",

@@ -59,6 +59,19 @@ describe("the page's first screen", () => {
     expect(html).toContain('aria-hidden="true"');
   });
 
+  it("draws text with $ patterns and any emoji as it is", () => {
+    const page =
+      '<div id="before"></div><div id="editor"><!--gigapad:first-screen--></div><div id="after"></div>';
+    const text = "echo $'\\n' $` $& $$ 💩 💀 😀";
+    const html = withFirstScreen(page, {
+      window: windowOf([text], []),
+      info: { length: 40, lineCount: 1 } as never,
+    });
+    expect(html.match(/id="before"/g)).toHaveLength(1);
+    expect(html.match(/id="after"/g)).toHaveLength(1);
+    expect(drawn(html).lines).toEqual([text]);
+  });
+
   it("shows invalid bytes as \\xNN and control characters as the editor does, and marks segments", () => {
     const html = firstScreenHtml(windowOf(["a\udcffb\u0000c\rd\u200be", "segment", "more"], [0, 1]), {
       length: 40,
