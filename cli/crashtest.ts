@@ -1,8 +1,8 @@
 /** `gigapad crashtest [FILE] [--kills N] [--crash-points] [--dir DIR] [--json]` */
 import { parseArgs } from "node:util";
 import { runCrashCampaign } from "../piece-table/crash-campaign.js";
+import { formatBytes } from "../protocol/format-bytes.js";
 import { CliError } from "./cli-error.js";
-import { formatBytes } from "./format.js";
 
 const USAGE = "gigapad crashtest [FILE] [--kills N] [--crash-points] [--dir DIR] [--json]";
 

@@ -6,8 +6,8 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
 // Only what `info` needs is loaded up front: start-up time is part of every command's time.
 import { type FileInfo, fileInfo } from "../piece-table/file-info.js";
+import { formatBytes } from "../protocol/format-bytes.js";
 import { CliError } from "./cli-error.js";
-import { formatBytes } from "./format.js";
 
 const USAGE = `Usage: gigapad <command> [options]
 

@@ -1,8 +1,8 @@
 /** `gigapad recover FILE [--export OUT] [--session FOLDER] [--restore] [--discard] [--json]` */
 import { parseArgs } from "node:util";
 import { discardSessions, exportSession, listSessions, restoreSession } from "../piece-table/index.js";
+import { formatBytes } from "../protocol/format-bytes.js";
 import { CliError } from "./cli-error.js";
-import { formatBytes } from "./format.js";
 
 const USAGE = "gigapad recover FILE [--export OUT [--session FOLDER]] [--restore] [--discard] [--json]";
 

@@ -5,17 +5,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { extname, join, normalize } from "node:path";
-import { NONCE_PLACEHOLDER } from "../protocol/page-policy.js";
+import { join } from "node:path";
+import { NONCE_PLACEHOLDER, pageAssetName, pageContentType } from "../protocol/page-policy.js";
 import { contentSecurityPolicy, isAppUrl } from "./web-security.js";
-
-const CONTENT_TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".svg": "image/svg+xml",
-  ".map": "application/json; charset=utf-8",
-};
 
 export interface AppResponse {
   status: number;
@@ -33,8 +25,8 @@ export async function appResponse(url: string, assets: string): Promise<AppRespo
   } catch {
     return notFound;
   }
-  const name = normalize(pathname === "/" ? "index.html" : pathname).replace(/^[/\\]+/, "");
-  if (name.startsWith("..") || name.includes("\0") || !(extname(name) in CONTENT_TYPES)) return notFound;
+  const name = pageAssetName(pathname);
+  if (name === null) return notFound;
   let body: Buffer | string;
   try {
     body = await readFile(join(assets, name));
@@ -42,7 +34,7 @@ export async function appResponse(url: string, assets: string): Promise<AppRespo
     return notFound;
   }
   const headers: Record<string, string> = {
-    "content-type": CONTENT_TYPES[extname(name)]!,
+    "content-type": pageContentType(name)!,
     "x-content-type-options": "nosniff",
   };
   if (name === "index.html") {

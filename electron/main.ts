@@ -4,7 +4,6 @@
  * data, window options, web security, the close prompt, the engine commands), which are tested
  * without Electron; this file only wires them to Electron's objects.
  */
-import { realpathSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -21,6 +20,7 @@ import {
   session,
   utilityProcess,
 } from "electron";
+import { fileKey } from "../host/file-key.js";
 import { DESKTOP_CHANNELS } from "../protocol/desktop-bridge.js";
 import { appResponse } from "./app-protocol.js";
 import { filesFromArgv } from "./argv.js";
@@ -90,11 +90,8 @@ function currentEngine(): EngineClient {
 }
 
 function findWindow(path: string): EditorWindow | undefined {
-  let key = path;
-  try {
-    key = realpathSync(path);
-  } catch {}
-  return [...windows.values()].find((entry) => entry.path === path || entry.path === key);
+  const key = fileKey(path);
+  return [...windows.values()].find((entry) => fileKey(entry.path) === key);
 }
 
 /** Opens `path` in a window of its own (or brings forward the window that shows it). */

@@ -3,8 +3,8 @@
  * windows that show it. A document closes (committing: hot exit) when its last window lets go, or
  * is discarded when the user chose "Don't save".
  */
-import { realpathSync } from "node:fs";
 import { resolve } from "node:path";
+import { fileKey } from "./file-key.js";
 import { HostedDocument, type HostedDocumentOptions } from "./hosted-document.js";
 
 interface Entry {
@@ -23,7 +23,7 @@ export class EngineHost {
 
   /** The document for `path`, opening it if no window has it yet. Throws what open() throws. */
   async open(path: string): Promise<HostedDocument> {
-    const key = keyOf(path);
+    const key = fileKey(path);
     let entry = this.documents.get(key);
     if (!entry) {
       const created: Entry = { opening: HostedDocument.open(path, this.options), users: 0 };
@@ -53,13 +53,13 @@ export class EngineHost {
   }
 
   /** A window let go of `path`: the last one closes the document (or discards its session). */
-  async release(path: string, how: "keep" | "discard" = "keep"): Promise<void> {
+  async release(path: string): Promise<void> {
     const key = this.keyFor(path);
     const entry = key === undefined ? undefined : this.documents.get(key);
     if (!entry || key === undefined) return;
     entry.users--;
     const document = await entry.opening;
-    if (how === "discard" || entry.discard) {
+    if (entry.discard) {
       // "Don't save" drops the edits for every window showing the file.
       this.documents.delete(key);
       await document.discard();
@@ -79,7 +79,7 @@ export class EngineHost {
 
   /** The key of the document opened as `path`, or now at `path` (it was saved there). */
   private keyFor(path: string): string | undefined {
-    const key = keyOf(path);
+    const key = fileKey(path);
     if (this.documents.has(key)) return key;
     const absolute = resolve(path);
     for (const [candidate, entry] of this.documents) {
@@ -99,14 +99,5 @@ export class EngineHost {
     const entries = [...this.documents.values()];
     this.documents.clear();
     await Promise.allSettled(entries.map(async (entry) => (await entry.opening).close()));
-  }
-}
-
-/** One key per file, however it was named (relative, through a symlink). */
-function keyOf(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return resolve(path);
   }
 }

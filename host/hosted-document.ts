@@ -71,6 +71,17 @@ export const MAX_READ_TEXT_BYTES = 64 * 1024 * 1024;
 /** Progress events are sent at most this often. */
 const PROGRESS_EVENT_MS = 100;
 
+/** A progress stream's throttle: true when the last event went out under PROGRESS_EVENT_MS ago. */
+function progressThrottle(): () => boolean {
+  let last = 0;
+  return () => {
+    const now = Date.now();
+    if (now - last < PROGRESS_EVENT_MS) return true;
+    last = now;
+    return false;
+  };
+}
+
 /** Turns any error into what a UI is told: a stable code and a sentence. */
 export function toProtocolError(error: unknown): ProtocolError {
   const candidate = error as { code?: unknown; name?: unknown; message?: unknown } | null;
@@ -108,7 +119,6 @@ export class HostedDocument {
   /** The line ending Enter inserts: the one most of the file's first MiB uses. */
   private readonly newline: "\n" | "\r\n";
   private closed = false;
-  private lastProgressEvent = 0;
   /** Why the document is read-only, or null. */
   private readOnlyReason: string | null;
 
@@ -128,12 +138,15 @@ export class HostedDocument {
       }
       this.broadcast({ event: "safety", safety: this.safety, message: error ? error.message : null });
     });
+    // Each progress stream at most every PROGRESS_EVENT_MS, each on its own clock.
+    const indexTooSoon = progressThrottle();
+    const saveTooSoon = progressThrottle();
     doc.on("indexProgress", (progress) => {
-      if (this.throttled()) return;
+      if (indexTooSoon()) return;
       this.broadcast({ event: "indexProgress", ...progress });
     });
     doc.on("saveProgress", (progress: SaveProgress) => {
-      if (this.throttled() && progress.bytesDone < progress.bytesTotal) return;
+      if (saveTooSoon() && progress.bytesDone < progress.bytesTotal) return;
       this.broadcast({
         event: "saveProgress",
         bytesDone: progress.bytesDone,
@@ -173,11 +186,6 @@ export class HostedDocument {
       void this.receive(channel, message);
     });
     channel.onClose(() => this.detach(channel));
-  }
-
-  /** How many UIs are connected. */
-  get connections(): number {
-    return this.channels.size;
   }
 
   /** What a UI shows about the document. */
@@ -426,7 +434,7 @@ export class HostedDocument {
     const abort = new AbortController();
     searches.set(request.searchId, abort);
     const [pattern, options] = findArguments(request.query);
-    let lastSent = 0;
+    const tooSoon = progressThrottle();
     const start = Math.min(request.start ?? 0, this.doc.length);
     const end = Math.min(request.end ?? this.doc.length, this.doc.length);
     try {
@@ -436,9 +444,7 @@ export class HostedDocument {
         end: Math.max(start, end),
         signal: abort.signal,
         onProgress: (progress) => {
-          const now = Date.now();
-          if (now - lastSent < PROGRESS_EVENT_MS) return;
-          lastSent = now;
+          if (tooSoon()) return;
           this.send(channel, {
             event: "countProgress",
             searchId: request.searchId,
@@ -558,13 +564,6 @@ export class HostedDocument {
     };
     const [event, message] = messages[state];
     this.broadcast({ ...event, message });
-  }
-
-  private throttled(): boolean {
-    const now = Date.now();
-    if (now - this.lastProgressEvent < PROGRESS_EVENT_MS) return true;
-    this.lastProgressEvent = now;
-    return false;
   }
 
   private detach(channel: Channel): void {

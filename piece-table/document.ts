@@ -9,7 +9,7 @@ import { existsSync, fstatSync, ftruncateSync, readdirSync, renameSync, rmSync, 
 import { basename, dirname, join, resolve } from "node:path";
 import { type AppendFile, durableIo, type MappedFile, openMappedFile } from "../native/index.js";
 import { crashPoint, type DurableFiles, systemFiles } from "./durable-files.js";
-import type { LineEndings } from "./file-info.js";
+import { type LineEndings, lineEndingsOf } from "./file-info.js";
 import { type IndexProgress, LineIndex } from "./line-index.js";
 import {
   ADDED,
@@ -430,22 +430,11 @@ export class Document extends EventEmitter<DocumentEvents> {
     return bufferOf(root.slots, 0) !== ORIGINAL || startOf(root.slots, 0) !== 0;
   }
 
-  /** Undo steps available (what undo() can walk back); grows by one per new undo group. */
-  get undoDepth(): number {
-    return this.undoStack.length;
-  }
-
-  /** Redo steps available. */
-  get redoDepth(): number {
-    return this.redoStack.length;
-  }
-
   /** Line endings of the original file (`lf`, `crlf`, `mixed`, `none`) once indexed; null before. */
   get originalLineEndings(): LineEndings | null {
     const crlf = this.lineIndex.crlfPairCount;
     if (crlf === null || !this.lineIndex.isComplete) return null;
-    const lineFeeds = this.lineIndex.count(0, this.original.size);
-    return lineFeeds === 0 ? "none" : crlf === 0 ? "lf" : crlf === lineFeeds ? "crlf" : "mixed";
+    return lineEndingsOf(this.lineIndex.count(0, this.original.size), crlf);
   }
 
   /** CRLF pairs in the original file, once indexed (null before). */

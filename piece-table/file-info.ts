@@ -22,6 +22,11 @@ const ENCODING_SAMPLE_BYTES = 1024 * 1024;
  * Counts lines and line endings of a file (read-only, on all cores) and guesses its encoding.
  * Works on the mapped file directly: no document, no session, nothing else loaded.
  */
+/** How a file with `lineFeeds` LFs, `crlfPairs` of them after a CR, ends its lines. */
+export function lineEndingsOf(lineFeeds: number, crlfPairs: number): LineEndings {
+  return lineFeeds === 0 ? "none" : crlfPairs === 0 ? "lf" : crlfPairs === lineFeeds ? "crlf" : "mixed";
+}
+
 export async function fileInfo(
   path: string,
   onProgress?: (progress: IndexProgress) => void,
@@ -32,8 +37,7 @@ export async function fileInfo(
     await index.build(onProgress);
     const lineFeeds = index.count(0, file.size);
     const crlf = index.crlfPairCount ?? 0;
-    const eol: LineEndings =
-      lineFeeds === 0 ? "none" : crlf === 0 ? "lf" : crlf === lineFeeds ? "crlf" : "mixed";
+    const eol = lineEndingsOf(lineFeeds, crlf);
     const sample = file.read(0, Math.min(file.size, ENCODING_SAMPLE_BYTES));
     return {
       path: file.path,

@@ -2,7 +2,9 @@
 
 export * from "./desktop-bridge.js";
 export * from "./escaped-text.js";
+export * from "./format-bytes.js";
 export * from "./line-numbers.js";
 export * from "./messages.js";
 export * from "./page-policy.js";
+export * from "./special-chars.js";
 export * from "./validate.js";

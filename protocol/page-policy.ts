@@ -31,3 +31,29 @@ export function editorPagePolicy(nonce: string, connect: "self" | "none"): strin
     "object-src 'none'",
   ].join("; ");
 }
+
+/** The kinds of file the editor's page is made of, by extension, with their content types. */
+export const PAGE_CONTENT_TYPES: Readonly<Record<string, string>> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".map": "application/json; charset=utf-8",
+};
+
+/**
+ * The UI file a page URL's (decoded) path names, relative to the UI folder, or null: no dot
+ * segments, backslashes or NULs (no way out of the folder), only the page's kinds of file.
+ */
+export function pageAssetName(pathname: string): string | null {
+  const name = pathname === "/" ? "index.html" : pathname.replace(/^\/+/, "");
+  if (/[\\\0]/.test(name) || name.split("/").some((part) => part === "." || part === "..")) return null;
+  return pageContentType(name) === undefined ? null : name;
+}
+
+/** The content type of a UI file (see PAGE_CONTENT_TYPES). */
+export function pageContentType(name: string): string | undefined {
+  const dot = name.lastIndexOf(".");
+  return dot < 0 ? undefined : PAGE_CONTENT_TYPES[name.slice(dot)];
+}

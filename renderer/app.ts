@@ -5,11 +5,12 @@
  */
 import type { KeyBinding } from "@codemirror/view";
 import { EDITOR_COMMANDS, type EditorCommand } from "../protocol/desktop-bridge.js";
+import { formatBytes } from "../protocol/format-bytes.js";
 import type { DocumentInfo, DocumentWindow, HostEvent } from "../protocol/messages.js";
 import { PROTOCOL_VERSION } from "../protocol/messages.js";
 import { Connection, RequestError, type Transport } from "./connection.js";
 import { FindPanel } from "./find-panel.js";
-import { formatBytes, formatCount } from "./format.js";
+import { formatCount } from "./format.js";
 import { parseGoTo } from "./go-to.js";
 import { pageShortcut } from "./shortcuts.js";
 import { VirtualScrollbar } from "./virtual-scrollbar.js";
@@ -19,15 +20,11 @@ import { quickWindowRequest, WindowEditor } from "./window-editor.js";
 export interface Platform {
   /** Asks where to save a copy; null if cancelled. */
   chooseSavePath(currentPath: string): Promise<string | null>;
-  /** Menu commands from the desktop shell (command ids, see COMMANDS). */
+  /** Menu commands from the desktop shell (command ids, see EDITOR_COMMANDS). */
   onCommand?(handler: (command: string) => void): void;
   /** Tells the shell about the document (title, unsaved changes). */
   documentState?(state: { title: string; modified: boolean; path: string }): void;
 }
-
-/** Commands the keyboard and the desktop menus run, by id. */
-export const COMMANDS = EDITOR_COMMANDS;
-export type Command = EditorCommand;
 
 function isMac(): boolean {
   return /Mac|iPhone|iPad/.test(navigator.platform);
@@ -67,6 +64,8 @@ function elements(root: Document): Elements {
 export class App {
   private readonly connection: Connection;
   private readonly ui: Elements;
+  /** The document state last told to the desktop shell. */
+  private sentDocumentState = "";
   private editor: WindowEditor | null = null;
   private scrollbar: VirtualScrollbar | null = null;
   private find: FindPanel | null = null;
@@ -86,7 +85,7 @@ export class App {
     this.connection.onStatus((status, reason) => this.connectionStatus(status, reason));
     this.connection.onEvent((event) => this.hostEvent(event));
     platform.onCommand?.((command) => {
-      if ((COMMANDS as readonly string[]).includes(command)) this.run(command as Command);
+      if ((EDITOR_COMMANDS as readonly string[]).includes(command)) this.run(command as EditorCommand);
     });
     root.defaultView?.addEventListener("keydown", (event) => this.pageKey(event), true);
   }
@@ -96,7 +95,7 @@ export class App {
   }
 
   /** Runs a command by id (keys and menus). */
-  run(command: Command): boolean {
+  run(command: EditorCommand): boolean {
     const editor = this.editor;
     if (!editor) return false;
     switch (command) {
@@ -447,7 +446,13 @@ export class App {
     });
     const title = `${info.modified ? "● " : ""}${info.name} — Gigapad`;
     if (document.title !== title) document.title = title;
-    this.platform.documentState?.({ title, modified: info.modified, path: info.path });
+    // The shell hears of a change only (status repaints come with every keystroke).
+    const state = { title, modified: info.modified, path: info.path };
+    const stateKey = JSON.stringify(state);
+    if (stateKey !== this.sentDocumentState) {
+      this.sentDocumentState = stateKey;
+      this.platform.documentState?.(state);
+    }
     this.scrollbar?.update();
   }
 

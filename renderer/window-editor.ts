@@ -38,7 +38,8 @@ import {
   type ViewUpdate,
   WidgetType,
 } from "@codemirror/view";
-import { utf8ByteLength } from "../protocol/escaped-text.js";
+import { isEscapedByte, utf8ByteLength } from "../protocol/escaped-text.js";
+import { formatBytes } from "../protocol/format-bytes.js";
 import { estimatedLineCount } from "../protocol/line-numbers.js";
 import type {
   Anchor,
@@ -50,8 +51,8 @@ import type {
   UndoResult,
 } from "../protocol/messages.js";
 import { QUICK_WINDOW_LINES } from "../protocol/messages.js";
+import { specialCharLabel } from "../protocol/special-chars.js";
 import { type Connection, RequestError } from "./connection.js";
-import { formatBytes } from "./format.js";
 import {
   type BreakMark,
   breakMark,
@@ -123,7 +124,7 @@ class EscapedByteWidget extends WidgetType {
   toDOM(): HTMLElement {
     const span = document.createElement("span");
     span.className = "cm-gp-byte";
-    span.textContent = `\\x${(this.code - 0xdc00).toString(16).toUpperCase().padStart(2, "0")}`;
+    span.textContent = specialCharLabel(this.code);
     span.title = "A byte that is not valid UTF-8: kept exactly as it is in the file";
     return span;
   }
@@ -194,10 +195,10 @@ export class WindowEditor {
       highlightActiveLineGutter(),
       highlightSpecialChars({
         addSpecialChars: /[\udc80-\udcff]/,
-        render: (code, description, placeholder) => {
-          if (code >= 0xdc80 && code <= 0xdcff) return new EscapedByteWidget(code).toDOM();
+        render: (code, description) => {
+          if (isEscapedByte(code)) return new EscapedByteWidget(code).toDOM();
           const span = document.createElement("span");
-          span.textContent = placeholder;
+          span.textContent = specialCharLabel(code);
           span.title = description ?? "";
           span.className = "cm-specialChar";
           return span;
@@ -1001,6 +1002,9 @@ export class WindowEditor {
   // ----- find highlights -------------------------------------------------------------------------
 
   setMatches(ranges: Match[], current: Match | null): void {
+    // Nothing shown and nothing to show (find closed, every slide): no reconfiguration.
+    if (ranges.length === 0 && current === null && this.matches.ranges.length === 0 && !this.matches.current)
+      return;
     this.matches = { ranges, current };
     this.drawMatches();
   }

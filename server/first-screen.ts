@@ -5,14 +5,16 @@
  * removes it in the frame the editor shows the same lines.
  *
  * It looks like the editor's first frame: the same gutter (width from the same widest number),
- * the same line boxes, the active first line, invalid bytes as `\xNN` and control characters as
- * CodeMirror draws them (renderer/app.css holds the styles). Nothing in it is interactive.
+ * the same line boxes, the active first line, invalid bytes and control characters labelled as
+ * the editor labels them (protocol/special-chars; renderer/app.css holds the styles). Nothing in it is interactive.
  */
 import {
   type DocumentInfo,
   type DocumentWindow,
   estimatedLineCount,
   FIRST_SCREEN_PLACEHOLDER,
+  isEscapedByte,
+  specialCharLabel,
 } from "../protocol/index.js";
 
 /** Lines drawn: more than the tallest screen shows at the editor's 19 px a line. */
@@ -45,13 +47,7 @@ function lineHtml(text: string): string {
   for (const match of clipped.matchAll(SPECIAL)) {
     const code = match[0].charCodeAt(0);
     html += escapeHtml(clipped.slice(from, match.index));
-    if (code >= 0xdc80 && code <= 0xdcff) {
-      const byte = (code - 0xdc00).toString(16).toUpperCase().padStart(2, "0");
-      html += `<span class="cm-gp-byte">\\x${byte}</span>`;
-    } else {
-      // CodeMirror's placeholders: the control pictures below 32, a bullet above.
-      html += `<span class="cm-specialChar">${code < 32 ? String.fromCharCode(0x2400 + code) : "\u2022"}</span>`;
-    }
+    html += `<span class="${isEscapedByte(code) ? "cm-gp-byte" : "cm-specialChar"}">${specialCharLabel(code)}</span>`;
     from = match.index + 1;
   }
   return html + escapeHtml(clipped.slice(from));

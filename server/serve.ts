@@ -13,7 +13,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
-import { extname, join, normalize } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { WebSocket, WebSocketServer } from "ws";
 import type { Channel } from "../host/channel.js";
@@ -24,6 +24,8 @@ import {
   editorPagePolicy,
   type HostMessage,
   NONCE_PLACEHOLDER,
+  pageAssetName,
+  pageContentType,
 } from "../protocol/index.js";
 import { withFirstScreen } from "./first-screen.js";
 
@@ -51,15 +53,6 @@ export interface RunningServer {
 const COOKIE = "gigapad_token";
 /** Largest WebSocket message accepted: an edit may carry a paste of tens of MB. */
 const MAX_MESSAGE_BYTES = 300 * 1024 * 1024;
-
-const CONTENT_TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".map": "application/json; charset=utf-8",
-  ".svg": "image/svg+xml",
-  ".png": "image/png",
-};
 
 /** Whether `host` is a loopback address (serving elsewhere exposes the file to the network). */
 export function isLoopback(host: string): boolean {
@@ -179,8 +172,13 @@ export async function serve(document: HostedDocument, options: ServeOptions = {}
       return;
     }
 
-    const name = url.pathname === "/" ? "index.html" : normalize(url.pathname).replace(/^[/\\]+/, "");
-    if (name.includes("..") || name.includes("\0")) {
+    let name: string | null;
+    try {
+      name = pageAssetName(decodeURIComponent(url.pathname));
+    } catch {
+      name = null; // a malformed escape
+    }
+    if (name === null) {
       refuse(response, 404, "Not found.");
       return;
     }
@@ -196,7 +194,7 @@ export async function serve(document: HostedDocument, options: ServeOptions = {}
       return;
     }
     response.writeHead(200, {
-      "content-type": CONTENT_TYPES[extname(name)] ?? "application/octet-stream",
+      "content-type": pageContentType(name)!,
       "content-security-policy": editorPagePolicy(nonce, "self"),
       "x-content-type-options": "nosniff",
       "referrer-policy": "no-referrer",

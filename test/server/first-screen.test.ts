@@ -78,7 +78,7 @@ describe("the page's first screen", () => {
       lineCount: 2,
     });
     expect(html).toContain('<span class="cm-gp-byte">\\xFF</span>');
-    expect(drawn(html).lines[0]).toBe("a\\xFFb\u2400c\u240dd\u2022e");
+    expect(drawn(html).lines[0]).toBe("a\\xFFb\\0c\\rd\\u200Be");
     // The second window line continues the first line: no number of its own.
     expect(drawn(html).numbers).toEqual(["1", "⋯", "2"]);
   });
