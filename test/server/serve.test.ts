@@ -85,6 +85,13 @@ describe("gigapad serve: token-guarded HTTP and WebSocket", () => {
       headers: { cookie: `gigapad_token=${server.token}` },
     });
     expect(traversal.status).toBe(404);
+    // A malformed escape or a file of another kind: not found, not a crash.
+    for (const path of ["/%E0%A4%A", "/secret.txt", "/a/..%2f..%2fsecret.txt"]) {
+      const response = await fetch(`${server.origin}${path}`, {
+        headers: { cookie: `gigapad_token=${server.token}` },
+      });
+      expect(response.status, path).toBe(404);
+    }
   });
 
   it("accepts a WebSocket only with the cookie and from the page's own origin", async () => {
