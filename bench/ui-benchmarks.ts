@@ -21,7 +21,7 @@ import { build } from "esbuild";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { HostedDocument } from "../host/hosted-document.js";
 import { serve } from "../server/serve.js";
-import { CHROMIUM_FLAGS, CHROMIUM_INSTALL_HINT, CHROMIUM_PATH, hasChromium } from "./chromium.js";
+import { CHROMIUM_FLAGS, CHROMIUM_INSTALL_HINT, findChromium } from "./chromium.js";
 import type { Benchmark, Corpus, ResultRow } from "./harness.js";
 import { median, nowMs, percentile } from "./measure.js";
 
@@ -175,7 +175,8 @@ export const uiBenchmarks: Benchmark[] = [
     description: "first line painted, keystroke → paint, go to line, PageDown, in headless Chromium",
     wants: (corpus) => corpus.kind === "log",
     async run(corpus, { runs }) {
-      if (!hasChromium()) {
+      const found = findChromium();
+      if (!found) {
         return [
           {
             bench: "ui",
@@ -183,7 +184,7 @@ export const uiBenchmarks: Benchmark[] = [
             metric: "not measured",
             value: Number.NaN,
             unit: "",
-            note: `no Chromium at ${CHROMIUM_PATH}: ${CHROMIUM_INSTALL_HINT}`,
+            note: `no Chromium: ${CHROMIUM_INSTALL_HINT}`,
           },
         ];
       }
@@ -193,7 +194,7 @@ export const uiBenchmarks: Benchmark[] = [
       const server = await serve(host);
       const openMs = nowMs() - opening;
       const browser = await chromium.launch({
-        executablePath: CHROMIUM_PATH,
+        executablePath: found.path,
         args: CHROMIUM_FLAGS,
         headless: true,
       });

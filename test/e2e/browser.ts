@@ -1,13 +1,19 @@
 /**
- * End-to-end helpers: `gigapad serve` in a child process and headless Debian Chromium driven by
- * playwright-core. Chromium is never downloaded: it is /usr/bin/chromium (or CHROME_PATH), and a
- * missing one fails with the install hint instead of skipping.
+ * End-to-end helpers: `gigapad serve` in a child process and headless Chromium driven by
+ * playwright-core. Chromium is never downloaded: it is CHROME_PATH, a browser the platform
+ * installed, or the one the @sparticuz/chromium dev dependency carries (bench/chromium.ts); none
+ * at all fails with the hint instead of skipping.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { CHROMIUM_FLAGS, CHROMIUM_INSTALL_HINT, CHROMIUM_PATH, hasChromium } from "../../bench/chromium.js";
+import {
+  CHROMIUM_FLAGS,
+  CHROMIUM_INSTALL_HINT,
+  type FoundChromium,
+  findChromium,
+} from "../../bench/chromium.js";
 import {
   firstLinesLayoutProbe,
   messagesProbe,
@@ -21,14 +27,16 @@ export const REPO = join(import.meta.dirname, "..", "..");
 /** Screenshots land here, kept as test artifacts (CI can collect them). */
 export const ARTIFACTS = join(REPO, "test", "artifacts");
 
+let found: FoundChromium | null = null;
+
+/** The Chromium the tests drive; throws with the hint when there is none. */
 export function chromiumPath(): string {
-  if (!hasChromium()) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM_PATH}. The end-to-end tests drive Debian's Chromium: ${CHROMIUM_INSTALL_HINT}. ` +
-        ".ci/run installs it.",
-    );
-  }
-  return CHROMIUM_PATH;
+  if (found) return found.path;
+  const chromium = findChromium();
+  if (!chromium) throw new Error(`No Chromium found for the end-to-end tests: ${CHROMIUM_INSTALL_HINT}.`);
+  found = chromium;
+  console.log(`end-to-end tests drive Chromium at ${chromium.path} (${chromium.source})`);
+  return chromium.path;
 }
 
 export function launchChromium(): Promise<Browser> {
