@@ -121,8 +121,12 @@ export class FindPanel {
     const low = Math.min(selection.anchor, selection.head);
     const high = Math.max(selection.anchor, selection.head);
     const from = direction === "forward" ? high : low;
+    const jumps = this.editor.jumps;
     try {
       const { match, wrapped } = await this.connection.request("findNext", { query, from, direction });
+      // The user moved on while the engine searched (closed the panel, Ctrl+Home, go to): a late
+      // answer must not pull the view back to the match (it did, and typing went after it).
+      if (!this.isOpen || this.editor.jumps !== jumps) return;
       if (!match) {
         this.error = null;
         this.showCount("No matches");
@@ -197,9 +201,10 @@ export class FindPanel {
       // As you type: the first match from where the selection starts.
       const selection = this.editor.selectionBytes();
       const from = Math.min(selection.anchor, selection.head);
+      const jumps = this.editor.jumps;
       this.connection.request("findNext", { query, from, direction: "forward" }).then(
         async ({ match }) => {
-          if (this.searchId !== id || !match) return;
+          if (this.searchId !== id || !match || !this.isOpen || this.editor.jumps !== jumps) return;
           this.current = match;
           await this.editor.reveal(match.start, match.end);
           this.highlight();

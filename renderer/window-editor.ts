@@ -11,7 +11,13 @@
  * - A selection that leaves the window (Select All, Shift+Ctrl+End, or one made before scrolling
  *   far away) is kept as a byte range: "wide", shown clamped to the window.
  */
-import { defaultKeymap, deleteCharBackwardStrict, insertNewline, insertTab } from "@codemirror/commands";
+import {
+  defaultKeymap,
+  deleteCharBackwardStrict,
+  deleteCharForward,
+  insertNewline,
+  insertTab,
+} from "@codemirror/commands";
 import {
   Annotation,
   Compartment,
@@ -272,6 +278,14 @@ export class WindowEditor {
       { key: "Mod-a", run: () => this.selectAll() },
       { key: "Mod-z", run: () => this.undoRedo("undo"), preventDefault: true },
       { key: "Mod-y", run: () => this.undoRedo("redo"), preventDefault: true },
+      // Where nothing is to delete (the cursor at the top before a jump lands) no transaction
+      // comes to be filtered: these keys are held for the jump here.
+      {
+        key: "Backspace",
+        run: () => this.holdForJump("backspace"),
+        shift: () => this.holdForJump("backspace"),
+      },
+      { key: "Delete", run: () => this.holdForJump("delete") },
     ];
   }
 
@@ -336,6 +350,11 @@ export class WindowEditor {
     };
   }
 
+  /** Counts the jumps (window loads) started: a late answer can tell whether the user moved on. */
+  get jumps(): number {
+    return this.loadToken;
+  }
+
   /** Whether a window is being loaded, grown or slid (benchmarks wait for it to settle). */
   get windowInMotion(): boolean {
     return this.loading || this.sliding || this.growPending !== null;
@@ -349,10 +368,15 @@ export class WindowEditor {
 
   // ----- loading the window ----------------------------------------------------------------------
 
-  /** Loads a window around `anchor` and places the cursor and view. Superseded loads are dropped. */
+  /**
+   * Loads a window around `anchor` and places the cursor and view. Superseded loads are dropped.
+   * What is typed while a jump travels is typed where the jump lands (see typeAhead).
+   */
   async show(anchor: Anchor, placement: Placement, prefetched?: Promise<DocumentWindow>): Promise<boolean> {
     const token = ++this.loadToken;
     this.loading = true;
+    // A jump moves the cursor; a scroll (keepCursor) leaves it where typing goes.
+    this.jumping = !placement.keepCursor;
     let growAround: number | null = null;
     try {
       for (let attempt = 0; attempt < 20; attempt++) {
@@ -386,6 +410,8 @@ export class WindowEditor {
     } finally {
       if (token === this.loadToken) {
         this.loading = false;
+        this.jumping = false;
+        this.replayTypeAhead();
         if (growAround !== null) {
           const around = growAround;
           // Grow to the full window once the jump's frame is painted: its text must not delay it.
@@ -694,6 +720,20 @@ export class WindowEditor {
 
   private filterTransaction(tr: Transaction): Transaction | readonly [] {
     if (!tr.docChanged || tr.annotation(windowLoad)) return tr;
+    if (this.jumping) {
+      // Ctrl+Home then typing: the keys belong where the jump lands, not where the cursor was.
+      let inserted = "";
+      tr.changes.iterChanges((_fromA, _toA, _fromB, _toB, text) => {
+        inserted += text.toString();
+      });
+      const kind = tr.isUserEvent("delete.backward")
+        ? "backspace"
+        : tr.isUserEvent("delete.forward")
+          ? "delete"
+          : "insert";
+      this.typeAhead.push(kind === "insert" ? { kind, text: inserted } : { kind });
+      return [];
+    }
     if (this.wide) {
       // Typing, deleting or pasting over a wide selection replaces all of it, in the engine.
       let inserted = "";
@@ -714,6 +754,35 @@ export class WindowEditor {
     }
     if (update.docChanged || update.selectionSet) this.callbacks.changed();
     if (update.viewportChanged || update.geometryChanged) this.slideIfNeeded();
+  }
+
+  /**
+   * Keys typed while a jump travelled, in order: typed, once it has landed, at its cursor (a user
+   * who presses Ctrl+End and types expects the text at the end, as in any editor).
+   */
+  private typeAhead: ({ kind: "insert"; text: string } | { kind: "backspace" | "delete" })[] = [];
+  /** A jump (a load that moves the cursor) is on its way. */
+  private jumping = false;
+
+  private holdForJump(kind: "backspace" | "delete"): boolean {
+    if (!this.jumping) return false;
+    this.typeAhead.push({ kind });
+    return true;
+  }
+
+  private replayTypeAhead(): void {
+    for (const key of this.typeAhead.splice(0)) {
+      if (key.kind === "insert") {
+        this.view.dispatch(this.view.state.replaceSelection(key.text), {
+          userEvent: "input.type",
+          scrollIntoView: true,
+        });
+      } else if (key.kind === "backspace") {
+        deleteCharBackwardStrict(this.view);
+      } else {
+        deleteCharForward(this.view);
+      }
+    }
   }
 
   /** Sends one transaction's changes to the engine, in bytes of the version it was typed on. */
@@ -923,6 +992,7 @@ export class WindowEditor {
 
   goToStart(extend: boolean): boolean {
     const anchor = this.selectionBytes().anchor;
+    if (!extend && this.moveInWindow(0)) return true;
     void this.show({ byte: 0 }, { align: "start", cursor: 0 }).then(() => {
       if (extend) this.setWide({ anchor, head: this.window.placement.start });
       else this.wide = null;
@@ -932,9 +1002,32 @@ export class WindowEditor {
 
   goToEnd(extend: boolean): boolean {
     const anchor = this.selectionBytes().anchor;
+    if (!extend && this.moveInWindow(this.info.length)) return true;
     void this.show({ end: true }, { align: "end", cursor: this.info.length }).then(() => {
       if (extend) this.setWide({ anchor, head: this.info.length });
       else this.wide = null;
+    });
+    return true;
+  }
+
+  /**
+   * Puts the cursor on `byte` at once when the window holds it and nothing is loading (Ctrl+Home
+   * at the top of the file): no round trip, so the next key lands there. False if a load is needed.
+   */
+  private moveInWindow(byte: number): boolean {
+    if (this.loading || this.sliding || this.busy > 0 || this.growPending !== null) return false;
+    const pos = this.window.posAtByte(this.view.state.doc, byte);
+    if (pos === null) return false;
+    // A pending jump is superseded by this one, as a load would supersede it.
+    this.loadToken++;
+    this.wide = null;
+    this.scrollDispatched();
+    this.view.dispatch({
+      selection: EditorSelection.single(pos),
+      effects: EditorView.scrollIntoView(pos, {
+        y: byte === 0 ? "start" : "end",
+        yMargin: byte === 0 ? 8 : 5,
+      }),
     });
     return true;
   }
