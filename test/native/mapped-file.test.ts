@@ -15,6 +15,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { countNewlinesInBytes, indexOfBytes, openMappedFile } from "../../native/index.js";
 import { countLf, useTempDirs } from "../helpers/temp-dir.js";
+import { DROP_TO_NOBODY, runModuleScript } from "../helpers/unprivileged.js";
 
 const tempDir = useTempDirs();
 const CHUNK = 64 * 1024;
@@ -308,19 +309,17 @@ describe("errors a user can meet", () => {
     const path = join(dir, "secret.log");
     writeFileSync(path, "secret\n");
     chmodSync(path, 0o000);
-    // Loads the addon directly (CommonJS) so the child needs no TypeScript loader.
+    // Loads the addon directly so the child needs no TypeScript loader; drops to nobody after.
     const nativeDir = new URL("../../native", import.meta.url).pathname;
     const script = `
+      import { createRequire } from "node:module";
+      const require = createRequire(${JSON.stringify(`${nativeDir}/`)});
       const addon = require("node-gyp-build")(${JSON.stringify(nativeDir)});
+      ${DROP_TO_NOBODY}
       try { new addon.MappedFile(${JSON.stringify(path)}); console.log("opened"); }
       catch (error) { console.log(error.code); }`;
-    const asRoot = process.getuid?.() === 0;
-    // Root reads anything, so the check runs as an unprivileged user when we are root.
-    const result = spawnSync(process.execPath, ["-e", script], {
-      encoding: "utf8",
-      cwd: new URL("../..", import.meta.url).pathname,
-      ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
-    });
+    const result = runModuleScript(script);
+    expect(result.stderr).toBe("");
     expect(result.stdout.trim()).toBe("EACCES");
   });
 

@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import {
   chmodSync,
   closeSync,
@@ -24,6 +23,7 @@ import { systemFiles } from "../../piece-table/durable-files.js";
 import { open } from "../../piece-table/index.js";
 import { applyDelete, applyInsert } from "../helpers/buffer-model.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
+import { DROP_TO_NOBODY, runModuleScript, runningAsRoot } from "../helpers/unprivileged.js";
 
 const tempDir = useTempDirs();
 
@@ -256,16 +256,13 @@ describe("save", () => {
     const moduleUrl = new URL("../../dist/piece-table/index.js", import.meta.url).href;
     const script = `import(${JSON.stringify(moduleUrl)}).then(async ({ open }) => {
       const doc = await open(${JSON.stringify(path)}, { stateDir: ${JSON.stringify(stateDir)} });
+      ${DROP_TO_NOBODY}
       doc.insert(0, "y");
       try { await doc.save(); console.log("saved"); } catch (error) { console.log(error.code, error.message); }
       await doc.discard();
     });`;
-    const asRoot = process.getuid?.() === 0;
-    if (!asRoot) chmodSync(folder, 0o555);
-    const result = spawnSync(process.execPath, ["-e", script], {
-      encoding: "utf8",
-      ...(asRoot ? { uid: 65534, gid: 65534, env: { ...process.env, HOME: "/tmp" } } : {}),
-    });
+    if (!runningAsRoot) chmodSync(folder, 0o555);
+    const result = runModuleScript(script);
     expect(result.stdout).toMatch(/^EACCES .*is not writable/);
     expect(readFileSync(path, "utf8")).toBe("x\n");
     expect(existsSync(path)).toBe(true);
