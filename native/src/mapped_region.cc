@@ -134,6 +134,25 @@ Napi::Error JobError(Napi::Env env, JobFailure failure, const std::string& path)
   return error;
 }
 
+// Settles a job's promise from OnOK / OnError / OnProgress, which also run while a worker
+// thread's environment is being torn down (worker.terminate() during a scan): JavaScript can no
+// longer run there, so every N-API call fails and node-addon-api throws. An exception escaping
+// these callbacks would end the whole process (std::terminate), so a failure is turned into a
+// rejection when the environment still runs JavaScript, and dropped when it does not (nobody is
+// left to hear of it).
+template <typename Settle>
+void SettleSafely(Napi::Promise::Deferred& deferred, Settle&& settle) noexcept {
+  try {
+    settle();
+  } catch (const Napi::Error& error) {
+    try {
+      deferred.Reject(error.Value());
+    } catch (...) {
+    }
+  } catch (...) {
+  }
+}
+
 // Wraps a started job's promise and a cancel function into { promise, cancel }.
 Napi::Object JobHandle(Napi::Env env, Napi::Promise promise, std::shared_ptr<std::atomic<bool>> cancelled) {
   Napi::Object handle = Napi::Object::New(env);
@@ -219,27 +238,36 @@ class ChunkIndexJob : public Napi::AsyncProgressWorker<double> {
 
   void OnProgress(const double* data, size_t count) override {
     if (count == 0 || on_progress_.IsEmpty()) return;
-    Napi::Env env = Env();
-    Napi::HandleScope scope(env);
-    on_progress_.Call({Napi::Number::New(env, data[0]), Napi::Number::New(env, static_cast<double>(mapping_->size))});
+    // A progress callback that throws, or an environment going away, must not end the process.
+    try {
+      Napi::Env env = Env();
+      Napi::HandleScope scope(env);
+      on_progress_.Call(
+          {Napi::Number::New(env, data[0]), Napi::Number::New(env, static_cast<double>(mapping_->size))});
+    } catch (...) {
+    }
   }
 
   void OnOK() override {
-    Napi::Env env = Env();
-    Napi::HandleScope scope(env);
-    if (failure_ != JobFailure::kNone) {
-      deferred_.Reject(JobError(env, failure_, mapping_->path).Value());
-      return;
-    }
-    Napi::Uint32Array line_feeds = Napi::Uint32Array::New(env, counts_.size());
-    if (!counts_.empty()) std::memcpy(line_feeds.Data(), counts_.data(), counts_.size() * sizeof(uint32_t));
-    Napi::Object result = Napi::Object::New(env);
-    result.Set("lineFeeds", line_feeds);
-    result.Set("crlfPairs", Napi::Number::New(env, static_cast<double>(crlf_pairs_.load())));
-    deferred_.Resolve(result);
+    SettleSafely(deferred_, [&] {
+      Napi::Env env = Env();
+      Napi::HandleScope scope(env);
+      if (failure_ != JobFailure::kNone) {
+        deferred_.Reject(JobError(env, failure_, mapping_->path).Value());
+        return;
+      }
+      Napi::Uint32Array line_feeds = Napi::Uint32Array::New(env, counts_.size());
+      if (!counts_.empty()) std::memcpy(line_feeds.Data(), counts_.data(), counts_.size() * sizeof(uint32_t));
+      Napi::Object result = Napi::Object::New(env);
+      result.Set("lineFeeds", line_feeds);
+      result.Set("crlfPairs", Napi::Number::New(env, static_cast<double>(crlf_pairs_.load())));
+      deferred_.Resolve(result);
+    });
   }
 
-  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+  void OnError(const Napi::Error& error) override {
+    SettleSafely(deferred_, [&] { deferred_.Reject(error.Value()); });
+  }
 
  private:
   Napi::Promise::Deferred deferred_;
@@ -321,18 +349,22 @@ class FindJob : public Napi::AsyncWorker {
   }
 
   void OnOK() override {
-    Napi::Env env = Env();
-    Napi::HandleScope scope(env);
-    if (failure_ != JobFailure::kNone) {
-      deferred_.Reject(JobError(env, failure_, mapping_->path).Value());
-      return;
-    }
-    Napi::Float64Array result = Napi::Float64Array::New(env, results_.size());
-    for (size_t i = 0; i < results_.size(); ++i) result[i] = static_cast<double>(results_[i]);
-    deferred_.Resolve(result);
+    SettleSafely(deferred_, [&] {
+      Napi::Env env = Env();
+      Napi::HandleScope scope(env);
+      if (failure_ != JobFailure::kNone) {
+        deferred_.Reject(JobError(env, failure_, mapping_->path).Value());
+        return;
+      }
+      Napi::Float64Array result = Napi::Float64Array::New(env, results_.size());
+      for (size_t i = 0; i < results_.size(); ++i) result[i] = static_cast<double>(results_[i]);
+      deferred_.Resolve(result);
+    });
   }
 
-  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+  void OnError(const Napi::Error& error) override {
+    SettleSafely(deferred_, [&] { deferred_.Reject(error.Value()); });
+  }
 
  private:
   Napi::Promise::Deferred deferred_;
