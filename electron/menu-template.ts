@@ -149,6 +149,8 @@ export function menuTemplate(platform: NodeJS.Platform, state: MenuState): MenuI
     label: "&View",
     type: "submenu",
     submenu: [
+      editor("toggleWrap", "Word &Wrap", "Alt+Z"),
+      separator("view-separator-wrap"),
       { id: "zoom-in", label: "Zoom In", accelerator: "CmdOrCtrl+=", role: "zoomIn" },
       { id: "zoom-out", label: "Zoom Out", accelerator: "CmdOrCtrl+-", role: "zoomOut" },
       { id: "zoom-reset", label: "Actual Size", accelerator: "CmdOrCtrl+0", role: "resetZoom" },

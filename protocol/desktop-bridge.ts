@@ -65,5 +65,6 @@ export const EDITOR_COMMANDS = [
   "undo",
   "redo",
   "selectAll",
+  "toggleWrap",
 ] as const;
 export type EditorCommand = (typeof EDITOR_COMMANDS)[number];

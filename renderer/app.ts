@@ -3,6 +3,7 @@
  * messages, and the connection to the engine. The same page runs in a browser (`gigapad serve`)
  * and in the desktop app; `Platform` is what differs (dialogs, menus).
  */
+
 import type { KeyBinding } from "@codemirror/view";
 import { EDITOR_COMMANDS, type EditorCommand } from "../protocol/desktop-bridge.js";
 import { formatBytes } from "../protocol/format-bytes.js";
@@ -15,6 +16,7 @@ import { parseGoTo } from "./go-to.js";
 import { pageShortcut } from "./shortcuts.js";
 import { VirtualScrollbar } from "./virtual-scrollbar.js";
 import { quickWindowRequest, WindowEditor } from "./window-editor.js";
+import { recallWrap, rememberWrap } from "./wrap-preference.js";
 
 /** What differs between the browser and the desktop app. */
 export interface Platform {
@@ -127,6 +129,10 @@ export class App {
         return editor.undoRedo("redo");
       case "selectAll":
         return editor.selectAll();
+      case "toggleWrap":
+        editor.setWrap(!editor.wrap);
+        rememberWrap(editor.info.path, editor.wrap);
+        return true;
     }
   }
 
@@ -222,6 +228,7 @@ export class App {
     );
     performance.mark("gigapad-editor-created");
     this.editor = editor;
+    if (recallWrap(info.path)) editor.setWrap(true);
     // For tests and the curious: the page's editor, from the devtools console.
     (window as unknown as { gigapad: unknown }).gigapad = { app: this, editor };
     this.scrollbar = new VirtualScrollbar(this.ui.scrollbar, editor);
@@ -428,6 +435,7 @@ export class App {
       ["byte", `Byte ${formatCount(selection.head)}`],
     ];
     if (selected > 0) cells.push(["selection", `${formatBytes(selected)} selected`]);
+    if (editor.wrap) cells.push(["wrap", "wrap"]);
     cells.push(
       ["lines", indexing],
       ["size", formatBytes(info.length)],

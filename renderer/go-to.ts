@@ -1,8 +1,20 @@
 /**
  * What the "Go to" box accepts: a line number (1-based, as shown), `+N` for a byte offset
- * (K, M, G suffixes allowed: +1.5G), or `NN%` for a fraction of the document.
+ * (K, M, G suffixes allowed: +1.5G), or `NN%` for a fraction of the document: of its lines, or of
+ * its bytes while lines are not counted yet and for files of very long lines.
  */
 import type { Anchor } from "../protocol/messages.js";
+
+/**
+ * Average line length above which a position in the file is told by bytes even when lines are
+ * known (a 256 MiB one-line JSON: 50% of one line says nothing). The scrollbar uses it too.
+ */
+export const LONG_LINE_BYTES = 8192;
+
+/** Whether fractions of this document are fractions of its lines (else of its bytes). */
+export function countsByLine(length: number, lineCount: number | null): lineCount is number {
+  return lineCount !== null && length / Math.max(1, lineCount) <= LONG_LINE_BYTES;
+}
 
 export type GoToTarget = { anchor: Anchor; description: string } | { error: string };
 
@@ -16,7 +28,7 @@ export function parseGoTo(input: string, length: number, lineCount: number | nul
   if (match) {
     const percent = Number(match[1]);
     if (percent > 100) return { error: "A percentage goes up to 100%" };
-    if (lineCount !== null) {
+    if (countsByLine(length, lineCount)) {
       const line = Math.min(lineCount - 1, Math.floor(((lineCount - 1) * percent) / 100));
       return { anchor: { line }, description: `line ${line + 1}` };
     }

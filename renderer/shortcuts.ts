@@ -16,8 +16,12 @@ export interface KeyPress {
 /** The page-wide shortcut an event is, if any (Cmd on macOS, Ctrl elsewhere). */
 export function pageShortcut(event: KeyPress, mac: boolean): EditorCommand | null {
   const mod = mac ? event.metaKey && !event.ctrlKey : event.ctrlKey && !event.metaKey;
-  if (event.altKey) return null;
   const key = event.key.toLowerCase();
+  // Alt+Z (VS Code's key; Option+Z on a Mac types Ω, so the code of the key decides there).
+  if (event.altKey && !event.ctrlKey && !event.metaKey && !event.shiftKey) {
+    return key === "z" || key === "ω" ? "toggleWrap" : null;
+  }
+  if (event.altKey) return null;
   if (key === "f3" && !event.ctrlKey && !event.metaKey) return event.shiftKey ? "findPrevious" : "findNext";
   if (!mod) return null;
   if (key === "f" && !event.shiftKey) return "find";

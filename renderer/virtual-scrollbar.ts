@@ -5,10 +5,9 @@
  * editor's own scrolling moves the thumb.
  */
 import type { Anchor } from "../protocol/messages.js";
+import { countsByLine } from "./go-to.js";
 import type { WindowEditor } from "./window-editor.js";
 
-/** Average line length above which the scrollbar counts bytes even when lines are known. */
-const LONG_LINE_BYTES = 8192;
 const MIN_THUMB_PX = 24;
 
 interface Extent {
@@ -73,10 +72,7 @@ export class VirtualScrollbar {
     const window = editor.window;
     const doc = editor.view.state.doc;
     const { top, bottom } = editor.visibleLines();
-    const byLine =
-      info.lineCount !== null &&
-      window.placement.firstLine !== null &&
-      info.length / Math.max(1, info.lineCount) <= LONG_LINE_BYTES;
+    const byLine = countsByLine(info.length, info.lineCount) && window.placement.firstLine !== null;
     if (byLine) {
       const first = window.absoluteLine(doc, top) ?? 0;
       const last = window.absoluteLine(doc, bottom) ?? first;

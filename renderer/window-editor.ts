@@ -170,6 +170,8 @@ export class WindowEditor {
   private readonly readOnlyCompartment = new Compartment();
   private readonly gutterCompartment = new Compartment();
   private readonly matchesCompartment = new Compartment();
+  private readonly wrapCompartment = new Compartment();
+  private wrapping = false;
   /** Lines in the document as estimated from the first window, while the index counts them. */
   private lineEstimate: number | null = null;
   private matches: { ranges: Match[]; current: Match | null } = { ranges: [], current: null };
@@ -214,6 +216,7 @@ export class WindowEditor {
       highlightActiveLine(),
       this.readOnlyCompartment.of(this.readOnlyExtension()),
       this.matchesCompartment.of([]),
+      this.wrapCompartment.of([]),
       EditorView.contentAttributes.of({ "aria-label": "Document text", spellcheck: "false" }),
       EditorView.clipboardInputFilter.of((text) => text.replace(/\r\n/g, "\n")),
       EditorState.transactionFilter.of((tr) => this.filterTransaction(tr)),
@@ -287,6 +290,26 @@ export class WindowEditor {
       },
       { key: "Delete", run: () => this.holdForJump("delete") },
     ];
+  }
+
+  /** Soft wrap: long lines (and the 8 KiB segments of very long ones) wrap at the window's edge. */
+  get wrap(): boolean {
+    return this.wrapping;
+  }
+
+  setWrap(on: boolean): void {
+    if (on === this.wrapping) return;
+    this.wrapping = on;
+    // The cursor's line stays in view: wrapping changes every line's height above it.
+    const head = this.view.state.selection.main.head;
+    this.view.dispatch({
+      effects: [
+        this.wrapCompartment.reconfigure(on ? EditorView.lineWrapping : []),
+        EditorView.scrollIntoView(head, { y: "center" }),
+      ],
+    });
+    this.scrollDispatched();
+    this.callbacks.changed();
   }
 
   // ----- state -----------------------------------------------------------------------------------

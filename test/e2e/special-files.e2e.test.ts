@@ -184,6 +184,63 @@ describe("a 256 MiB file on one line", () => {
     expect(pageErrors(page)).toEqual([]);
     await page.context().close();
   }, 120_000);
+
+  it("Ctrl+G 50% goes to the middle byte, not the start of the one line", async () => {
+    const page = await openEditor(browser, server.url);
+    await waitForStatus(page, "lines", /^1 line$/);
+    await page.keyboard.press("Control+g");
+    await page.keyboard.type("50%");
+    await page.keyboard.press("Enter");
+    const half = Math.floor(statSync(path).size / 2);
+    await waitForStatus(page, "byte", new RegExp(`^Byte ${half.toLocaleString("en-US")}$`));
+    const top = (await page.evaluate("gigapad.editor.topVisibleByte()")) as number;
+    // The cursor is in the middle of the screen: half a screen of 8 KiB segments above it.
+    expect(Math.abs(top - half)).toBeLessThan(512 * 1024);
+    await page.context().close();
+  }, 60_000);
+
+  it("Alt+Z wraps the line: text 1,500 bytes in comes onto the screen, and the status bar says wrap", async () => {
+    const page = await openEditor(browser, server.url);
+    // Where the character 1,500 bytes into the first segment is drawn, against the scroller.
+    const onScreen = () =>
+      page.evaluate(() => {
+        const line = document.querySelector(".cm-content .cm-line")!;
+        const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+        let left = 1500;
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          const length = node.textContent!.length;
+          if (left < length) {
+            const range = document.createRange();
+            range.setStart(node, left);
+            range.setEnd(node, left + 1);
+            const box = range.getBoundingClientRect();
+            const view = document.querySelector(".cm-scroller")!.getBoundingClientRect();
+            return (
+              box.left >= view.left &&
+              box.right <= view.right &&
+              box.top >= view.top &&
+              box.bottom <= view.bottom
+            );
+          }
+          left -= length;
+        }
+        return null;
+      });
+    expect(await onScreen()).toBe(false);
+    expect((await status(page)).wrap).toBeUndefined();
+    await page.keyboard.press("Alt+z");
+    await expect.poll(onScreen).toBe(true);
+    expect((await status(page)).wrap).toBe("wrap");
+    await screenshot(page, "one-line-wrapped");
+    // Remembered for this file: a new page of it starts wrapped; Alt+Z again unwraps.
+    const again = await page.context().newPage();
+    await again.goto(`${server.origin}/`);
+    await again.waitForSelector("body[data-ready=true]");
+    await expect.poll(async () => (await status(again)).wrap).toBe("wrap");
+    await again.keyboard.press("Alt+z");
+    await expect.poll(async () => (await status(again)).wrap).toBeUndefined();
+    await page.context().close();
+  }, 60_000);
 });
 
 describe("errors a user can meet", () => {

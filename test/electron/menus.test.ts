@@ -73,7 +73,15 @@ describe("desktop menus, as data", () => {
         expect(item.registerAccelerator, `${platform} ${item.id}`).toBe(mac);
       }
       // The page's own shortcuts are the menu's: press each accelerator and see what the page runs.
-      for (const command of ["find", "goToLine", "save", "saveAs", "findNext", "findPrevious"] as const) {
+      for (const command of [
+        "find",
+        "goToLine",
+        "save",
+        "saveAs",
+        "findNext",
+        "findPrevious",
+        "toggleWrap",
+      ] as const) {
         const accelerator = menuItems(menuTemplate(platform, state)).find((item) => item.id === command)!
           .accelerator!;
         const parts = accelerator.split("+");
@@ -83,7 +91,7 @@ describe("desktop menus, as data", () => {
           ctrlKey: parts.includes("Ctrl") || (!mac && parts.includes("CmdOrCtrl")),
           metaKey: parts.includes("Cmd") || (mac && parts.includes("CmdOrCtrl")),
           shiftKey: parts.includes("Shift"),
-          altKey: false,
+          altKey: parts.includes("Alt"),
         };
         expect(pageShortcut(event, mac), `${platform} ${accelerator}`).toBe(command);
       }

@@ -26,13 +26,27 @@ describe("the Go to box", () => {
     expect(parseGoTo("+20G", length, null)).toEqual({
       error: `Byte ${20 * 1024 ** 3} is past the end (${length} bytes)`,
     });
-    expect(parseGoTo("50%", length, 1001)).toEqual({ anchor: { line: 500 }, description: "line 501" });
+    expect(parseGoTo("50%", 100_000, 1001)).toEqual({ anchor: { line: 500 }, description: "line 501" });
     expect(parseGoTo("50%", length, null)).toEqual({
       anchor: { byte: length / 2 },
       description: `byte ${length / 2}`,
     });
     expect(parseGoTo("100%", 100, 10)).toEqual({ anchor: { line: 9 }, description: "line 10" });
     expect(parseGoTo("150%", 100, 10)).toEqual({ error: "A percentage goes up to 100%" });
+  });
+
+  it("takes percentages of bytes in files of very long lines (a one-line JSON)", () => {
+    const json = 256 * 1024 ** 2;
+    expect(parseGoTo("50%", json, 1)).toEqual({
+      anchor: { byte: json / 2 },
+      description: `byte ${json / 2}`,
+    });
+    expect(parseGoTo("90%", json, 1)).toMatchObject({ anchor: { byte: Math.floor(json * 0.9) } });
+    // 8 KiB a line on average is still lines; one byte more is bytes.
+    expect(parseGoTo("50%", 8192 * 100, 100)).toMatchObject({ anchor: { line: 49 } });
+    expect(parseGoTo("50%", 8192 * 100 + 100, 100)).toMatchObject({
+      anchor: { byte: (8192 * 100 + 100) / 2 },
+    });
   });
 
   it("explains what it did not understand", () => {
