@@ -5,13 +5,15 @@
  *   threads in windows (streamed, cancellable between windows), inside added pieces directly,
  *   and across each piece boundary by looking at the bytes around it.
  * - Everything else (RegExp, case-insensitive, whole word) runs as a JS RegExp over text decoded
- *   in chunks that end at a line end, so a match never spans a chunk edge unless it spans lines.
+ *   in chunks that end at a line end, so a match never spans a chunk edge unless it spans lines;
+ *   each chunk on a worker thread (regex-pool.ts), so a backtracking pattern blocks no caller.
  *
  * Matches are leftmost-first and non-overlapping, as String.prototype.replaceAll sees them.
  */
 import type { MappedFile } from "../native/index.js";
 import { ADDED, type BufferId, forEachPiece, type PieceNode, TreeBuilder } from "./piece-tree.js";
-import { chunkMatches, type RegexTask } from "./regex-chunk.js";
+import type { RegexTask } from "./regex-chunk.js";
+import { chunkMatchesOffThread } from "./regex-pool.js";
 import { type DocumentSnapshot, readTree } from "./snapshot.js";
 
 export interface FindOptions {
@@ -449,12 +451,11 @@ async function* regexMatches(
   while (position < end) {
     checkAborted(signal);
     const { bytes, chunkEnd } = nextChunk(snapshot, position, end);
-    const { starts, ends } = chunkMatches(bytes, position, regex, task);
+    // On a worker thread: a pattern that backtracks for ever must not stop this one.
+    const { starts, ends } = await chunkMatchesOffThread(bytes, position, task, signal);
     if (starts.length > 0) yield { starts, ends, offset: 0, width: 0 };
     position = chunkEnd;
     report(position);
-    // Let other work (replies, cancellation) run between chunks.
-    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
 

@@ -1,0 +1,46 @@
+/**
+ * The body of a regex worker (see regex-pool.ts): runs chunkMatches over the chunks it is sent
+ * and posts the byte offsets back. A pattern that backtracks for ever only blocks this thread;
+ * the pool terminates it when the search is cancelled.
+ */
+import { parentPort } from "node:worker_threads";
+import { chunkMatches, type RegexTask } from "./regex-chunk.js";
+
+/** One chunk to scan (`bytes` arrives as a Uint8Array: structured clone drops Buffer). */
+export interface ChunkRequest {
+  id: number;
+  bytes: Uint8Array;
+  base: number;
+  task: RegexTask;
+}
+
+export type ChunkReply =
+  | { id: number; starts: Float64Array; ends: Float64Array }
+  | { id: number; error: { name: string; message: string } };
+
+let compiled: { source: string; flags: string; regex: RegExp } | null = null;
+
+function regexFor(task: RegexTask): RegExp {
+  if (compiled?.source !== task.source || compiled.flags !== task.flags) {
+    compiled = { source: task.source, flags: task.flags, regex: new RegExp(task.source, task.flags) };
+  }
+  return compiled.regex;
+}
+
+const port = parentPort;
+if (port) {
+  port.on("message", (request: ChunkRequest) => {
+    try {
+      const bytes = Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength);
+      const found = chunkMatches(bytes, request.base, regexFor(request.task), request.task);
+      const starts = Float64Array.from(found.starts);
+      const ends = Float64Array.from(found.ends);
+      const reply: ChunkReply = { id: request.id, starts, ends };
+      port.postMessage(reply, [starts.buffer, ends.buffer]);
+    } catch (error) {
+      const { name, message } = error instanceof Error ? error : { name: "Error", message: String(error) };
+      const reply: ChunkReply = { id: request.id, error: { name, message } };
+      port.postMessage(reply);
+    }
+  });
+}
