@@ -9,6 +9,7 @@
  * pipelined edits from a UI apply in order. Reads (windows, lines, find) answer at once, between
  * them; long work (search, save) yields, so replies never wait for it.
  */
+import { realpathSync } from "node:fs";
 import { basename } from "node:path";
 import {
   type Document,
@@ -40,6 +41,7 @@ import type { Channel } from "./channel.js";
 import { type DiskState, DiskWatch } from "./disk-watch.js";
 import { cutWindow, type WindowRequest } from "./document-window.js";
 import { findNext } from "./find-next.js";
+import { confinedSaveTarget } from "./save-target.js";
 
 export interface HostedDocumentOptions {
   /** Session folder root (default: GIGAPAD_STATE_DIR or the platform's). */
@@ -50,6 +52,11 @@ export interface HostedDocumentOptions {
   autosave?: AutosaveOptions | false;
   /** How often the file is checked for changes by other programs. */
   diskCheckMs?: number;
+  /**
+   * Confine UIs' Save As to this folder tree (see confineSaveAs); default: not confined, as in
+   * the desktop app, whose Save As path comes from the system's dialog.
+   */
+  saveAsRoot?: string;
 }
 
 /** An error with a protocol code, for refusals the host itself decides. */
@@ -70,6 +77,11 @@ const CHEAP_LINE_BYTES = 16 * 1024 * 1024;
 export const MAX_READ_TEXT_BYTES = 64 * 1024 * 1024;
 /** Progress events are sent at most this often. */
 const PROGRESS_EVENT_MS = 100;
+/**
+ * Longest a findInRange (the matches in view, asked for as the user types a pattern) may scan:
+ * a pattern that backtracks for ever must not hold a regex worker for ever.
+ */
+const FIND_IN_RANGE_MS = 10_000;
 
 /** A progress stream's throttle: true when the last event went out under PROGRESS_EVENT_MS ago. */
 function progressThrottle(): () => boolean {
@@ -90,6 +102,12 @@ export function toProtocolError(error: unknown): ProtocolError {
   if (error instanceof RangeError) return { code: "ERANGE", message };
   if (error instanceof SyntaxError) return { code: "EBADPATTERN", message };
   if (candidate?.name === "AbortError") return { code: "EABORTED", message };
+  if (candidate?.name === "TimeoutError") {
+    return {
+      code: "ETIMEDOUT",
+      message: "the search took too long (a pattern that backtracks?) and was stopped",
+    };
+  }
   return { code: "EINTERNAL", message };
 }
 
@@ -112,6 +130,12 @@ export class HostedDocument {
   private readonly counts = new Map<Channel, Map<number, AbortController>>();
   private mutations: Promise<unknown> = Promise.resolve();
   private saveAbort: AbortController | null = null;
+  /** Aborts a running replaceAll (on close). */
+  private replaceAbort: AbortController | null = null;
+  /** Per UI: aborts its finds (findNext, findInRange) when it goes away or the document closes. */
+  private readonly findAborts = new Map<Channel, AbortController>();
+  /** Save As from UIs writes only under this folder (real path), or anywhere when null. */
+  private saveAsRoot: string | null = null;
   private readonly autosave: Autosave | null;
   private readonly disk: DiskWatch;
   private indexed = false;
@@ -128,6 +152,7 @@ export class HostedDocument {
     readOnlyReason: string | null,
   ) {
     this.readOnlyReason = readOnlyReason ?? (doc.readOnly ? "opened read-only" : null);
+    if (options.saveAsRoot !== undefined) this.confineSaveAs(options.saveAsRoot);
     const sample = doc.length > 0 ? doc.read(0, Math.min(doc.length, SAMPLE_BYTES)) : Buffer.alloc(0);
     this.encoding = detectEncoding(sample, doc.length > sample.length);
     this.newline = newlineOf(sample);
@@ -177,6 +202,15 @@ export class HostedDocument {
       const doc = await open(path, { ...openOptions, readOnly: true });
       return new HostedDocument(doc, options, (error as Error).message);
     }
+  }
+
+  /**
+   * From now on a UI's Save As resolves its path against the document's folder and writes only
+   * inside `root`'s tree (symlinks leading out refused), replacing an existing file other than
+   * the document only when the request says `force` (see save-target.ts).
+   */
+  confineSaveAs(root: string): void {
+    this.saveAsRoot = realpathSync(root);
   }
 
   /** Connects a UI. It sends `hello` first; it is dropped when its channel closes. */
@@ -231,7 +265,9 @@ export class HostedDocument {
     this.closed = true;
     this.disk.stop();
     this.saveAbort?.abort();
+    this.replaceAbort?.abort();
     for (const searches of this.counts.values()) for (const search of searches.values()) search.abort();
+    for (const finds of this.findAborts.values()) finds.abort();
     await this.mutations.catch(() => {});
     try {
       await this.autosave?.stop();
@@ -310,14 +346,22 @@ export class HostedDocument {
         return {};
       case "findNext": {
         const [pattern, options] = findArguments(request.query);
-        return findNext(doc, pattern, options, request.from, request.direction);
+        return findNext(
+          doc,
+          pattern,
+          { ...options, signal: this.findSignal(channel) },
+          request.from,
+          request.direction,
+        );
       }
       case "findInRange": {
         const [pattern, options] = findArguments(request.query);
         const end = Math.min(request.end, doc.length);
         const matches = [];
+        const signal = AbortSignal.any([this.findSignal(channel), AbortSignal.timeout(FIND_IN_RANGE_MS)]);
         for await (const match of doc.find(pattern, {
           ...options,
+          signal,
           start: Math.min(request.start, end),
           end,
           limit: request.limit + 1,
@@ -336,14 +380,31 @@ export class HostedDocument {
         return this.mutate(async () => {
           this.checkVersion(request.baseVersion);
           const [pattern, options] = findArguments(request.query);
-          const count = await doc.replaceAll(pattern, request.replacement, options);
+          // A long job: what was typed before it is committed first.
+          await this.autosave?.flush();
+          const abort = new AbortController();
+          this.replaceAbort = abort;
+          let count: number;
+          try {
+            count = await doc.replaceAll(pattern, request.replacement, { ...options, signal: abort.signal });
+          } finally {
+            this.replaceAbort = null;
+          }
           if (count > 0) this.changed(doc.lastChangeAt);
           return { count, version: this.version, length: doc.length };
         });
       case "save":
         return this.saveNow(null, request.force ?? false);
-      case "saveAs":
-        return this.saveNow(request.path, request.force ?? false);
+      case "saveAs": {
+        const force = request.force ?? false;
+        const root = this.saveAsRoot;
+        return this.mutate(() =>
+          this.saveTo(
+            root === null ? request.path : confinedSaveTarget(request.path, doc.path, root, force),
+            force,
+          ),
+        );
+      }
       case "cancelSave":
         this.saveAbort?.abort();
         return {};
@@ -437,6 +498,8 @@ export class HostedDocument {
     const tooSoon = progressThrottle();
     const start = Math.min(request.start ?? 0, this.doc.length);
     const end = Math.min(request.end ?? this.doc.length, this.doc.length);
+    // A long job: what was typed before it is committed now, not after it.
+    void this.autosave?.flush();
     try {
       const count = await this.doc.countMatches(pattern, {
         ...options,
@@ -566,8 +629,20 @@ export class HostedDocument {
     this.broadcast({ ...event, message });
   }
 
+  /** The signal that stops `channel`'s finds (when it goes away, or the document closes). */
+  private findSignal(channel: Channel): AbortSignal {
+    let abort = this.findAborts.get(channel);
+    if (!abort) {
+      abort = new AbortController();
+      this.findAborts.set(channel, abort);
+    }
+    return abort.signal;
+  }
+
   private detach(channel: Channel): void {
     this.channels.delete(channel);
+    this.findAborts.get(channel)?.abort();
+    this.findAborts.delete(channel);
     for (const search of this.counts.get(channel)?.values() ?? []) search.abort();
     this.counts.delete(channel);
   }

@@ -1,6 +1,7 @@
 /** The UI ↔ engine protocol: message types, validation, and the byte-exact text convention. */
 
 export * from "./desktop-bridge.js";
+export * from "./edit-pieces.js";
 export * from "./escaped-text.js";
 export * from "./format-bytes.js";
 export * from "./line-numbers.js";

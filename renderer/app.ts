@@ -378,7 +378,14 @@ export class App {
     } catch (error) {
       const code = error instanceof RequestError ? error.code : "";
       const text = error instanceof Error ? error.message : String(error);
-      if (code === "EFILECHANGED") {
+      if (code === "EEXIST" && path !== undefined) {
+        // Save As onto another existing file: replaced only once the user says so.
+        const name = path.split(/[\\/]/).pop() || path;
+        const banner = this.message(`Replace ${name}? It already exists.`, "error", [
+          { label: "Replace", run: () => void this.save(true, path) },
+          { label: "Cancel", run: () => banner.remove() },
+        ]);
+      } else if (code === "EFILECHANGED") {
         const banner = this.message(`Not saved: ${text}`, "error", [
           { label: "Overwrite", run: () => void this.save(true, path) },
           { label: "Cancel", run: () => banner.remove() },

@@ -44,6 +44,7 @@ import {
   type ViewUpdate,
   WidgetType,
 } from "@codemirror/view";
+import { editMessages } from "../protocol/edit-pieces.js";
 import { isEscapedByte, utf8ByteLength } from "../protocol/escaped-text.js";
 import { formatBytes } from "../protocol/format-bytes.js";
 import { estimatedLineCount } from "../protocol/line-numbers.js";
@@ -822,19 +823,22 @@ export class WindowEditor {
       });
     });
     if (edits.length === 0) return;
-    const baseVersion = this.expectedVersion;
-    this.expectedVersion++;
-    this.editsInFlight++;
-    this.connection.request("edit", { baseVersion, edits }).then(
-      (result) => {
-        this.info = { ...this.info, length: result.length, version: result.version };
-        this.editSettled();
-      },
-      (error: unknown) => {
-        this.resyncNeeded = this.describeRefusal(error);
-        this.editSettled();
-      },
-    );
+    // A big paste goes as consecutive edits of bounded size (the server caps a message).
+    for (const piece of editMessages(edits)) {
+      const baseVersion = this.expectedVersion;
+      this.expectedVersion++;
+      this.editsInFlight++;
+      this.connection.request("edit", { baseVersion, edits: piece }).then(
+        (result) => {
+          this.info = { ...this.info, length: result.length, version: result.version };
+          this.editSettled();
+        },
+        (error: unknown) => {
+          this.resyncNeeded = this.describeRefusal(error);
+          this.editSettled();
+        },
+      );
+    }
   }
 
   private describeRefusal(error: unknown): string {
@@ -955,12 +959,11 @@ export class WindowEditor {
     await this.exclusive(async () => {
       const insert = text.replace(/\n/g, this.newline);
       try {
-        const result = await this.connection.request("edit", {
-          baseVersion: this.expectedVersion,
-          edits: [{ start: from, end: to, text: insert }],
-        });
-        this.expectedVersion = result.version;
-        this.info = { ...this.info, length: result.length, version: result.version };
+        for (const edits of editMessages([{ start: from, end: to, text: insert }])) {
+          const result = await this.connection.request("edit", { baseVersion: this.expectedVersion, edits });
+          this.expectedVersion = result.version;
+          this.info = { ...this.info, length: result.length, version: result.version };
+        }
       } catch (error) {
         this.failed(error);
         return;

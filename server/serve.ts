@@ -2,18 +2,27 @@
  * `gigapad serve`: the editor UI for any browser. HTTP serves the renderer's files; a WebSocket
  * carries the protocol between the page and the engine host, one JSON message per frame.
  *
- * Access is token-guarded, as Jupyter's is: the printed URL carries a random token; the first
- * request with it gets the token as an HttpOnly, SameSite=Strict cookie and is redirected to a
- * clean URL. Every later request needs the cookie; without it HTTP answers 401 (no token) or 403
- * (a wrong one), and a WebSocket upgrade is refused. Upgrades must also come from the page's own
- * origin, so another site open in the same browser cannot drive the editor.
+ * Access is token-guarded, as Jupyter's is: the printed URL carries a random token, accepted once:
+ * the first request with it gets a cookie of this server's own (its name carries the port, its
+ * value is another random secret, so two servers on one machine keep their cookies apart) and is
+ * redirected to `/`. Every later request needs the cookie; without it HTTP answers 401 (no
+ * token) or 403 (a wrong one), and a WebSocket upgrade is refused. Upgrades must also come from
+ * the page's own origin, so another site open in the same browser cannot drive the editor, and
+ * every request must name this server in its Host header (a foreign name means DNS rebinding).
+ *
+ * Clients are not trusted to behave: a socket that breaks the WebSocket protocol is closed (with
+ * the code the protocol asks for) and logged once; messages are capped at MAX_MESSAGE_BYTES (the
+ * page sends big edits in pieces, see protocol/edit-pieces.ts); connections are capped; and a
+ * socket whose requests wait for replies beyond a budget is paused (TCP pushes back) until they
+ * are answered, so memory stays bounded however many big edits arrive at once. Save As from a
+ * page writes only inside the document's folder tree or `root` (see host/save-target.ts).
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { hostname } from "node:os";
-import { join } from "node:path";
+import { type AddressInfo, isIPv4, isIPv6, type Socket } from "node:net";
+import { hostname, networkInterfaces } from "node:os";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { WebSocket, WebSocketServer } from "ws";
 import type { Channel } from "../host/channel.js";
@@ -23,6 +32,7 @@ import {
   type DocumentWindow,
   editorPagePolicy,
   type HostMessage,
+  MAX_MESSAGE_BYTES,
   NONCE_PLACEHOLDER,
   pageAssetName,
   pageContentType,
@@ -38,6 +48,12 @@ export interface ServeOptions {
   token?: string;
   /** Folder of the built renderer (default: dist/renderer beside this module). */
   assets?: string;
+  /** The folder tree a page's Save As may write (default: the document's folder). */
+  root?: string;
+  /** Where one-line notes about misbehaving clients go (default: stderr). */
+  log?: (line: string) => void;
+  /** Most WebSocket connections at once (default MAX_SOCKETS). */
+  maxSockets?: number;
 }
 
 export interface RunningServer {
@@ -46,53 +62,186 @@ export interface RunningServer {
   /** The URL without the token (what the browser shows once the cookie is set). */
   origin: string;
   token: string;
+  /** The name of this server's cookie (it carries the port). */
+  cookieName: string;
+  /** The address bound, as the system reports it (e.g. 127.0.0.1, ::, 0.0.0.0). */
+  address: string;
+  port: number;
+  /** "loopback" when only this machine can connect, else "network". */
+  exposure: "loopback" | "network";
   /** Stops accepting, closes every connection. The document stays open (its owner closes it). */
   close(): Promise<void>;
 }
 
-const COOKIE = "gigapad_token";
-/** Largest WebSocket message accepted: an edit may carry a paste of tens of MB. */
-const MAX_MESSAGE_BYTES = 300 * 1024 * 1024;
+/** WebSocket connections at once; more are refused with 503. */
+export const MAX_SOCKETS = 16;
+/** HTTP connections at once (pages, assets, upgrades); the system queues or drops the rest. */
+const MAX_HTTP_CONNECTIONS = 64;
+/** A message of more than this many bytes counts against the shared HEAVY_BUDGET_BYTES. */
+const HEAVY_MESSAGE_BYTES = 64 * 1024;
+/** Bytes of heavy messages, over all sockets, whose replies are pending before senders pause. */
+export const HEAVY_BUDGET_BYTES = 24 * 1024 * 1024;
+/** Bytes of small messages one socket may have waiting for replies before it pauses. */
+const SOCKET_BUDGET_BYTES = 1024 * 1024;
+/** Requests one socket may have waiting for replies before it pauses. */
+const SOCKET_MAX_PENDING = 256;
+/** At most one line per this interval about misbehaving clients. */
+const LOG_INTERVAL_MS = 1000;
 
-/** Whether `host` is a loopback address (serving elsewhere exposes the file to the network). */
-export function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+/**
+ * Whether `address` (an IP literal or "localhost") is a loopback address: 127/8, ::1, and
+ * 127/8 mapped into IPv6 (::ffff:127.x.y.z).
+ */
+export function isLoopback(address: string): boolean {
+  const bare = address.startsWith("[") && address.endsWith("]") ? address.slice(1, -1) : address;
+  if (bare.toLowerCase() === "localhost") return true;
+  if (isIPv4(bare)) return bare.startsWith("127.");
+  if (!isIPv6(bare)) return false;
+  const lower = bare.toLowerCase();
+  if (lower === "::1" || lower === "0:0:0:0:0:0:0:1") return true;
+  const mapped = /^(?:0{0,4}:){0,5}:?ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
+  return mapped !== null && isIPv4(mapped[1]!) && mapped[1]!.startsWith("127.");
+}
+
+/** Whether a bound address means every interface. */
+function isWildcard(address: string): boolean {
+  return address === "0.0.0.0" || address === "::" || address === "0:0:0:0:0:0:0:0";
+}
+
+/** An address as it goes in a URL's host (IPv6 in brackets). */
+function urlHost(address: string): string {
+  return isIPv6(address) ? `[${address}]` : address;
+}
+
+/**
+ * The names a request may give in its Host header: the bound address, the loopback names when
+ * loopback is reachable, the spelling the user gave, and for a wildcard bind every interface's
+ * address and the machine's name. Lower case, with the port.
+ */
+function allowedHosts(given: string, bound: string, port: number): Set<string> {
+  const names = new Set<string>([urlHost(bound)]);
+  if (given !== "" && !isWildcard(given)) names.add(isIPv6(given) ? urlHost(given) : given);
+  if (isLoopback(bound) || isWildcard(bound)) {
+    for (const name of ["localhost", "127.0.0.1", "[::1]"]) names.add(name);
+  }
+  if (isWildcard(bound)) {
+    names.add(hostname());
+    for (const entries of Object.values(networkInterfaces())) {
+      for (const entry of entries ?? []) names.add(urlHost(entry.address));
+    }
+  }
+  return new Set([...names].map((name) => `${name.toLowerCase()}:${port}`));
 }
 
 function defaultAssets(): string {
   return fileURLToPath(new URL("../renderer/", import.meta.url));
 }
 
-function sameToken(given: string | undefined, token: string): boolean {
+function sameSecret(given: string | undefined, secret: string): boolean {
   if (given === undefined) return false;
   const a = Buffer.from(given);
-  const b = Buffer.from(token);
+  const b = Buffer.from(secret);
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function cookieToken(request: IncomingMessage): string | undefined {
+function cookieValue(request: IncomingMessage, name: string): string | undefined {
   const header = request.headers.cookie ?? "";
   for (const part of header.split(";")) {
-    const [name, ...value] = part.trim().split("=");
-    if (name === COOKIE) return value.join("=");
+    const [key, ...value] = part.trim().split("=");
+    if (key === name) return value.join("=");
   }
   return undefined;
 }
 
-/** A WebSocket as a Channel: JSON text frames both ways. */
-function webSocketChannel(socket: WebSocket): Channel {
+/** Requests and their sizes that wait for replies, over all sockets: what pauses a sender. */
+class Backpressure {
+  heavyBytes = 0;
+  private readonly paused = new Set<() => void>();
+
+  /** Wakes the paused sockets that may go on. */
+  relieved(): void {
+    for (const check of [...this.paused]) check();
+  }
+
+  watch(check: () => void): void {
+    this.paused.add(check);
+  }
+
+  unwatch(check: () => void): void {
+    this.paused.delete(check);
+  }
+}
+
+/**
+ * A WebSocket as a Channel: JSON text frames both ways. Each request with an id is counted until
+ * its reply goes out; the socket pauses while its own or the shared budget is exceeded.
+ */
+function webSocketChannel(socket: WebSocket, pressure: Backpressure): Channel {
+  /** Sizes of the requests waiting for replies, by id (a client may reuse ids). */
+  const pending = new Map<number, number[]>();
+  let pendingCount = 0;
+  let smallBytes = 0;
+  let heavyBytes = 0;
+  const overBudget = () =>
+    pendingCount > SOCKET_MAX_PENDING ||
+    smallBytes > SOCKET_BUDGET_BYTES ||
+    (heavyBytes > 0 && pressure.heavyBytes > HEAVY_BUDGET_BYTES);
+  const check = () => {
+    if (overBudget()) return;
+    pressure.unwatch(check);
+    if (socket.readyState === WebSocket.OPEN && socket.isPaused) socket.resume();
+  };
+  const account = (id: number, size: number, sign: 1 | -1) => {
+    pendingCount += sign;
+    if (size > HEAVY_MESSAGE_BYTES) {
+      heavyBytes += sign * size;
+      pressure.heavyBytes += sign * size;
+    } else {
+      smallBytes += sign * size;
+    }
+    if (sign > 0) {
+      const sizes = pending.get(id) ?? [];
+      sizes.push(size);
+      pending.set(id, sizes);
+    }
+  };
+  const answered = (id: number) => {
+    const sizes = pending.get(id);
+    const size = sizes?.shift();
+    if (size === undefined) return;
+    if (sizes!.length === 0) pending.delete(id);
+    account(id, size, -1);
+    check();
+    if (size > HEAVY_MESSAGE_BYTES) pressure.relieved();
+  };
+  socket.on("close", () => {
+    pressure.unwatch(check);
+    for (const [id, sizes] of pending) for (const size of sizes) account(id, size, -1);
+    pending.clear();
+    pressure.relieved();
+  });
   return {
     send(message: HostMessage) {
+      if ("id" in message && typeof message.id === "number") answered(message.id);
       if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
     },
     onMessage(handler) {
       socket.on("message", (data, isBinary) => {
         if (isBinary) return handler(null);
+        const bytes = data as Buffer;
         let message: unknown;
         try {
-          message = JSON.parse(data.toString());
+          message = JSON.parse(bytes.toString());
         } catch {
           message = null;
+        }
+        const id = (message as { id?: unknown } | null)?.id;
+        if (typeof id === "number") {
+          account(id, bytes.length, 1);
+          if (overBudget()) {
+            socket.pause();
+            pressure.watch(check);
+          }
         }
         handler(message);
       });
@@ -107,13 +256,18 @@ function webSocketChannel(socket: WebSocket): Channel {
 export async function serve(document: HostedDocument, options: ServeOptions = {}): Promise<RunningServer> {
   const host = options.host ?? "127.0.0.1";
   const token = options.token ?? randomBytes(32).toString("hex");
+  const session = randomBytes(32).toString("hex");
   const assets = options.assets ?? defaultAssets();
+  const log = options.log ?? ((line: string) => process.stderr.write(`gigapad: ${line}\n`));
+  const maxSockets = options.maxSockets ?? MAX_SOCKETS;
   let index: string;
   try {
     index = readFileSync(join(assets, "index.html"), "utf8");
   } catch {
     throw new Error(`the editor UI is not built (no ${join(assets, "index.html")}); run npm run build`);
   }
+  // A page may Save As only inside this tree.
+  document.confineSaveAs(options.root ?? dirname(document.info().path));
 
   // The UI's files are read once: every page load would otherwise read the 300 KB bundle again.
   const assetCache = new Map<string, Buffer>();
@@ -124,8 +278,29 @@ export async function serve(document: HostedDocument, options: ServeOptions = {}
   };
 
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  const pressure = new Backpressure();
   const server: Server = createServer((request, response) => handleHttp(request, response));
+  server.maxConnections = MAX_HTTP_CONNECTIONS;
+  let tokenUsed = false;
+  let hosts = new Set<string>();
+  let cookieName = "";
   let origin = "";
+
+  // One line per misbehaving client at most, and at most one line a second overall.
+  let lastLog = 0;
+  let unlogged = 0;
+  const note = (line: string) => {
+    const now = Date.now();
+    if (now - lastLog < LOG_INTERVAL_MS) {
+      unlogged++;
+      return;
+    }
+    lastLog = now;
+    log(unlogged > 0 ? `${line} (and ${unlogged} more not shown)` : line);
+    unlogged = 0;
+  };
+  const peer = (socket: Socket | undefined) =>
+    socket?.remoteAddress ? `${urlHost(socket.remoteAddress)}:${socket.remotePort}` : "a client";
 
   /** The document's first lines for the page to paint at once; none if they cannot be read now. */
   function firstWindow(): { window: DocumentWindow; info: DocumentInfo } | null {
@@ -141,7 +316,13 @@ export async function serve(document: HostedDocument, options: ServeOptions = {}
     response.end(`${text}\n`);
   }
 
+  const knownHost = (request: IncomingMessage) => hosts.has((request.headers.host ?? "").toLowerCase());
+
   function handleHttp(request: IncomingMessage, response: ServerResponse): void {
+    if (!knownHost(request)) {
+      refuse(response, 403, "Unknown host name: open the URL gigapad serve printed.");
+      return;
+    }
     const url = new URL(request.url ?? "/", "http://gigapad.invalid");
     if (request.method !== "GET" && request.method !== "HEAD") {
       refuse(response, 405, "Gigapad serves pages only.");
@@ -149,25 +330,34 @@ export async function serve(document: HostedDocument, options: ServeOptions = {}
     }
     const queryToken = url.searchParams.get("token") ?? undefined;
     if (queryToken !== undefined) {
-      if (!sameToken(queryToken, token)) {
+      if (!sameSecret(queryToken, token)) {
         refuse(response, 403, "Wrong token: use the URL gigapad serve printed.");
         return;
       }
-      // Trade the token in the URL for a cookie, and show a clean URL.
+      if (tokenUsed) {
+        refuse(
+          response,
+          403,
+          "This URL was already used: open the editor in the browser that used it, or restart gigapad serve.",
+        );
+        return;
+      }
+      // Trade the token in the URL for this server's cookie, and show the editor's own URL.
+      tokenUsed = true;
       response.writeHead(302, {
-        location: url.pathname,
-        "set-cookie": `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        location: "/",
+        "set-cookie": `${cookieName}=${session}; HttpOnly; SameSite=Strict; Path=/`,
         "cache-control": "no-store",
       });
       response.end();
       return;
     }
-    const cookie = cookieToken(request);
+    const cookie = cookieValue(request, cookieName);
     if (cookie === undefined) {
       refuse(response, 401, "Open the URL gigapad serve printed (it carries the token).");
       return;
     }
-    if (!sameToken(cookie, token)) {
+    if (!sameSecret(cookie, session)) {
       refuse(response, 403, "Wrong token: use the URL gigapad serve printed.");
       return;
     }
@@ -203,17 +393,44 @@ export async function serve(document: HostedDocument, options: ServeOptions = {}
     response.end(request.method === "HEAD" ? undefined : body);
   }
 
-  server.on("upgrade", (request, socket, head) => {
+  // Handshakes ws itself refuses (bad version, bad key...): answered 400 and noted.
+  sockets.on("wsClientError", (error, socket, request) => {
+    note(`refused a WebSocket handshake from ${peer(request.socket)}: ${error.message}`);
+    if (socket.writable)
+      socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    socket.destroy();
+  });
+
+  server.on("upgrade", (request, socket: Socket, head) => {
+    // The raw socket is ours until ws takes it: a reset must not become an unhandled 'error'.
+    socket.on("error", () => socket.destroy());
     const url = new URL(request.url ?? "/", "http://gigapad.invalid");
     // Same origin as the page: the Origin a browser sends must name the host it connected to.
     const sameOrigin =
       request.headers.host !== undefined && request.headers.origin === `http://${request.headers.host}`;
-    const allowed = url.pathname === "/ws" && sameToken(cookieToken(request), token) && sameOrigin;
+    const allowed =
+      knownHost(request) &&
+      url.pathname === "/ws" &&
+      sameSecret(cookieValue(request, cookieName), session) &&
+      sameOrigin;
     if (!allowed) {
       socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       return;
     }
-    sockets.handleUpgrade(request, socket, head, (ws) => document.attach(webSocketChannel(ws)));
+    if (sockets.clients.size >= maxSockets) {
+      note(`refused a connection from ${peer(socket)}: ${maxSockets} are open already`);
+      socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      return;
+    }
+    sockets.handleUpgrade(request, socket, head, (ws) => {
+      const from = peer(socket);
+      // A protocol error (a frame over the limit, invalid UTF-8, a bad opcode or close code...):
+      // ws closes this socket with the matching close code; the server and other clients go on.
+      ws.on("error", (error: Error & { code?: string }) => {
+        note(`closed the connection from ${from}: ${error.message}${error.code ? ` (${error.code})` : ""}`);
+      });
+      document.attach(webSocketChannel(ws, pressure));
+    });
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -224,18 +441,20 @@ export async function serve(document: HostedDocument, options: ServeOptions = {}
     });
   });
   const address = server.address() as AddressInfo;
-  const shownHost =
-    host === "0.0.0.0" || host === "::"
-      ? hostname()
-      : address.family === "IPv6"
-        ? `[${address.address}]`
-        : host;
+  const bound = address.address;
+  hosts = allowedHosts(host, bound, address.port);
+  cookieName = `gigapad_${address.port}`;
+  const shownHost = isWildcard(bound) ? hostname() : urlHost(bound);
   origin = `http://${shownHost}:${address.port}`;
 
   return {
     url: `${origin}/?token=${token}`,
     origin,
     token,
+    cookieName,
+    address: bound,
+    port: address.port,
+    exposure: isLoopback(bound) ? "loopback" : "network",
     close: async () => {
       for (const client of sockets.clients) client.terminate();
       sockets.close();
@@ -244,4 +463,15 @@ export async function serve(document: HostedDocument, options: ServeOptions = {}
       await closed;
     },
   };
+}
+
+/** The warning `gigapad serve` prints when it listens beyond this machine. */
+export function networkWarning(server: RunningServer, root: string): string {
+  const where = isWildcard(server.address) ? `${server.address} (every network interface)` : server.address;
+  return (
+    `WARNING: serving on ${where}, port ${server.port}, not on this machine only. ` +
+    `Anyone on the network who gets the URL (its token) can read and change the file, and save ` +
+    `files anywhere under ${root} as you. It is plain HTTP: anyone who can watch the network can ` +
+    "read the token and the text. Use --host 127.0.0.1 unless you mean it."
+  );
 }

@@ -33,6 +33,13 @@ async function serving(): Promise<RunningServer> {
   return server;
 }
 
+/** Trades the URL's token for the server's cookie, as a browser does; returns the Cookie header. */
+async function login(server: RunningServer): Promise<string> {
+  const response = await fetch(server.url, { redirect: "manual" });
+  expect(response.status).toBe(302);
+  return response.headers.get("set-cookie")!.split(";")[0]!;
+}
+
 function connect(url: string, headers: Record<string, string>): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, { headers });
@@ -50,9 +57,11 @@ describe("gigapad serve: token-guarded HTTP and WebSocket", () => {
     expect((await fetch(`${server.origin}/`)).status).toBe(401);
     expect((await fetch(`${server.origin}/app.js`)).status).toBe(401);
     expect((await fetch(`${server.origin}/?token=wrong`)).status).toBe(403);
-    expect((await fetch(`${server.origin}/`, { headers: { cookie: "gigapad_token=wrong" } })).status).toBe(
-      403,
-    );
+    const wrong = `${server.cookieName}=wrong`;
+    expect((await fetch(`${server.origin}/`, { headers: { cookie: wrong } })).status).toBe(403);
+    // The URL's token is no cookie: only the secret the exchange hands out is.
+    const tokenAsCookie = `${server.cookieName}=${server.token}`;
+    expect((await fetch(`${server.origin}/`, { headers: { cookie: tokenAsCookie } })).status).toBe(403);
     expect((await fetch(`${server.origin}/`, { method: "POST" })).status).toBe(405);
   });
 
@@ -61,11 +70,13 @@ describe("gigapad serve: token-guarded HTTP and WebSocket", () => {
     const first = await fetch(server.url, { redirect: "manual" });
     expect(first.status).toBe(302);
     expect(first.headers.get("location")).toBe("/");
-    const cookie = first.headers.get("set-cookie")!;
-    expect(cookie).toContain(`gigapad_token=${server.token}`);
-    expect(cookie).toContain("HttpOnly");
-    expect(cookie).toContain("SameSite=Strict");
-    const page = await fetch(`${server.origin}/`, { headers: { cookie: `gigapad_token=${server.token}` } });
+    const setCookie = first.headers.get("set-cookie")!;
+    expect(setCookie).toMatch(new RegExp(`^gigapad_${new URL(server.origin).port}=[0-9a-f]{64};`));
+    expect(setCookie).not.toContain(server.token);
+    expect(setCookie).toContain("HttpOnly");
+    expect(setCookie).toContain("SameSite=Strict");
+    const cookie = setCookie.split(";")[0]!;
+    const page = await fetch(`${server.origin}/`, { headers: { cookie } });
     expect(page.status).toBe(200);
     const csp = page.headers.get("content-security-policy")!;
     expect(csp).toContain("default-src 'none'");
@@ -75,20 +86,20 @@ describe("gigapad serve: token-guarded HTTP and WebSocket", () => {
     expect(html).not.toContain("__GIGAPAD_NONCE__");
     expect(html).toContain(nonce);
     // A fresh nonce per page.
-    const again = await fetch(`${server.origin}/`, { headers: { cookie: `gigapad_token=${server.token}` } });
+    const again = await fetch(`${server.origin}/`, { headers: { cookie } });
     expect(again.headers.get("content-security-policy")).not.toContain(nonce);
     const script = await fetch(`${server.origin}/app.js`, {
-      headers: { cookie: `gigapad_token=${server.token}` },
+      headers: { cookie },
     });
     expect(script.headers.get("content-type")).toContain("text/javascript");
     const traversal = await fetch(`${server.origin}/%2e%2e/secret.txt`, {
-      headers: { cookie: `gigapad_token=${server.token}` },
+      headers: { cookie },
     });
     expect(traversal.status).toBe(404);
     // A malformed escape or a file of another kind: not found, not a crash.
     for (const path of ["/%E0%A4%A", "/secret.txt", "/a/..%2f..%2fsecret.txt"]) {
       const response = await fetch(`${server.origin}${path}`, {
-        headers: { cookie: `gigapad_token=${server.token}` },
+        headers: { cookie },
       });
       expect(response.status, path).toBe(404);
     }
@@ -97,7 +108,7 @@ describe("gigapad serve: token-guarded HTTP and WebSocket", () => {
   it("accepts a WebSocket only with the cookie and from the page's own origin", async () => {
     const server = await serving();
     const ws = `${server.origin.replace("http", "ws")}/ws`;
-    const cookie = `gigapad_token=${server.token}`;
+    const cookie = await login(server);
     await expect(connect(ws, { origin: server.origin })).rejects.toThrow("403");
     await expect(connect(ws, { cookie, origin: "http://evil.example" })).rejects.toThrow("403");
     await expect(connect(ws, { cookie })).rejects.toThrow("403");
@@ -117,7 +128,7 @@ describe("gigapad serve: token-guarded HTTP and WebSocket", () => {
 
   it("writes the document's first lines into the page, as they are now", async () => {
     const server = await serving();
-    const cookie = `gigapad_token=${server.token}`;
+    const cookie = await login(server);
     const page = async () => (await fetch(`${server.origin}/`, { headers: { cookie } })).text();
     expect(await page()).toMatch(
       /<div id="editor"><div class="gp-first-screen".*>first line<\/div>.*>second line<\/div>/,
