@@ -17,6 +17,7 @@ import {
   type FindOptions,
   open,
   type SaveProgress,
+  type ScanProgress,
 } from "../piece-table/index.js";
 import {
   type ByteEdit,
@@ -376,23 +377,58 @@ export class HostedDocument {
       case "undo":
       case "redo":
         return this.mutate(() => this.undoOrRedo(request.type));
-      case "replaceAll":
+      case "replaceAll": {
+        // Cancellable by its search id (cancelCount) from the moment it arrives — also while it
+        // waits its turn behind other changes — with progress events under that id.
+        const abort = new AbortController();
+        const searchId = request.searchId;
+        const searches = this.counts.get(channel) ?? new Map<number, AbortController>();
+        if (searchId !== undefined) {
+          this.counts.set(channel, searches);
+          searches.get(searchId)?.abort();
+          searches.set(searchId, abort);
+        }
         return this.mutate(async () => {
           this.checkVersion(request.baseVersion);
           const [pattern, options] = findArguments(request.query);
           // A long job: what was typed before it is committed first.
           await this.autosave?.flush();
-          const abort = new AbortController();
+          abort.signal.throwIfAborted();
           this.replaceAbort = abort;
+          const tooSoon = progressThrottle();
+          const start = Math.min(request.start ?? 0, doc.length);
+          const end = Math.max(start, Math.min(request.end ?? doc.length, doc.length));
           let count: number;
           try {
-            count = await doc.replaceAll(pattern, request.replacement, { ...options, signal: abort.signal });
+            count = await doc.replaceAll(pattern, request.replacement, {
+              ...options,
+              start,
+              end,
+              signal: abort.signal,
+              ...(searchId === undefined
+                ? {}
+                : {
+                    onProgress: (progress: ScanProgress) => {
+                      if (tooSoon()) return;
+                      this.send(channel, {
+                        event: "replaceProgress",
+                        searchId,
+                        count: progress.matches,
+                        scanned: progress.bytesDone,
+                        total: progress.bytesTotal,
+                      });
+                    },
+                  }),
+            });
           } finally {
             this.replaceAbort = null;
           }
           if (count > 0) this.changed(doc.lastChangeAt);
           return { count, version: this.version, length: doc.length };
+        }).finally(() => {
+          if (searchId !== undefined && searches.get(searchId) === abort) searches.delete(searchId);
         });
+      }
       case "save":
         return this.saveNow(null, request.force ?? false);
       case "saveAs": {

@@ -55,6 +55,7 @@ export const DESKTOP_CHANNELS = {
 /** Editor commands, by id: what the page's keys do and what the desktop menus send. */
 export const EDITOR_COMMANDS = [
   "find",
+  "replace",
   "findNext",
   "findPrevious",
   "goToLine",

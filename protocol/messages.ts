@@ -66,7 +66,19 @@ export type Request =
   | { id: number; type: "save"; force?: boolean }
   | { id: number; type: "saveAs"; path: string; force?: boolean }
   | { id: number; type: "cancelSave" }
-  | { id: number; type: "replaceAll"; baseVersion: number; query: FindQuery; replacement: string }
+  | {
+      id: number;
+      type: "replaceAll";
+      baseVersion: number;
+      query: FindQuery;
+      /** `$1`, `$<name>`, `$&` and the like with a regex query, as String.prototype.replace reads them. */
+      replacement: string;
+      /** Progress comes as replaceProgress events under this id; cancelCount with it cancels. */
+      searchId?: number;
+      /** Replace only matches within [start, end) (one match: Replace in the find panel). */
+      start?: number;
+      end?: number;
+    }
   | { id: number; type: "commit" };
 
 export type RequestType = Request["type"];
@@ -199,6 +211,7 @@ export type HostEvent =
   | { event: "saveProgress"; bytesDone: number; bytesTotal: number }
   | { event: "saved"; path: string; name: string; length: number; version: number }
   | { event: "countProgress"; searchId: number; count: number; scanned: number; done: boolean }
+  | { event: "replaceProgress"; searchId: number; count: number; scanned: number; total: number }
   | { event: "fileChanged"; reason: "modified" | "deleted" | "truncated" | "restored"; message: string }
   | { event: "error"; code: string; message: string };
 

@@ -132,14 +132,21 @@ function parse(message: Record<string, unknown>, id: number): Request {
     }
     case "cancelSave":
       return { id, type: "cancelSave" };
-    case "replaceAll":
-      return {
+    case "replaceAll": {
+      const parsed: Extract<Request, { type: "replaceAll" }> = {
         id,
         type: "replaceAll",
         baseVersion: offset(message.baseVersion, "baseVersion"),
         query: query(message.query),
         replacement: text(message.replacement, "replacement", MAX_PATTERN),
       };
+      if (message.searchId !== undefined) parsed.searchId = offset(message.searchId, "searchId");
+      if (message.start !== undefined) parsed.start = offset(message.start, "start");
+      if (message.end !== undefined) parsed.end = offset(message.end, "end");
+      if (parsed.start !== undefined && parsed.end !== undefined && parsed.end < parsed.start)
+        fail("end must not be before start");
+      return parsed;
+    }
     case "cancelCount":
       return { id, type: "cancelCount", searchId: offset(message.searchId, "searchId") };
     case "findNext": {

@@ -73,6 +73,8 @@ export class App {
   private find: FindPanel | null = null;
   private saving: { done: number; total: number } | null = null;
   private statusFrame = 0;
+  /** A running replace-all's progress for the status bar, or null. */
+  private replaceProgress: string | null = null;
   private hadConnection = false;
   private connectionBanner: HTMLElement | null = null;
   private fileBanner: HTMLElement | null = null;
@@ -103,6 +105,9 @@ export class App {
     switch (command) {
       case "find":
         this.find?.open();
+        return true;
+      case "replace":
+        this.find?.openReplace();
         return true;
       case "findNext":
         void this.find?.next("forward");
@@ -143,7 +148,7 @@ export class App {
         key: "Escape",
         run: () => {
           if (!this.find?.isOpen) return false;
-          this.find.close();
+          this.find.escape();
           return true;
         },
       },
@@ -232,7 +237,16 @@ export class App {
     // For tests and the curious: the page's editor, from the devtools console.
     (window as unknown as { gigapad: unknown }).gigapad = { app: this, editor };
     this.scrollbar = new VirtualScrollbar(this.ui.scrollbar, editor);
-    this.find = new FindPanel(this.ui.find, editor, this.connection, (text) => this.message(text, "info"));
+    this.find = new FindPanel(
+      this.ui.find,
+      editor,
+      this.connection,
+      (text) => this.message(text, "info"),
+      (text) => {
+        this.replaceProgress = text;
+        this.scheduleStatus();
+      },
+    );
     editor.onWindowChanged = () => this.find?.highlight();
     editor.view.scrollDOM.addEventListener("scroll", () => this.scrollbar?.update(), { passive: true });
     new ResizeObserver(() => this.scrollbar?.update()).observe(this.ui.scrollbar);
@@ -433,7 +447,7 @@ export class App {
         : `${formatCount(info.lineCount)} line${info.lineCount === 1 ? "" : "s"}`;
     const safety = this.saving
       ? `saving ${Math.floor((100 * this.saving.done) / Math.max(1, this.saving.total))}%`
-      : info.safety;
+      : (this.replaceProgress ?? info.safety);
     const cells: [string, string][] = [
       [
         "position",

@@ -1,7 +1,9 @@
 /**
  * The find panel, driven by the engine: the whole document is searched (not just the window),
  * the total count streams in as the engine scans, next/previous jump anywhere in the file, and
- * matches inside the window are highlighted.
+ * matches inside the window are highlighted. With its replace row (Ctrl+H), Enter replaces the
+ * current match and finds the next, Ctrl+Alt+Enter replaces every match in the file — in the
+ * engine, streaming, as one undo step, with progress and Escape to cancel.
  */
 import type { FindQuery, HostEvent, Match } from "../protocol/messages.js";
 import { type Connection, RequestError } from "./connection.js";
@@ -31,13 +33,21 @@ export class FindPanel {
   private editTimer = 0;
   private highlightToken = 0;
   private error: string | null = null;
+  private readonly replaceRow: HTMLElement;
+  private readonly replaceInput: HTMLInputElement;
+  /** The replace-all running, by its search id. */
+  private replacing: number | null = null;
 
   constructor(
     private readonly panel: HTMLElement,
     private readonly editor: WindowEditor,
     private readonly connection: Connection,
     private readonly say: (text: string) => void,
+    /** What the status bar shows of a running replace-all ("replacing 40%"), or null. */
+    private readonly progress: (text: string | null) => void = () => {},
   ) {
+    this.replaceRow = panel.querySelector(".gp-replace-row") as HTMLElement;
+    this.replaceInput = panel.querySelector(".gp-replace-input") as HTMLInputElement;
     this.input = panel.querySelector(".gp-find-input") as HTMLInputElement;
     this.countLabel = panel.querySelector(".gp-find-count") as HTMLElement;
     this.toggles = {
@@ -56,14 +66,44 @@ export class FindPanel {
       this.typingTimer = window.setTimeout(() => this.queryChanged(true), TYPING_DELAY_MS);
     });
     this.input.addEventListener("keydown", (event) => {
-      if (event.key === "Enter") {
+      if (isReplaceAllKey(event)) {
+        event.preventDefault();
+        void this.replaceAll();
+      } else if (event.key === "Enter") {
         event.preventDefault();
         void this.next(event.shiftKey ? "backward" : "forward");
       } else if (event.key === "Escape") {
         event.preventDefault();
-        this.close();
+        this.escape();
+      } else if (event.key === "Tab" && !event.shiftKey && !this.replaceRow.hidden) {
+        event.preventDefault();
+        this.replaceInput.focus();
+        this.replaceInput.select();
       }
     });
+    this.replaceInput.addEventListener("keydown", (event) => {
+      if (isReplaceAllKey(event)) {
+        event.preventDefault();
+        void this.replaceAll();
+      } else if (event.key === "Enter") {
+        event.preventDefault();
+        void this.replaceOne();
+      } else if (event.key === "Escape") {
+        event.preventDefault();
+        this.escape();
+      } else if (event.key === "Tab" && event.shiftKey) {
+        event.preventDefault();
+        this.input.focus();
+      }
+    });
+    (panel.querySelector(".gp-replace-one") as HTMLElement).addEventListener(
+      "click",
+      () => void this.replaceOne(),
+    );
+    (panel.querySelector(".gp-replace-all") as HTMLElement).addEventListener(
+      "click",
+      () => void this.replaceAll(),
+    );
     (panel.querySelector(".gp-find-next") as HTMLElement).addEventListener(
       "click",
       () => void this.next("forward"),
@@ -80,7 +120,14 @@ export class FindPanel {
     return !this.panel.hidden;
   }
 
-  open(): void {
+  /** Ctrl+H: the panel with its replace row, the find field focused. */
+  openReplace(): void {
+    this.replaceRow.hidden = false;
+    this.open(true);
+  }
+
+  open(keepReplace = false): void {
+    if (!keepReplace) this.replaceRow.hidden = true;
     const selection = this.editor.view.state.selection.main;
     if (!selection.empty && !this.editor.wideSelection) {
       const text = this.editor.view.state.sliceDoc(selection.from, selection.to);
@@ -90,6 +137,15 @@ export class FindPanel {
     this.input.focus();
     this.input.select();
     if (this.input.value) this.queryChanged(false);
+  }
+
+  /** Escape: cancels a running replace-all, else closes the panel. */
+  escape(): void {
+    if (this.replacing !== null) {
+      void this.connection.request("cancelCount", { searchId: this.replacing }).catch(() => {});
+      return;
+    }
+    this.close();
   }
 
   close(): void {
@@ -141,6 +197,59 @@ export class FindPanel {
       void this.locate(query, match);
     } catch (error) {
       this.showError(error);
+    }
+  }
+
+  /**
+   * Replaces the current match and goes to the next. The first press, with no match selected
+   * yet, only finds one (as VS Code does): you see what you replace.
+   */
+  async replaceOne(): Promise<void> {
+    const query = this.query();
+    if (!query || this.replacing !== null) return;
+    const current = this.current;
+    const selection = this.editor.selectionBytes();
+    const selected =
+      current !== null &&
+      Math.min(selection.anchor, selection.head) === current.start &&
+      Math.max(selection.anchor, selection.head) === current.end;
+    if (!selected) {
+      await this.next("forward");
+      return;
+    }
+    const replaced = await this.editor.replaceMatches(query, this.replaceInput.value, {
+      range: { start: current.start, end: current.end },
+    });
+    if (replaced === null) return;
+    // Count again (one fewer), then on to the next match, which numbers itself.
+    this.queryChanged(false);
+    await this.next("forward");
+  }
+
+  /** Ctrl+Alt+Enter: every match in the file, in the engine. */
+  async replaceAll(): Promise<void> {
+    const query = this.query();
+    if (!query || this.replacing !== null) return;
+    const id = ++this.searchId;
+    this.cancelCount();
+    this.replacing = id;
+    this.progress("replacing 0%");
+    try {
+      const replaced = await this.editor.replaceMatches(query, this.replaceInput.value, { searchId: id });
+      if (replaced === null) {
+        this.say("Replace all was cancelled: nothing was replaced");
+      } else {
+        this.say(
+          replaced === 0
+            ? "No matches: nothing was replaced"
+            : `Replaced ${formatCount(replaced)} match${replaced === 1 ? "" : "es"} (one undo step)`,
+        );
+      }
+    } finally {
+      this.replacing = null;
+      this.progress(null);
+      this.current = null;
+      this.queryChanged(false);
     }
   }
 
@@ -235,6 +344,11 @@ export class FindPanel {
   }
 
   private hostEvent(event: HostEvent): void {
+    if (event.event === "replaceProgress" && event.searchId === this.replacing) {
+      const percent = Math.floor((100 * event.scanned) / Math.max(1, event.total));
+      this.progress(`replacing ${percent}% (${formatCount(event.count)})`);
+      return;
+    }
     if (event.event === "countProgress" && this.count && event.searchId === this.count.id && !event.done) {
       this.count.partial = event.count;
       this.renderCount();
@@ -271,4 +385,9 @@ export class FindPanel {
     this.count = null;
     this.indexSearch++;
   }
+}
+
+/** Ctrl+Alt+Enter (Cmd+Alt+Enter on macOS): VS Code's Replace All. */
+function isReplaceAllKey(event: KeyboardEvent): boolean {
+  return event.key === "Enter" && event.altKey && (event.ctrlKey || event.metaKey);
 }

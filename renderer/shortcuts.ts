@@ -21,7 +21,10 @@ export function pageShortcut(event: KeyPress, mac: boolean): EditorCommand | nul
   if (event.altKey && !event.ctrlKey && !event.metaKey && !event.shiftKey) {
     return key === "z" || key === "ω" ? "toggleWrap" : null;
   }
+  // Replace: Ctrl+H; Cmd+Alt+F on macOS (Option+F types ƒ there).
+  if (mac && mod && event.altKey && !event.shiftKey && (key === "f" || key === "ƒ")) return "replace";
   if (event.altKey) return null;
+  if (!mac && mod && key === "h" && !event.shiftKey) return "replace";
   if (key === "f3" && !event.ctrlKey && !event.metaKey) return event.shiftKey ? "findPrevious" : "findNext";
   if (!mod) return null;
   if (key === "f" && !event.shiftKey) return "find";

@@ -26,7 +26,8 @@ import {
   type Extension,
   Prec,
   RangeSet,
-  type StateEffect,
+  StateEffect,
+  StateField,
   Text,
   type Transaction,
 } from "@codemirror/state";
@@ -53,6 +54,7 @@ import type {
   ByteEdit,
   DocumentInfo,
   DocumentWindow,
+  FindQuery,
   HostEvent,
   Match,
   UndoResult,
@@ -151,6 +153,20 @@ const plainTextKeys: KeyBinding[] = [
 /** Find matches in the window, as decorations. */
 const matchMark = Decoration.mark({ class: "cm-gp-match" });
 const currentMatchMark = Decoration.mark({ class: "cm-gp-match cm-gp-match-current" });
+const setMatchesEffect = StateEffect.define<DecorationSet>();
+/**
+ * The highlighted matches, mapped through every change (typing, a window load or slide) until the
+ * engine's next answer replaces them: a set kept as it was would point past the new text.
+ */
+const matchesField = StateField.define<DecorationSet>({
+  create: () => Decoration.none,
+  update(matches, tr) {
+    let next = matches.map(tr.changes);
+    for (const effect of tr.effects) if (effect.is(setMatchesEffect)) next = effect.value;
+    return next;
+  },
+  provide: (field) => EditorView.decorations.from(field),
+});
 
 export class WindowEditor {
   readonly view: EditorView;
@@ -170,7 +186,6 @@ export class WindowEditor {
   private wide: WideSelection | null = null;
   private readonly readOnlyCompartment = new Compartment();
   private readonly gutterCompartment = new Compartment();
-  private readonly matchesCompartment = new Compartment();
   private readonly wrapCompartment = new Compartment();
   private wrapping = false;
   /** Lines in the document as estimated from the first window, while the index counts them. */
@@ -216,7 +231,7 @@ export class WindowEditor {
       drawSelection(),
       highlightActiveLine(),
       this.readOnlyCompartment.of(this.readOnlyExtension()),
-      this.matchesCompartment.of([]),
+      matchesField,
       this.wrapCompartment.of([]),
       EditorView.contentAttributes.of({ "aria-label": "Document text", spellcheck: "false" }),
       EditorView.clipboardInputFilter.of((text) => text.replace(/\r\n/g, "\n")),
@@ -974,6 +989,49 @@ export class WindowEditor {
     });
   }
 
+  /**
+   * Replaces the matches of `query` (all of them, or those within `range`: one match) in the
+   * engine, as one undo step, then shows the window again where it was. Editing pauses meanwhile.
+   * Resolves with how many were replaced, or null if it failed or was cancelled (said elsewhere).
+   */
+  replaceMatches(
+    query: FindQuery,
+    replacement: string,
+    options: { range?: { start: number; end: number }; searchId?: number } = {},
+  ): Promise<number | null> {
+    if (this.info.readOnly) {
+      this.callbacks.message(`Cannot replace: ${this.info.readOnlyReason ?? "read-only"}`, "error");
+      return Promise.resolve(null);
+    }
+    return this.exclusive(async () => {
+      const lengthBefore = this.info.length;
+      let result: { count: number; version: number; length: number };
+      try {
+        result = await this.connection.request("replaceAll", {
+          baseVersion: this.expectedVersion,
+          query,
+          replacement,
+          ...(options.searchId === undefined ? {} : { searchId: options.searchId }),
+          ...(options.range ?? {}),
+        });
+      } catch (error) {
+        if (!(error instanceof RequestError && error.code === "EABORTED")) this.failed(error);
+        return null;
+      }
+      this.expectedVersion = result.version;
+      this.info = { ...this.info, length: result.length, version: result.version };
+      if (result.count === 0) return 0;
+      this.wide = null;
+      const top = this.safeTopByte();
+      // After one replacement the cursor goes after it (find next continues from there).
+      const cursor = options.range
+        ? options.range.end + (result.length - lengthBefore)
+        : Math.min(this.cursorByte(), result.length);
+      await this.show({ byte: Math.min(top, result.length) }, { align: "keep", keepByte: top, cursor });
+      return result.count;
+    });
+  }
+
   // ----- selection -------------------------------------------------------------------------------
 
   selectAll(): boolean {
@@ -1141,7 +1199,7 @@ export class WindowEditor {
     }
     const decorations: DecorationSet = Decoration.set(builder, true);
     this.view.dispatch({
-      effects: this.matchesCompartment.reconfigure(EditorView.decorations.of(decorations)),
+      effects: setMatchesEffect.of(decorations),
     });
   }
 

@@ -10,3 +10,4 @@ export function firstLinesLayoutProbe(selectors: [string, string]): {
   numbers: string[];
 };
 export function recordFramesProbe(frames: number, visibleLines: () => { number: string }[]): void;
+export function characterOnScreenProbe(offset: number): boolean | null;

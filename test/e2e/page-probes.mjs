@@ -81,3 +81,28 @@ export function recordFramesProbe(frames, visibleLines) {
   };
   requestAnimationFrame(() => setTimeout(sample));
 }
+
+/**
+ * Whether the character `offset` UTF-16 units into the first editor line is drawn inside the
+ * scroller's box (on screen), or null if the line is shorter.
+ */
+export function characterOnScreenProbe(offset) {
+  const line = document.querySelector(".cm-content .cm-line");
+  const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+  let left = offset;
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const length = node.textContent.length;
+    if (left < length) {
+      const range = document.createRange();
+      range.setStart(node, left);
+      range.setEnd(node, left + 1);
+      const box = range.getBoundingClientRect();
+      const view = document.querySelector(".cm-scroller").getBoundingClientRect();
+      return (
+        box.left >= view.left && box.right <= view.right && box.top >= view.top && box.bottom <= view.bottom
+      );
+    }
+    left -= length;
+  }
+  return null;
+}

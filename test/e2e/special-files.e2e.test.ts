@@ -32,6 +32,7 @@ import {
   status,
   visibleLines,
 } from "./browser.js";
+import { characterOnScreenProbe } from "./page-probes.mjs";
 
 let browser: Browser;
 let dir: string;
@@ -202,30 +203,7 @@ describe("a 256 MiB file on one line", () => {
   it("Alt+Z wraps the line: text 1,500 bytes in comes onto the screen, and the status bar says wrap", async () => {
     const page = await openEditor(browser, server.url);
     // Where the character 1,500 bytes into the first segment is drawn, against the scroller.
-    const onScreen = () =>
-      page.evaluate(() => {
-        const line = document.querySelector(".cm-content .cm-line")!;
-        const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
-        let left = 1500;
-        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-          const length = node.textContent!.length;
-          if (left < length) {
-            const range = document.createRange();
-            range.setStart(node, left);
-            range.setEnd(node, left + 1);
-            const box = range.getBoundingClientRect();
-            const view = document.querySelector(".cm-scroller")!.getBoundingClientRect();
-            return (
-              box.left >= view.left &&
-              box.right <= view.right &&
-              box.top >= view.top &&
-              box.bottom <= view.bottom
-            );
-          }
-          left -= length;
-        }
-        return null;
-      });
+    const onScreen = () => page.evaluate(characterOnScreenProbe, 1500);
     expect(await onScreen()).toBe(false);
     expect((await status(page)).wrap).toBeUndefined();
     await page.keyboard.press("Alt+z");

@@ -81,6 +81,7 @@ describe("desktop menus, as data", () => {
         "findNext",
         "findPrevious",
         "toggleWrap",
+        "replace",
       ] as const) {
         const accelerator = menuItems(menuTemplate(platform, state)).find((item) => item.id === command)!
           .accelerator!;
