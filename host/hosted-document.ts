@@ -10,7 +10,7 @@
  * them; long work (search, save) yields, so replies never wait for it.
  */
 import { realpathSync } from "node:fs";
-import { basename } from "node:path";
+import { basename, resolve } from "node:path";
 import {
   type Document,
   detectEncoding,
@@ -41,7 +41,9 @@ import { Autosave, type AutosaveOptions } from "./autosave.js";
 import type { Channel } from "./channel.js";
 import { type DiskState, DiskWatch } from "./disk-watch.js";
 import { cutWindow, type WindowRequest } from "./document-window.js";
+import { fileKey } from "./file-key.js";
 import { findNext } from "./find-next.js";
+import { LineFilter } from "./line-filter.js";
 import { confinedSaveTarget } from "./save-target.js";
 
 export interface HostedDocumentOptions {
@@ -99,10 +101,11 @@ function progressThrottle(): () => boolean {
 export function toProtocolError(error: unknown): ProtocolError {
   const candidate = error as { code?: unknown; name?: unknown; message?: unknown } | null;
   const message = typeof candidate?.message === "string" ? candidate.message : String(error);
+  // Node's own AbortError carries code ABORT_ERR: every cancellation is EABORTED to a UI.
+  if (candidate?.name === "AbortError") return { code: "EABORTED", message };
   if (typeof candidate?.code === "string") return { code: candidate.code, message };
   if (error instanceof RangeError) return { code: "ERANGE", message };
   if (error instanceof SyntaxError) return { code: "EBADPATTERN", message };
-  if (candidate?.name === "AbortError") return { code: "EABORTED", message };
   if (candidate?.name === "TimeoutError") {
     return {
       code: "ETIMEDOUT",
@@ -127,6 +130,8 @@ export class HostedDocument {
   /** The content version UIs edit against (see protocol/messages.ts, "Versions"). */
   private version = 0;
   private readonly channels = new Set<Channel>();
+  /** Each UI's filter view: the newest filter it asked for (older ones are dropped). */
+  private readonly filters = new Map<Channel, { id: number; filter: LineFilter }>();
   /** Running counts per channel and search id, to cancel them. */
   private readonly counts = new Map<Channel, Map<number, AbortController>>();
   private mutations: Promise<unknown> = Promise.resolve();
@@ -444,6 +449,30 @@ export class HostedDocument {
       case "cancelSave":
         this.saveAbort?.abort();
         return {};
+      case "filter":
+        return this.filter(channel, request.filterId, request.query);
+      case "filterLines": {
+        const filter = this.filterOf(channel, request.filterId);
+        return {
+          lines: filter.window(request.from, request.count),
+          total: filter.count,
+          done: filter.isFinished,
+        };
+      }
+      case "filterIndex":
+        return { index: this.filterOf(channel, request.filterId).indexOfLine(request.line) };
+      case "saveFiltered": {
+        const filter = this.filterOf(channel, request.filterId);
+        const force = request.force ?? false;
+        const root = this.saveAsRoot;
+        const path =
+          root === null ? resolve(request.path) : confinedSaveTarget(request.path, doc.path, root, force);
+        if (fileKey(path) === fileKey(doc.path)) {
+          throw new HostError("EINVAL", "the filtered lines go to a new file, not over the document itself");
+        }
+        const written = await filter.saveTo(path, this.newline);
+        return { ...written, path };
+      }
       case "commit":
         await this.flush();
         return {};
@@ -522,6 +551,45 @@ export class HostedDocument {
       version: this.version,
     });
     return path === null ? { length: this.doc.length } : { length: this.doc.length, path: this.doc.path };
+  }
+
+  /** Runs a filter for a UI (replacing its previous one); resolves when the scan is done. */
+  private async filter(
+    channel: Channel,
+    filterId: number,
+    query: FindQuery,
+  ): Promise<{ lines: number; version: number }> {
+    const searches = this.counts.get(channel) ?? new Map<number, AbortController>();
+    this.counts.set(channel, searches);
+    const previous = this.filters.get(channel);
+    if (previous) searches.get(previous.id)?.abort();
+    const abort = new AbortController();
+    searches.set(filterId, abort);
+    const [pattern, options] = findArguments(query);
+    const tooSoon = progressThrottle();
+    const filter = new LineFilter(this.doc, this.version, pattern, options, abort.signal, (progress) => {
+      // Called from the scan, never during construction: `filter` is set by then.
+      const done = filter.isFinished;
+      if (!done && tooSoon()) return;
+      this.send(channel, { event: "filterProgress", filterId, ...progress, done });
+    });
+    this.filters.set(channel, { id: filterId, filter });
+    try {
+      const lines = await filter.done;
+      return { lines, version: filter.version };
+    } finally {
+      if (searches.get(filterId) === abort) searches.delete(filterId);
+    }
+  }
+
+  private filterOf(channel: Channel, filterId: number): LineFilter {
+    const entry = this.filters.get(channel);
+    if (!entry || entry.id !== filterId)
+      throw new HostError("ENOFILTER", "that filter is gone; filter again");
+    if (entry.filter.version !== this.version) {
+      throw new HostError("ESTALE", "the document changed since it was filtered; filter again");
+    }
+    return entry.filter;
   }
 
   private async count(channel: Channel, request: Extract<Request, { type: "count" }>): Promise<number> {
@@ -677,6 +745,7 @@ export class HostedDocument {
 
   private detach(channel: Channel): void {
     this.channels.delete(channel);
+    this.filters.delete(channel);
     this.findAborts.get(channel)?.abort();
     this.findAborts.delete(channel);
     for (const search of this.counts.get(channel)?.values() ?? []) search.abort();

@@ -79,7 +79,15 @@ export type Request =
       start?: number;
       end?: number;
     }
-  | { id: number; type: "commit" };
+  | { id: number; type: "commit" }
+  /** The filter view: find the lines that match (progress as filterProgress; cancelCount cancels). */
+  | { id: number; type: "filter"; filterId: number; query: FindQuery }
+  /** Matching lines [from, from + count) of a filter, with their text (also while it runs). */
+  | { id: number; type: "filterLines"; filterId: number; from: number; count: number }
+  /** Where in a filter's list document line `line` is (the first matching line at or after it). */
+  | { id: number; type: "filterIndex"; filterId: number; line: number }
+  /** Writes a filter's lines to a new file (confined like saveAs; existing files need force). */
+  | { id: number; type: "saveFiltered"; filterId: number; path: string; force?: boolean };
 
 export type RequestType = Request["type"];
 
@@ -183,6 +191,20 @@ export interface ReplyResults {
   save: { length: number };
   saveAs: { length: number; path: string };
   commit: Record<string, never>;
+  filter: { lines: number; version: number };
+  filterLines: { lines: FilteredLine[]; total: number; done: boolean };
+  filterIndex: { index: number };
+  saveFiltered: { lines: number; bytes: number; path: string };
+}
+
+/** A line of the filter view. */
+export interface FilteredLine {
+  /** 0-based line number in the document. */
+  line: number;
+  /** Its text (surrogate-escaped), at most a few KiB of it. */
+  text: string;
+  /** The line goes on past `text`. */
+  cut: boolean;
 }
 
 export interface ProtocolError {
@@ -212,6 +234,14 @@ export type HostEvent =
   | { event: "saved"; path: string; name: string; length: number; version: number }
   | { event: "countProgress"; searchId: number; count: number; scanned: number; done: boolean }
   | { event: "replaceProgress"; searchId: number; count: number; scanned: number; total: number }
+  | {
+      event: "filterProgress";
+      filterId: number;
+      lines: number;
+      scanned: number;
+      total: number;
+      done: boolean;
+    }
   | { event: "fileChanged"; reason: "modified" | "deleted" | "truncated" | "restored"; message: string }
   | { event: "error"; code: string; message: string };
 

@@ -15,6 +15,8 @@ export const MAX_EDIT_TEXT = 256 * 1024 * 1024;
 export const MAX_PATTERN = 64 * 1024;
 /** Most matches one findInRange may return. */
 export const MAX_RANGE_MATCHES = 100_000;
+/** Most lines one filterLines may ask for. */
+export const MAX_FILTER_LINES = 5000;
 
 export type ParsedRequest =
   | { ok: true; request: Request }
@@ -184,6 +186,35 @@ function parse(message: Record<string, unknown>, id: number): Request {
       if (path.length === 0) fail("path must not be empty");
       const force = optionalBoolean(message.force, "force");
       return force === undefined ? { id, type: "saveAs", path } : { id, type: "saveAs", path, force };
+    }
+    case "filter":
+      return {
+        id,
+        type: "filter",
+        filterId: offset(message.filterId, "filterId"),
+        query: query(message.query),
+      };
+    case "filterLines":
+      return {
+        id,
+        type: "filterLines",
+        filterId: offset(message.filterId, "filterId"),
+        from: offset(message.from, "from"),
+        count: count(message.count, "count", MAX_FILTER_LINES),
+      };
+    case "filterIndex":
+      return {
+        id,
+        type: "filterIndex",
+        filterId: offset(message.filterId, "filterId"),
+        line: offset(message.line, "line"),
+      };
+    case "saveFiltered": {
+      const path = text(message.path, "path", 4096);
+      if (path.length === 0) fail("path must not be empty");
+      const force = optionalBoolean(message.force, "force");
+      const filterId = offset(message.filterId, "filterId");
+      return { id, type: "saveFiltered", filterId, path, ...(force === undefined ? {} : { force }) };
     }
     default:
       fail(`unknown request type ${JSON.stringify(message.type)}`);

@@ -1,0 +1,213 @@
+/**
+ * The filter view's data: which lines of the document hold a match of a query, found by the
+ * engine's streaming search, kept as line numbers in typed-array blocks (4 bytes a matching line:
+ * 10 million matching lines in 40 MB, whatever the file's size), and served a window at a time.
+ * A filter belongs to one version of the document; after an edit it is stale and is run again.
+ */
+import { isAscii, isUtf8 } from "node:buffer";
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import type { Document, FindOptions } from "../piece-table/index.js";
+import { decodeEscaped } from "../protocol/index.js";
+
+/** Matching lines per block of the list. */
+const BLOCK_LINES = 64 * 1024;
+/** Longest text of a line sent to the page (the rest is marked as cut). */
+export const FILTER_LINE_BYTES = 4096;
+/** Most lines one window request may ask for. */
+export const MAX_FILTER_WINDOW = 5000;
+
+export interface FilterProgress {
+  /** Matching lines found so far. */
+  lines: number;
+  scanned: number;
+  total: number;
+}
+
+export interface FilteredLine {
+  /** 0-based line number in the document. */
+  line: number;
+  /** The line's text (escaped like windows' text), at most FILTER_LINE_BYTES of it. */
+  text: string;
+  /** The line goes on past what `text` holds. */
+  cut: boolean;
+}
+
+/** A growable list of line numbers in fixed blocks (no copying as it grows). */
+class LineList {
+  private readonly blocks: Uint32Array[] = [];
+  length = 0;
+
+  push(line: number): void {
+    const offset = this.length % BLOCK_LINES;
+    if (offset === 0) this.blocks.push(new Uint32Array(BLOCK_LINES));
+    this.blocks[this.blocks.length - 1]![offset] = line;
+    this.length++;
+  }
+
+  at(index: number): number {
+    return this.blocks[Math.floor(index / BLOCK_LINES)]![index % BLOCK_LINES]!;
+  }
+
+  get bytes(): number {
+    return this.blocks.length * BLOCK_LINES * 4;
+  }
+}
+
+export class LineFilter {
+  private readonly list = new LineList();
+  private finished = false;
+  private failure: unknown = null;
+  readonly done: Promise<number>;
+
+  constructor(
+    private readonly doc: Document,
+    readonly version: number,
+    pattern: string,
+    options: FindOptions,
+    signal: AbortSignal,
+    onProgress: (progress: FilterProgress) => void,
+  ) {
+    this.done = this.run(pattern, options, signal, onProgress);
+    // Failures are read through `done` or `error`; nobody may be awaiting yet.
+    this.done.catch(() => {});
+  }
+
+  /** Matching lines found so far (all of them once `finished`). */
+  get count(): number {
+    return this.list.length;
+  }
+
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
+  get error(): unknown {
+    return this.failure;
+  }
+
+  /** Memory the list holds, in bytes. */
+  get memoryBytes(): number {
+    return this.list.bytes;
+  }
+
+  private async run(
+    pattern: string,
+    options: FindOptions,
+    signal: AbortSignal,
+    onProgress: (progress: FilterProgress) => void,
+  ): Promise<number> {
+    const doc = this.doc;
+    try {
+      await doc.whenIndexed();
+      signal.throwIfAborted();
+      let lastLine = -1;
+      let lineEnd = -1;
+      for await (const match of doc.find(pattern, {
+        ...options,
+        signal,
+        onProgress: (progress) =>
+          onProgress({ lines: this.list.length, scanned: progress.bytesDone, total: progress.bytesTotal }),
+      })) {
+        // Several matches on one line count once; the line lookup runs once a line.
+        if (match.start < lineEnd) continue;
+        const line = doc.lineAt(match.start);
+        if (line === lastLine) continue;
+        lastLine = line;
+        lineEnd = line + 1 < doc.lineCount() ? doc.lineStart(line + 1) : doc.length + 1;
+        this.list.push(line);
+      }
+      this.finished = true;
+      onProgress({ lines: this.list.length, scanned: doc.length, total: doc.length });
+      return this.list.length;
+    } catch (error) {
+      this.failure = error;
+      this.finished = true;
+      throw error;
+    }
+  }
+
+  /** The matching lines [from, from + count) of those found so far, with their text. */
+  window(from: number, count: number): FilteredLine[] {
+    const end = Math.min(this.list.length, from + count);
+    const lines: FilteredLine[] = [];
+    for (let i = from; i < end; i++) {
+      const line = this.list.at(i);
+      lines.push(this.lineText(line));
+    }
+    return lines;
+  }
+
+  /** The index in the list of the first matching line at or after document line `line`. */
+  indexOfLine(line: number): number {
+    let low = 0;
+    let high = this.list.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.list.at(mid) < line) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+
+  private contentRange(line: number): { start: number; end: number } {
+    const doc = this.doc;
+    const start = doc.lineStart(line);
+    let end = line + 1 < doc.lineCount() ? doc.lineStart(line + 1) : doc.length;
+    // Without its terminator (LF, or CRLF).
+    if (end > start && doc.read(end - 1, end)[0] === 10) {
+      end--;
+      if (end > start && doc.read(end - 1, end)[0] === 13) end--;
+    }
+    return { start, end };
+  }
+
+  private lineText(line: number): FilteredLine {
+    const { start, end } = this.contentRange(line);
+    const shownEnd = Math.min(end, start + FILTER_LINE_BYTES);
+    const bytes = this.doc.read(start, shownEnd);
+    const text = isAscii(bytes) || isUtf8(bytes) ? bytes.toString("utf8") : decodeEscaped(bytes);
+    return { line, text, cut: shownEnd < end };
+  }
+
+  /**
+   * Writes the matching lines (all of them: it waits for the scan) to `path`, each with the
+   * document's newline, through a temp file renamed into place. Returns lines and bytes written.
+   */
+  async saveTo(path: string, newline: "\n" | "\r\n"): Promise<{ lines: number; bytes: number }> {
+    await this.done;
+    const temp = join(dirname(path), `.${basename(path)}.gigapad-${process.pid}.tmp`);
+    const fd = openSync(temp, "wx", 0o644);
+    let bytes = 0;
+    try {
+      const eol = Buffer.from(newline);
+      const batch: Buffer[] = [];
+      let batchBytes = 0;
+      const flush = () => {
+        const buffer = Buffer.concat(batch, batchBytes);
+        for (let at = 0; at < buffer.length; ) at += writeSync(fd, buffer, at);
+        bytes += buffer.length;
+        batch.length = 0;
+        batchBytes = 0;
+      };
+      for (let i = 0; i < this.list.length; i++) {
+        const { start, end } = this.contentRange(this.list.at(i));
+        const content = this.doc.read(start, end);
+        batch.push(content, eol);
+        batchBytes += content.length + eol.length;
+        if (batchBytes >= 1024 * 1024) flush();
+        // Long saves yield, so the host keeps answering.
+        if (i % 20_000 === 19_999) await new Promise((resolve) => setImmediate(resolve));
+      }
+      flush();
+      fsyncSync(fd);
+    } catch (error) {
+      closeSync(fd);
+      unlinkSync(temp);
+      throw error;
+    }
+    closeSync(fd);
+    renameSync(temp, path);
+    return { lines: this.list.length, bytes };
+  }
+}
