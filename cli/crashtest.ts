@@ -1,35 +1,41 @@
 /** `gigapad crashtest [FILE] [--kills N] [--crash-points] [--dir DIR] [--json]` */
-import { parseArgs } from "node:util";
 import { runCrashCampaign } from "../piece-table/crash-campaign.js";
 import { formatBytes } from "../protocol/format-bytes.js";
-import { CliError } from "./cli-error.js";
+import { badUsage } from "./cli-error.js";
+import { assertReadableFile } from "./readable-file.js";
 
-const USAGE = "gigapad crashtest [FILE] [--kills N] [--crash-points] [--dir DIR] [--json]";
+export interface CrashtestOptions {
+  kills?: string;
+  crashPoints?: boolean;
+  dir?: string;
+  json?: boolean;
+}
 
-export async function crashtestCommand(args: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (error) {
-    throw new CliError(`${(error as Error).message}\nusage: ${USAGE}`, 2);
+/** Runs the campaign; resolves to the exit code (1 if any recovery was wrong). */
+export async function crashtestCommand(file: string | undefined, options: CrashtestOptions): Promise<number> {
+  const kills = Number(options.kills ?? "20");
+  if (!/^\d+$/.test(options.kills ?? "20")) {
+    throw badUsage("crashtest", `--kills takes a whole number, got '${options.kills}'`);
   }
-  const { values, positionals } = parsed;
-  if (positionals.length > 1) throw new CliError(`crashtest takes at most one FILE\nusage: ${USAGE}`, 2);
-  const kills = Number(values.kills ?? "20");
-  if (!Number.isInteger(kills) || kills < 0)
-    throw new CliError(`--kills takes a whole number, not ${values.kills}`, 2);
-  const showProgress = process.stderr.isTTY && !values.json;
-  const result = await runCrashCampaign({
-    ...(positionals[0] ? { file: positionals[0] } : {}),
-    ...(values.dir ? { dir: values.dir } : {}),
-    kills,
-    crashPoints: values["crash-points"] ?? false,
-    onProgress: showProgress
-      ? (done, total) =>
-          process.stderr.write(`\rcrashtest: trial ${done} of ${total}${done === total ? "\n" : ""}`)
-      : undefined,
-  });
-  if (values.json) {
+  if (file !== undefined) assertReadableFile(file);
+  // The bar's library loads only when there is a terminal to draw on.
+  const bar =
+    process.stderr.isTTY && !options.json
+      ? new (await import("./progress.js")).CountProgressBar(process.stderr, "crashtest", "trials")
+      : null;
+  let result: Awaited<ReturnType<typeof runCrashCampaign>>;
+  try {
+    result = await runCrashCampaign({
+      ...(file !== undefined ? { file } : {}),
+      ...(options.dir ? { dir: options.dir } : {}),
+      kills,
+      crashPoints: options.crashPoints ?? false,
+      onProgress: bar ? (done, total) => bar.update(done, total) : undefined,
+    });
+  } finally {
+    bar?.stop();
+  }
+  if (options.json) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } else {
     const rows = [
@@ -46,17 +52,4 @@ export async function crashtestCommand(args: string[]): Promise<number> {
       process.stdout.write(`violation: ${violation.trial}: ${violation.problem}\n`);
   }
   return result.violations.length === 0 ? 0 : 1;
-}
-
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      kills: { type: "string" },
-      "crash-points": { type: "boolean" },
-      dir: { type: "string" },
-      json: { type: "boolean" },
-    },
-  });
 }

@@ -2,65 +2,32 @@
  * The `gigapad` command line. Thin, as ripgrep's is: parse arguments, call the library, print
  * for people (aligned text, progress on a terminal) or for programs (--json), and exit 0 on
  * success, 1 when the work failed, 2 when the command line was wrong.
+ *
+ * Arguments are parsed by commander (help and usage from one definition, `help CMD`, `--version`,
+ * "did you mean"); its errors are reworded here into one line of our own that points to the
+ * command's help, as git and ripgrep do.
  */
-import { type ParseArgsConfig, parseArgs } from "node:util";
+import { readFileSync } from "node:fs";
+import { Command, CommanderError } from "commander";
 // Only what `info` needs is loaded up front: start-up time is part of every command's time.
 import { type FileInfo, fileInfo } from "../piece-table/file-info.js";
 import { formatBytes } from "../protocol/format-bytes.js";
-import { CliError } from "./cli-error.js";
-
-const USAGE = `Usage: gigapad <command> [options]
-
-Commands:
-  info FILE [--json]        bytes, lines, line endings (lf, crlf, mixed, none) and encoding
-  run SCRIPT FILE...        run SCRIPT's default export with the opened documents, then commit
-                            and close them
-  recover FILE [--json]     list the sessions kept for FILE (unsaved edits of earlier runs)
-    --export OUT            write the recovered document (or, if FILE changed since, the text
-                            that was typed) to OUT; --session FOLDER picks a session
-    --restore               write the recovered document into FILE (atomically) and drop the session
-    --discard               drop FILE's sessions
-  open [FILE...]            open the files in the desktop app (or in the one running)
-  serve FILE                serve the editor UI for a browser on a tokened localhost URL
-    --port N, --host H      where to listen (default: a free port on 127.0.0.1)
-    --read-only             no edits
-  crashtest [FILE]          kill a process editing, committing and saving a copy of FILE (or of a
-                            generated log) and check every recovery; exits 1 on any violation
-    --kills N               random-time kills (default 20)
-    --crash-points          also kill at each named crash point of commit and save
-    --dir DIR               where to test (default: beside FILE, to test its filesystem)
-    --json                  print the result as JSON
-
-Options:
-  -h, --help                show this help
-`;
+import { CliError, describeError } from "./cli-error.js";
+import type { CrashtestOptions } from "./crashtest.js";
+import type { RecoverOptions } from "./recover.js";
+import type { ServeOptions } from "./serve.js";
 
 export async function main(argv: string[]): Promise<number> {
+  quietOnClosedPipe();
+  const outcome = { exitCode: 0 };
   try {
-    const [command, ...rest] = argv;
-    switch (command) {
-      case "info":
-        return await infoCommand(rest);
-      case "run":
-        return await runCommand(rest);
-      case "recover":
-        return await (await import("./recover.js")).recoverCommand(rest);
-      case "open":
-        return await (await import("./open.js")).openCommand(rest);
-      case "serve":
-        return await (await import("./serve.js")).serveCommand(rest);
-      case "crashtest":
-        return await (await import("./crashtest.js")).crashtestCommand(rest);
-      case undefined:
-      case "-h":
-      case "--help":
-      case "help":
-        process.stdout.write(USAGE);
-        return command === undefined ? 2 : 0;
-      default:
-        throw new CliError(`unknown command '${command}'\n\n${USAGE}`, 2);
-    }
+    await program(outcome).parseAsync(argv, { from: "user" });
+    return outcome.exitCode;
   } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help or the version was printed (0), or bare `gigapad` printed the overview to stderr.
+      return error.code === "commander.help" && error.exitCode !== 0 ? 2 : error.exitCode;
+    }
     const exitCode = error instanceof CliError ? error.exitCode : 1;
     process.stderr.write(`gigapad: ${describeError(error)}\n`);
     if (process.env.GIGAPAD_DEBUG && error instanceof Error && error.stack)
@@ -69,56 +36,226 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
-}
-
-function parse(args: string[], options: NonNullable<ParseArgsConfig["options"]>, usage: string) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true });
-  } catch (error) {
-    throw new CliError(`${(error as Error).message}\nusage: ${usage}`, 2);
+/**
+ * `gigapad ... | head`: once the reader is gone, stop quietly (exit 0, as ripgrep does) instead
+ * of dying with an EPIPE stack trace.
+ */
+function quietOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.listenerCount("error") > 0) continue;
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EPIPE") process.exit(0);
+      throw error;
+    });
   }
 }
 
-async function infoCommand(args: string[]): Promise<number> {
-  const usage = "gigapad info FILE [--json]";
-  const { values, positionals } = parse(args, { json: { type: "boolean" } }, usage);
-  if (positionals.length !== 1) throw new CliError(`info takes one FILE\nusage: ${usage}`, 2);
+function version(): string {
+  const manifest = new URL("../../package.json", import.meta.url);
+  return (JSON.parse(readFileSync(manifest, "utf8")) as { version: string }).version;
+}
+
+/** The help of a command, as the line that ends every usage error names it. */
+function helpHint(command: Command): string {
+  return command.parent ? `see 'gigapad ${command.name()} --help'` : "see 'gigapad --help'";
+}
+
+/** Commander's errors in our words: one line, the command it concerns, where its help is; exit 2. */
+function usageError(command: Command, error: CommanderError): CliError {
+  const forCommand = command.parent ? ` for '${command.name()}'` : "";
+  const similar = /\(Did you mean (?:one of )?(.+)\?\)$/.exec(error.message)?.[1];
+  const suggestion = similar
+    ? ` (did you mean ${similar
+        .split(", ")
+        .map((name) => `'${name}'`)
+        .join(" or ")}?)`
+    : "";
+  const quoted = /'(.*)'/.exec(error.message)?.[1];
+  let message: string;
+  switch (error.code) {
+    case "commander.unknownOption":
+      message = `unknown option '${quoted}'${forCommand}${suggestion}`;
+      break;
+    case "commander.unknownCommand":
+      message = `unknown command '${command.args[0]}'${suggestion}`;
+      break;
+    case "commander.missingArgument":
+      message = `missing ${quoted}${forCommand}`;
+      break;
+    case "commander.optionMissingArgument": {
+      // quoted is the option's flags: `-p, --port <N>`.
+      const long = /--[\w-]+/.exec(quoted ?? "")?.[0] ?? quoted;
+      const value = /<(.+)>/.exec(quoted ?? "")?.[1] ?? "value";
+      message = `option '${long}'${forCommand} needs a value (${value})`;
+      break;
+    }
+    case "commander.excessArguments":
+      message = `unexpected argument '${command.args[command.registeredArguments.length]}'${forCommand}`;
+      break;
+    default:
+      message = error.message.replace(/^error: /, "").replace(/\n/g, " ");
+  }
+  return new CliError(`${message}; ${helpHint(command)}`, 2);
+}
+
+/** The command line; a command that ends with an exit code of its own sets `outcome.exitCode`. */
+function program(outcome: { exitCode: number }): Command {
+  const gigapad = new Command("gigapad")
+    .usage("<command> [options]")
+    .description(
+      "A text editor for files of many gigabytes: opens them at once, edits what you edit, keeps " +
+        "unsaved edits in a crash-safe session.",
+    )
+    .version(version(), "-V, --version", "print the version")
+    .helpOption("-h, --help", "show this help")
+    .helpCommand(false)
+    .showSuggestionAfterError(true)
+    .configureHelp({
+      subcommandTerm: (command) => `${command.name()} ${command.usage()}`,
+    })
+    .configureOutput({
+      writeOut: (text) => process.stdout.write(text),
+      writeErr: (text) => process.stderr.write(text),
+      // Errors are reworded (usageError) and printed by main(), once.
+      outputError: () => {},
+    })
+    .addHelpText(
+      "after",
+      "\n'gigapad help COMMAND' (or 'gigapad COMMAND --help') shows a command's options.\n" +
+        "Exit codes: 0 done, 1 the work failed, 2 the command line was wrong.",
+    );
+  gigapad.exitOverride((error) => {
+    throw isUsageError(error) ? usageError(gigapad, error) : error;
+  });
+
+  /** A subcommand whose usage errors name it. */
+  const define = (name: string, usage: string, summary: string): Command => {
+    const command = gigapad.command(name).usage(usage).summary(summary);
+    command.exitOverride((error) => {
+      throw isUsageError(error) ? usageError(command, error) : error;
+    });
+    return command;
+  };
+
+  define("info", "FILE [--json]", "bytes, lines, line endings and encoding of FILE")
+    .description(
+      "Print FILE's size, line count, line endings (lf, crlf, mixed, none) and encoding (ascii, " +
+        "utf-8, utf-8-bom, utf-16le, utf-16be, binary, unknown-8bit). Counts lines on all cores; " +
+        "a progress bar shows on a terminal for big files.",
+    )
+    .argument("<FILE>")
+    .option("--json", "print one JSON object")
+    .action((file: string, options: { json?: boolean }) => infoCommand(file, options));
+
+  define("run", "SCRIPT FILE...", "run a script over opened documents")
+    .description(
+      "Import SCRIPT, open each FILE and await the script's default export with the documents " +
+        "(export default async (doc) => { ... }), then commit and close them. Edits the script " +
+        "does not save (doc.save()) are kept in each file's session; if the script throws, its " +
+        "uncommitted edits are dropped.",
+    )
+    .argument("<SCRIPT>")
+    .argument("<FILE...>")
+    .action(async (script: string, files: string[]) => {
+      await (await import("./run-script.js")).runScript(script, files);
+    });
+
+  define("recover", "FILE [options]", "unsaved edits kept for FILE")
+    .description("List the sessions kept for FILE (unsaved edits of earlier runs), or act on them.")
+    .argument("<FILE>")
+    .option(
+      "--export <OUT>",
+      "write the recovered document (or, if FILE changed since, the text that was typed) to OUT",
+    )
+    .option("--session <FOLDER>", "with --export: the session to export (a folder the list shows)")
+    .option("--restore", "write the recovered document into FILE (atomically) and drop the session")
+    .option("--discard", "drop FILE's sessions")
+    .option("--json", "print JSON")
+    .action(async (file: string, options: RecoverOptions) => {
+      await (await import("./recover.js")).recoverCommand(file, options);
+    });
+
+  define("open", "[FILE...]", "open the files in the desktop app")
+    .description(
+      "Start the desktop app on the files, or hand them to the one running. When it cannot start " +
+        "(no display, Electron not downloaded) it says why and suggests 'gigapad serve FILE'.",
+    )
+    .argument("[FILE...]")
+    .action(async (files: string[]) => {
+      await (await import("./open.js")).openCommand(files);
+    });
+
+  define("serve", "FILE [options]", "the editor in a browser")
+    .description(
+      "Open FILE and serve the editor UI for a browser on a tokened URL; Ctrl+C stops. " +
+        "If another Gigapad is editing FILE, it is served read-only.",
+    )
+    .argument("<FILE>")
+    .option("-p, --port <N>", "port to listen on (default: a free one)")
+    .option("--host <H>", "address to listen on (default: 127.0.0.1; any other lets the network in)")
+    .option("--read-only", "serve FILE without allowing edits")
+    .action(async (file: string, options: ServeOptions) => {
+      await (await import("./serve.js")).serveCommand(file, options);
+    });
+
+  define("crashtest", "[FILE] [options]", "check that edits survive crashes here")
+    .description(
+      "Kill a process editing, committing and saving a copy of FILE (or of a generated log) and " +
+        "check every recovery; exits 1 on any violation. FILE itself is only read.",
+    )
+    .argument("[FILE]")
+    .option("--kills <N>", "random-time kills (default: 20)")
+    .option("--crash-points", "also kill at each named crash point of commit and save")
+    .option("--dir <DIR>", "where to test (default: beside FILE, to test its filesystem)")
+    .option("--json", "print the result as JSON")
+    .action(async (file: string | undefined, options: CrashtestOptions) => {
+      outcome.exitCode = await (await import("./crashtest.js")).crashtestCommand(file, options);
+    });
+
+  gigapad
+    .command("help")
+    .argument("[COMMAND]")
+    .usage("[COMMAND]")
+    .summary("show a command's options")
+    .description("Print COMMAND's usage and options, or without COMMAND the list of commands.")
+    .exitOverride((error) => {
+      throw error;
+    })
+    .action((name: string | undefined) => {
+      if (name === undefined) return gigapad.help();
+      const command = gigapad.commands.find((candidate) => candidate.name() === name);
+      if (!command) throw new CliError(`unknown command '${name}'; see 'gigapad --help'`, 2);
+      return command.help();
+    });
+  return gigapad;
+}
+
+function isUsageError(error: CommanderError): boolean {
+  return !["commander.help", "commander.helpDisplayed", "commander.version"].includes(error.code);
+}
+
+async function infoCommand(file: string, options: { json?: boolean }): Promise<void> {
   // The bar's library loads only when there is a terminal to draw on (start-up time counts here).
   const bar =
-    process.stderr.isTTY && !values.json
+    process.stderr.isTTY && !options.json
       ? new (await import("./progress.js")).IndexProgressBar(process.stderr)
       : null;
   let info: FileInfo;
   try {
-    info = await fileInfo(positionals[0]!, bar ? (progress) => bar.update(progress) : undefined);
+    info = await fileInfo(file, bar ? (progress) => bar.update(progress) : undefined);
   } finally {
     bar?.stop();
   }
-  if (values.json) {
+  if (options.json) {
     process.stdout.write(`${JSON.stringify(info)}\n`);
-  } else {
-    const rows: [string, string][] = [
-      ["file", info.path],
-      ["bytes", `${info.bytes} (${formatBytes(info.bytes)})`],
-      ["lines", String(info.lines)],
-      ["eol", info.eol],
-      ["encoding", info.encoding],
-    ];
-    for (const [name, value] of rows) process.stdout.write(`${name.padEnd(9)}${value}\n`);
+    return;
   }
-  return 0;
-}
-
-async function runCommand(args: string[]): Promise<number> {
-  const usage = "gigapad run SCRIPT FILE...";
-  const { positionals } = parse(args, {}, usage);
-  if (positionals.length < 2)
-    throw new CliError(`run takes a SCRIPT and at least one FILE\nusage: ${usage}`, 2);
-  const [script, ...files] = positionals as [string, ...string[]];
-  const { runScript } = await import("./run-script.js");
-  await runScript(script, files);
-  return 0;
+  const rows: [string, string][] = [
+    ["file", info.path],
+    ["bytes", `${info.bytes} (${formatBytes(info.bytes)})`],
+    ["lines", String(info.lines)],
+    ["eol", info.eol],
+    ["encoding", info.encoding],
+  ];
+  for (const [name, value] of rows) process.stdout.write(`${name.padEnd(9)}${value}\n`);
 }

@@ -4,13 +4,11 @@
  * in one line and points to `gigapad serve FILE`, which needs neither.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { CliError } from "./cli-error.js";
+import { assertReadableFile } from "./readable-file.js";
 
-const USAGE = "gigapad open [FILE...]";
 /** How long the app gets to fail on start before we leave it running and return. */
 const STARTUP_WAIT_MS = 4000;
 /** Longest the first launch may take to download Electron's binary. */
@@ -43,26 +41,9 @@ export function electronBinary(): { path: string } | { error: string } {
   return { error: reason };
 }
 
-export async function openCommand(args: string[]): Promise<number> {
-  let positionals: string[];
-  try {
-    ({ positionals } = parseArgs({ args, allowPositionals: true, options: {} }));
-  } catch (error) {
-    throw new CliError(`${(error as Error).message}\nusage: ${USAGE}`, 2);
-  }
+export async function openCommand(positionals: string[]): Promise<void> {
   const files = positionals.map((file) => resolve(file));
-  for (const file of files) {
-    let isFile: boolean;
-    try {
-      isFile = statSync(file).isFile();
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new CliError(
-        `cannot open ${file}: ${code === "ENOENT" ? "No such file or directory" : (error as Error).message}`,
-      );
-    }
-    if (!isFile) throw new CliError(`cannot open ${file}: not a regular file`);
-  }
+  for (const file of files) assertReadableFile(file);
   const first = positionals[0];
   if (process.platform === "linux" && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
     throw new CliError(
@@ -112,5 +93,4 @@ export async function openCommand(args: string[]): Promise<number> {
   // Running (or it handed the files to the Gigapad already running, and exited 0).
   child.stderr!.destroy();
   child.unref();
-  return 0;
 }

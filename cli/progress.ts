@@ -44,3 +44,35 @@ export class IndexProgressBar {
     };
   }
 }
+
+/** A bar for jobs counted in steps (crashtest's trials): `crashtest [████░░░░] 3/20 trials | eta 12s`. */
+export class CountProgressBar {
+  private bar: cliProgress.SingleBar | null = null;
+
+  constructor(
+    private readonly stream: NodeJS.WriteStream,
+    private readonly label: string,
+    private readonly unit: string,
+  ) {}
+
+  update(done: number, total: number): void {
+    if (!this.bar) {
+      this.bar = new cliProgress.SingleBar(
+        {
+          stream: this.stream,
+          format: `${this.label} [{bar}] {value}/{total} ${this.unit} | eta {eta}s`,
+          hideCursor: true,
+          clearOnComplete: true,
+        },
+        cliProgress.Presets.shades_classic,
+      );
+      this.bar.start(total, done);
+      return;
+    }
+    this.bar.update(done);
+  }
+
+  stop(): void {
+    this.bar?.stop();
+  }
+}

@@ -1,51 +1,55 @@
 /** `gigapad recover FILE [--export OUT] [--session FOLDER] [--restore] [--discard] [--json]` */
-import { parseArgs } from "node:util";
 import { discardSessions, exportSession, listSessions, restoreSession } from "../piece-table/index.js";
 import { formatBytes } from "../protocol/format-bytes.js";
-import { CliError } from "./cli-error.js";
+import { badUsage, CliError } from "./cli-error.js";
 
-const USAGE = "gigapad recover FILE [--export OUT [--session FOLDER]] [--restore] [--discard] [--json]";
+export interface RecoverOptions {
+  export?: string;
+  session?: string;
+  restore?: boolean;
+  discard?: boolean;
+  json?: boolean;
+}
 
-export async function recoverCommand(args: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (error) {
-    throw new CliError(`${(error as Error).message}\nusage: ${USAGE}`, 2);
-  }
-  const { values, positionals } = parsed;
-  if (positionals.length !== 1) throw new CliError(`recover takes one FILE\nusage: ${USAGE}`, 2);
-  const actions = [values.export !== undefined, values.restore, values.discard].filter(Boolean).length;
-  if (actions > 1) throw new CliError(`choose one of --export, --restore, --discard\nusage: ${USAGE}`, 2);
-  const file = positionals[0]!;
+export async function recoverCommand(file: string, options: RecoverOptions): Promise<void> {
+  const actions = [options.export !== undefined, options.restore, options.discard].filter(Boolean).length;
+  if (actions > 1) throw badUsage("recover", "choose one of --export, --restore, --discard");
+  if (options.session !== undefined && options.export === undefined)
+    throw badUsage("recover", "--session picks the session for --export");
 
-  if (values.export !== undefined) {
-    const result = await exportSession(file, values.export, values.session ? { folder: values.session } : {});
-    say(
-      values.json,
-      result,
-      `exported the ${result.what} (${formatBytes(result.bytes)}) to ${values.export}`,
+  if (options.export !== undefined) {
+    if (listSessions(file).length === 0) throw new CliError(`nothing to export: no sessions for ${file}`);
+    const result = await exportSession(
+      file,
+      options.export,
+      options.session ? { folder: options.session } : {},
     );
-    return 0;
+    say(
+      options.json,
+      result,
+      `exported the ${result.what} (${formatBytes(result.bytes)}) to ${options.export}`,
+    );
+    return;
   }
-  if (values.restore) {
+  if (options.restore) {
+    if (listSessions(file).length === 0) throw new CliError(`nothing to restore: no sessions for ${file}`);
     const bytes = await restoreSession(file);
-    say(values.json, { restored: bytes }, `restored ${file} (${formatBytes(bytes)}); its session is gone`);
-    return 0;
+    say(options.json, { restored: bytes }, `restored ${file} (${formatBytes(bytes)}); its session is gone`);
+    return;
   }
-  if (values.discard) {
+  if (options.discard) {
     const count = discardSessions(file);
-    say(values.json, { discarded: count }, `discarded ${count} session${count === 1 ? "" : "s"} of ${file}`);
-    return 0;
+    say(options.json, { discarded: count }, `discarded ${count} session${count === 1 ? "" : "s"} of ${file}`);
+    return;
   }
   const sessions = listSessions(file);
-  if (values.json) {
+  if (options.json) {
     process.stdout.write(`${JSON.stringify(sessions)}\n`);
-    return 0;
+    return;
   }
   if (sessions.length === 0) {
     process.stdout.write(`no sessions for ${file}: nothing to recover\n`);
-    return 0;
+    return;
   }
   const rows = sessions.map((s) => [
     s.kind,
@@ -65,21 +69,6 @@ export async function recoverCommand(args: string[]): Promise<number> {
         .trimEnd()}\n`,
     );
   }
-  return 0;
-}
-
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      export: { type: "string" },
-      session: { type: "string" },
-      restore: { type: "boolean" },
-      discard: { type: "boolean" },
-      json: { type: "boolean" },
-    },
-  });
 }
 
 function say(json: boolean | undefined, value: unknown, text: string): void {

@@ -2,7 +2,7 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type Document, open } from "../piece-table/index.js";
+import { type Document, listSessions, open } from "../piece-table/index.js";
 import { CliError } from "./cli-error.js";
 
 type ScriptMain = (...documents: Document[]) => unknown;
@@ -57,8 +57,20 @@ export async function runScript(script: string, files: string[]): Promise<void> 
     throw new CliError(`script ${script} failed: ${(error as Error)?.message ?? String(error)}`);
   }
   for (const bar of bars) bar.stop();
-  for (const doc of documents) {
+  for (const [index, doc] of documents.entries()) {
+    const unsaved = doc.modified;
     await doc.commit();
     await doc.close();
+    if (unsaved) tellUnsaved(files[index]!);
   }
+}
+
+/** Edits the script made but did not save are not lost, but not in the file either: say where they are. */
+function tellUnsaved(file: string): void {
+  const edits = listSessions(file).find((session) => session.kind === "current")?.edits ?? 0;
+  const count = edits === 1 ? "1 edit" : `${edits} edits`;
+  process.stderr.write(
+    `gigapad: ${count} to ${file} ${edits === 1 ? "is" : "are"} kept in its session, not saved to the file; ` +
+      `call doc.save() in the script to save, or see 'gigapad recover ${file}'\n`,
+  );
 }

@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { open } from "../../piece-table/index.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 
 const tempDir = useTempDirs();
@@ -85,9 +86,52 @@ describe("gigapad run", () => {
       };`,
     );
     const result = gigapad(["run", script, a, b]);
-    expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(result.stdout.trim()).toBe("3 # header beta 5");
+    // The edit is not in the file: the CLI says where it is and how to save or recover it.
+    expect(result.stderr).toBe(
+      `gigapad: 1 edit to ${a} is kept in its session, not saved to the file; ` +
+        `call doc.save() in the script to save, or see 'gigapad recover ${a}'\n`,
+    );
+  });
+
+  it("counts the edits a script leaves unsaved, and says nothing when it saved them", () => {
+    const dir = tempDir();
+    const path = file("notes.txt", "x\n");
+    const env = { GIGAPAD_STATE_DIR: join(dir, "state") };
+    const edit = file("edit.mjs", "export default (doc) => { doc.insert(0, 'a'); doc.insert(0, 'b'); };");
+    const unsaved = (count: string, verb: string) =>
+      `gigapad: ${count} to ${path} ${verb} kept in its session, not saved to the file; ` +
+      `call doc.save() in the script to save, or see 'gigapad recover ${path}'\n`;
+    expect(gigapad(["run", edit, path], { env })).toEqual({
+      code: 0,
+      stdout: "",
+      stderr: unsaved("2 edits", "are"),
+    });
+    // The session holds the edits of both runs.
+    expect(gigapad(["run", edit, path], { env }).stderr).toBe(unsaved("4 edits", "are"));
+    const save = file("save.mjs", "export default async (doc) => { doc.insert(0, 'c'); await doc.save(); };");
+    expect(gigapad(["run", save, path], { env })).toEqual({ code: 0, stdout: "", stderr: "" });
+    expect(readFileSync(path, "utf8")).toBe("cbabax\n");
+    const read = file("read.mjs", "export default (doc) => { doc.getText(); };");
+    expect(gigapad(["run", read, path], { env })).toEqual({ code: 0, stdout: "", stderr: "" });
+  });
+
+  it("says in CLI words (no API syntax) that another Gigapad is editing a FILE", async () => {
+    const dir = tempDir();
+    const path = file("held.txt", "x\n");
+    const stateDir = join(dir, "state");
+    const holder = await open(path, { stateDir });
+    try {
+      const script = file("noop.mjs", "export default () => {};");
+      expect(gigapad(["run", script, path], { env: { GIGAPAD_STATE_DIR: stateDir } })).toEqual({
+        code: 1,
+        stdout: "",
+        stderr: `gigapad: ${path} is open in another Gigapad (pid ${process.pid}); close it there and try again\n`,
+      });
+    } finally {
+      await holder.close();
+    }
   });
 
   it("explains a missing script, a script without a default export, and a script that throws", () => {

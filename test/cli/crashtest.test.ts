@@ -51,7 +51,49 @@ describe("gigapad crashtest", () => {
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^file\s+\(generated log\)$/m);
     expect(table.stdout).toMatch(/^violations\s+0$/m);
-    expect(crashtest([join(dir, "missing.log")]).stderr).toMatch(/missing\.log/);
     expect(crashtest(["--kills", "many"]).code).toBe(2);
   }, 300_000);
+
+  it("says in one line why FILE cannot be tested, before starting", () => {
+    const dir = tempDir();
+    const cases: [string, string][] = [
+      ["/nonexistent", "No such file or directory"],
+      [join(dir, "missing.log"), "No such file or directory"],
+      [dir, "Is a directory"],
+      ["/dev/null", "not a regular file"],
+    ];
+    for (const [path, reason] of cases) {
+      expect(crashtest([path, "--dir", dir])).toEqual({
+        code: 1,
+        stdout: "",
+        stderr: `gigapad: cannot open ${path}: ${reason}\n`,
+      });
+    }
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  // `script` gives the command a terminal (its stdout goes to a file inside the command).
+  const haveScript = process.platform === "linux" && spawnSync("script", ["--version"]).status === 0;
+  it.skipIf(!haveScript)(
+    "shows a progress bar on a terminal, none with --json",
+    () => {
+      const dir = tempDir();
+      const onTerminal = (args: string) => {
+        const out = join(dir, "out.txt");
+        const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} crashtest --kills 2 --dir ${JSON.stringify(dir)} ${args} > ${JSON.stringify(out)}`;
+        const result = spawnSync("script", ["-qec", command, "/dev/null"], { encoding: "utf8" });
+        return { terminal: result.stdout, stdout: readFileSync(out, "utf8"), code: result.status };
+      };
+      const table = onTerminal("");
+      expect(table.code).toBe(0);
+      expect(table.terminal).toMatch(/crashtest \[[█░]+\] 1\/2 trials \| eta \d+s/);
+      expect(table.terminal).toMatch(/crashtest \[█+\] 2\/2 trials/);
+      expect(table.stdout).toMatch(/^trials\s+2$/m);
+      const json = onTerminal("--json");
+      expect(json.code).toBe(0);
+      expect(json.terminal).toBe("");
+      expect(JSON.parse(json.stdout)).toMatchObject({ trials: 2, violations: [] });
+    },
+    300_000,
+  );
 });

@@ -101,4 +101,25 @@ describe("gigapad recover", () => {
     expect(gigapad(path, "--restore", "--discard").code).toBe(2);
     expect(gigapad(join(path, "..", "missing.txt")).stderr).toMatch(/No such file/);
   });
+
+  it("says there is nothing to restore or export when no session is kept", async () => {
+    const { path, gigapad } = await withSession("x\n", "y");
+    expect(gigapad(path, "--discard").code).toBe(0);
+    expect(gigapad(path, "--restore")).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `gigapad: nothing to restore: no sessions for ${path}\n`,
+    });
+    expect(gigapad(path, "--export", `${path}.out`)).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `gigapad: nothing to export: no sessions for ${path}\n`,
+    });
+    expect(gigapad(path)).toEqual({
+      code: 0,
+      stdout: `no sessions for ${path}: nothing to recover\n`,
+      stderr: "",
+    });
+    expect(readFileSync(path, "utf8")).toBe("x\n");
+  });
 });

@@ -1,8 +1,11 @@
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { open } from "../../piece-table/index.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
+import { runningAsRoot } from "../helpers/unprivileged.js";
+import { gigapadAsNobody } from "./run-cli.js";
 
 const tempDir = useTempDirs();
 const bin = new URL("../../cli/gigapad.mjs", import.meta.url).pathname;
@@ -19,9 +22,10 @@ function gigapad(args: string[]) {
 /** Starts serve, waits for its URL, stops it with SIGTERM; returns what it printed and its exit code. */
 async function serveOnce(
   args: string[],
+  env: NodeJS.ProcessEnv = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string; url: string }> {
   const child = spawn(process.execPath, [bin, "serve", ...args], {
-    env: { ...process.env, GIGAPAD_STATE_DIR: join(tempDir(), "state") },
+    env: { ...process.env, GIGAPAD_STATE_DIR: join(tempDir(), "state"), ...env },
   });
   let stdout = "";
   let stderr = "";
@@ -60,18 +64,64 @@ describe("gigapad serve", () => {
     expect(served.code).toBe(0);
   });
 
-  it("explains bad input in one line and exits 1 or 2", () => {
+  it("says once, in one line, why FILE cannot be opened: missing, a folder, a device, not readable", () => {
     const dir = tempDir();
+    chmodSync(dir, 0o755);
     mkdirSync(join(dir, "folder"));
-    const missing = gigapad(["serve", join(dir, "missing.log")]);
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/^gigapad: cannot open .*missing\.log: .*(No such file|ENOENT)/);
-    const folder = gigapad(["serve", join(dir, "folder")]);
-    expect(folder.code).toBe(1);
-    expect(folder.stderr).toMatch(/^gigapad: cannot open .*folder: /);
+    const secret = join(dir, "secret.log");
+    writeFileSync(secret, "secret\n");
+    chmodSync(secret, 0o600);
+    const cases: [string, string][] = [
+      [join(dir, "missing.log"), "No such file or directory"],
+      [join(dir, "folder"), "Is a directory"],
+      ["/dev/null", "not a regular file"],
+    ];
+    for (const [path, reason] of cases) {
+      expect(gigapad(["serve", path])).toEqual({
+        code: 1,
+        stdout: "",
+        stderr: `gigapad: cannot open ${path}: ${reason}\n`,
+      });
+    }
+    if (!runningAsRoot) chmodSync(secret, 0o000);
+    const denied = runningAsRoot ? gigapadAsNobody(["serve", secret]) : gigapad(["serve", secret]);
+    expect(denied).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `gigapad: cannot open ${secret}: Permission denied\n`,
+    });
     expect(gigapad(["serve"]).code).toBe(2);
-    const port = gigapad(["serve", join(dir, "x"), "--port", "http"]);
-    expect(port.code).toBe(2);
-    expect(port.stderr).toMatch(/--port must be a number/);
+  });
+
+  it("says read-only in the banner with --read-only", async () => {
+    const path = join(tempDir(), "app.log");
+    writeFileSync(path, "hello\n");
+    const served = await serveOnce([path, "--read-only"]);
+    expect(served.stdout).toBe(
+      `Gigapad is serving ${path} read-only (--read-only)\n\n    ${served.url}\n\nOpen the URL in a browser. Ctrl+C stops.\n`,
+    );
+    expect(served.stderr).toBe("");
+  });
+
+  it("serves a file another Gigapad is editing read-only, and says why and what to do, in CLI words", async () => {
+    const dir = tempDir();
+    const path = join(dir, "held.log");
+    writeFileSync(path, "hello\n");
+    const stateDir = join(dir, "state");
+    const holder = await open(path, { stateDir });
+    try {
+      const served = await serveOnce([path], { GIGAPAD_STATE_DIR: stateDir });
+      expect(served.stderr).toBe(
+        `gigapad: ${path} is open in another Gigapad (pid ${process.pid}), so it is served read-only; ` +
+          `to edit it here, close it there and run 'gigapad serve ${path}' again\n`,
+      );
+      expect(served.stdout).toBe(
+        `Gigapad is serving ${path} read-only (another Gigapad is editing it)\n\n    ${served.url}\n\n` +
+          "Open the URL in a browser. Ctrl+C stops.\n",
+      );
+      expect(served.code).toBe(0);
+    } finally {
+      await holder.close();
+    }
   });
 });
