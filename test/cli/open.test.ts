@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { useTempDirs } from "../helpers/temp-dir.js";
@@ -74,6 +74,57 @@ describe("gigapad open", () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^gigapad: cannot open .*nope\.log: No such file or directory/);
     const folder = open([join(dir, "folder")], { GIGAPAD_ELECTRON_PATH: "/bin/false" });
-    expect(folder.stderr).toMatch(/not a regular file/);
+    expect(folder).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `gigapad: cannot open ${join(dir, "folder")}: Is a directory\n`,
+    });
+  });
+});
+
+describe("npm start", () => {
+  // The script's build step is `npm run build`; what it runs after that is checked here without
+  // rebuilding (and with a stand-in for Electron, which cannot run here).
+  const root = join(import.meta.dirname, "..", "..");
+  const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+    scripts: Record<string, string>;
+  };
+  const [build, run] = manifest.scripts.start!.split(" && ");
+
+  it("builds, then runs `gigapad open` with the files (npm appends them), so it fails as open does", () => {
+    expect(build).toBe("npm run build --silent");
+    const dir = tempDir();
+    const file = join(dir, "big.log");
+    writeFileSync(file, "x\n");
+    const start = (env: NodeJS.ProcessEnv) => {
+      // As npm runs it: in the package folder, through sh, with the arguments after `--` appended.
+      const result = spawnSync("sh", ["-c", `${run} "$@"`, "npm-start", file], {
+        cwd: root,
+        encoding: "utf8",
+        env: { ...process.env, DISPLAY: ":99", ...env },
+        timeout: 30_000,
+      });
+      return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+    };
+    const serveHint = `use \`gigapad serve ${file}\` and open the URL it prints in a browser`;
+    expect(start({ GIGAPAD_ELECTRON_PATH: join(dir, "no-electron") })).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `gigapad: cannot start the desktop app: no Electron binary at ${join(dir, "no-electron")}; ${serveHint}\n`,
+    });
+    expect(
+      start({ DISPLAY: "", WAYLAND_DISPLAY: "", GIGAPAD_ELECTRON_PATH: join(dir, "no-electron") }),
+    ).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `gigapad: cannot start the desktop app: no display (DISPLAY and WAYLAND_DISPLAY are not set); ${serveHint}\n`,
+    });
+    // With an Electron that starts, it gets the app folder and the file.
+    const record = join(dir, "argv.txt");
+    const standIn = join(dir, "electron");
+    writeFileSync(standIn, `#!/bin/sh\necho "$@" > ${record}\nexit 0\n`);
+    chmodSync(standIn, 0o755);
+    expect(start({ GIGAPAD_ELECTRON_PATH: standIn }).code).toBe(0);
+    expect(readFileSync(record, "utf8")).toBe(`${root} ${file}\n`);
   });
 });
