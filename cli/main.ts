@@ -37,17 +37,24 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /**
- * `gigapad ... | head`: once the reader is gone, stop quietly (exit 0, as ripgrep does) instead
- * of dying with an EPIPE stack trace.
+ * What a closed stdout (`gigapad ... | head`, head has quit) does: end the command quietly with
+ * exit 0, as ripgrep does, instead of dying with an EPIPE stack trace — except in `run`, whose
+ * script's edits matter more than its output: there the output is dropped and the script goes on.
  */
+const onClosedStdout = { stop: true };
+let pipesWatched = false;
+
 function quietOnClosedPipe(): void {
-  for (const stream of [process.stdout, process.stderr]) {
-    if (stream.listenerCount("error") > 0) continue;
-    stream.on("error", (error: NodeJS.ErrnoException) => {
-      if (error.code === "EPIPE") process.exit(0);
-      throw error;
-    });
-  }
+  if (pipesWatched) return;
+  pipesWatched = true;
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+    if (onClosedStdout.stop) process.exit(0);
+  });
+  // A closed stderr: nothing can be reported any more; the exit code still says how it went.
+  process.stderr.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+  });
 }
 
 function version(): string {
@@ -60,7 +67,11 @@ function helpHint(command: Command): string {
   return command.parent ? `see 'gigapad ${command.name()} --help'` : "see 'gigapad --help'";
 }
 
-/** Commander's errors in our words: one line, the command it concerns, where its help is; exit 2. */
+/**
+ * Commander's errors in our words: one line, the command it concerns, where its help is; exit 2.
+ * The names come from commander 14's messages (the option, the argument, "Did you mean"); the
+ * tests in test/cli/conventions.test.ts pin every wording, so a change there shows.
+ */
 function usageError(command: Command, error: CommanderError): CliError {
   const forCommand = command.parent ? ` for '${command.name()}'` : "";
   const similar = /\(Did you mean (?:one of )?(.+)\?\)$/.exec(error.message)?.[1];
@@ -157,6 +168,7 @@ function program(outcome: { exitCode: number }): Command {
     .argument("<SCRIPT>")
     .argument("<FILE...>")
     .action(async (script: string, files: string[]) => {
+      onClosedStdout.stop = false;
       await (await import("./run-script.js")).runScript(script, files);
     });
 
@@ -212,15 +224,9 @@ function program(outcome: { exitCode: number }): Command {
       outcome.exitCode = await (await import("./crashtest.js")).crashtestCommand(file, options);
     });
 
-  gigapad
-    .command("help")
-    .argument("[COMMAND]")
-    .usage("[COMMAND]")
-    .summary("show a command's options")
+  define("help", "[COMMAND]", "show a command's options")
     .description("Print COMMAND's usage and options, or without COMMAND the list of commands.")
-    .exitOverride((error) => {
-      throw error;
-    })
+    .argument("[COMMAND]")
     .action((name: string | undefined) => {
       if (name === undefined) return gigapad.help();
       const command = gigapad.commands.find((candidate) => candidate.name() === name);

@@ -67,6 +67,8 @@ describe("a misused command line: one line, in our words, exit 2", () => {
     [["frobnicate"], "unknown command 'frobnicate'; see 'gigapad --help'"],
     [["serv", "x"], "unknown command 'serv' (did you mean 'serve'?); see 'gigapad --help'"],
     [["help", "frobnicate"], "unknown command 'frobnicate'; see 'gigapad --help'"],
+    [["help", "--frob"], "unknown option '--frob' for 'help'; see 'gigapad help --help'"],
+    [["help", "info", "serve"], "unexpected argument 'serve' for 'help'; see 'gigapad help --help'"],
     [["info"], "missing FILE for 'info'; see 'gigapad info --help'"],
     [["run", "script.mjs"], "missing FILE for 'run'; see 'gigapad run --help'"],
     [["info", "a", "b"], "unexpected argument 'b' for 'info'; see 'gigapad info --help'"],
@@ -110,19 +112,8 @@ describe("stdout closed early (gigapad ... | head)", () => {
     const dir = tempDir();
     const file = join(dir, "a.log");
     writeFileSync(file, "one\ntwo\n");
-    const script = join(dir, "print.mjs");
-    writeFileSync(
-      script,
-      "export default (doc) => { for (let i = 0; i < 1000; i++) console.log(doc.getLine(0)); };",
-    );
     const env = { GIGAPAD_STATE_DIR: join(dir, "state") };
-    for (const args of [
-      ["--help"],
-      ["info", file],
-      ["recover", file],
-      ["run", script, file],
-      ["--version"],
-    ]) {
+    for (const args of [["--help"], ["--version"], ["info", file], ["recover", file], ["help", "serve"]]) {
       expect({ args, ...(await gigapadIntoClosedPipe(args, env)) }).toEqual({
         args,
         code: 0,
@@ -130,5 +121,25 @@ describe("stdout closed early (gigapad ... | head)", () => {
         stderr: "",
       });
     }
+  });
+
+  it("run's script goes on without its output: its edits are kept", async () => {
+    const dir = tempDir();
+    const file = join(dir, "a.log");
+    writeFileSync(file, "one\ntwo\n");
+    const script = join(dir, "print.mjs");
+    writeFileSync(
+      script,
+      "export default (doc) => { for (let i = 0; i < 1000; i++) console.log(doc.getLine(0)); doc.insert(0, '#'); };",
+    );
+    expect(
+      await gigapadIntoClosedPipe(["run", script, file], { GIGAPAD_STATE_DIR: join(dir, "state") }),
+    ).toEqual({
+      code: 0,
+      stdout: "",
+      stderr:
+        `gigapad: 1 edit to ${file} is kept in its session, not saved to the file; ` +
+        `call doc.save() in the script to save, or see 'gigapad recover ${file}'\n`,
+    });
   });
 });
