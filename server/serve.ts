@@ -130,7 +130,17 @@ function allowedHosts(given: string, bound: string, port: number): Set<string> {
       for (const entry of entries ?? []) names.add(urlHost(entry.address));
     }
   }
-  return new Set([...names].map((name) => `${name.toLowerCase()}:${port}`));
+  // Both as spelled and as a browser's URL parser writes them ([::ffff:127.0.0.1] → [::ffff:7f00:1]).
+  const allowed = new Set<string>();
+  for (const name of names) {
+    allowed.add(`${name.toLowerCase()}:${port}`);
+    try {
+      allowed.add(new URL(`http://${name}:${port}`).host);
+    } catch {
+      // not a valid URL host: only the spelling above
+    }
+  }
+  return allowed;
 }
 
 function defaultAssets(): string {
