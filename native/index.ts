@@ -113,6 +113,10 @@ interface NativeAddon {
   freeSpace(path: string): { available: number; total: number };
   lock(fd: number, exclusive?: boolean, wait?: boolean, label?: string): boolean;
   unlock(fd: number, label?: string): void;
+  copyXattrs(fromFd: number, toFd: number, label?: string): number;
+  listXattrs(fd: number, label?: string): string[];
+  getXattr(fd: number, name: string, label?: string): Buffer | null;
+  setXattr(fd: number, name: string, value: Uint8Array, label?: string): void;
 }
 
 /** The folder holding binding.gyp, found from this module's location (source or dist). */
@@ -176,4 +180,15 @@ export const durableIo = {
   freeSpace: addon.freeSpace,
   lock: addon.lock,
   unlock: addon.unlock,
+  /**
+   * Makes toFd's extended attributes exactly fromFd's (user.*, security.*, trusted.*, and the
+   * POSIX ACLs, which Linux keeps as system.posix_acl_*); returns how many were copied. Throws
+   * (EPERM, ENOTSUP, ...) naming the first attribute that cannot be copied.
+   */
+  copyXattrs: addon.copyXattrs,
+  /** Names of a file's extended attributes (empty where the filesystem has none). */
+  listXattrs: addon.listXattrs,
+  /** One extended attribute's value, or null if the file has none of that name. */
+  getXattr: addon.getXattr,
+  setXattr: addon.setXattr,
 } as const;

@@ -32,16 +32,29 @@ import {
 } from "./piece-tree.js";
 import {
   checkBeforeSave,
+  copyTempIntoFile,
+  giveIdentity,
+  identityOfHandle,
+  mayWrite,
   publishTempFile,
   resolveTarget,
   SaveError,
   type SaveOptions,
   type SaveProgress,
+  saveModeOf,
+  tempPathFor,
+  type WrittenFile,
   writeTempFile,
 } from "./save.js";
 import { countMatches, type FindOptions, findMatches, type Match, replaceAllMatches } from "./search.js";
 import { defaultStateDirectory, SessionFolder, sessionFolderFor } from "./session-folder.js";
-import { CorruptRecordError, type OriginalIdentity, type RootSlot } from "./session-format.js";
+import {
+  type CopyAnnouncement,
+  CorruptRecordError,
+  type OriginalIdentity,
+  type RootSlot,
+  sameIdentity,
+} from "./session-format.js";
 import {
   type DecodedOp,
   identityFrom,
@@ -156,7 +169,10 @@ function openReadOnly(
   // A read-only view shows the committed session too (a snapshot of what another process saved),
   // without taking its lock or writing anything.
   const folder = sessionFolderFor(path, stateDirectory);
-  const recovery = existsSync(folder) ? readCommitted(folder, identityOf(original), io) : null;
+  const identity = identityOf(original);
+  let recovery = existsSync(folder) ? readCommitted(folder, identity, io) : null;
+  // An in-place save under way (or cut short): its old version shows only over the old file.
+  if (recovery?.copyFrom && !identityMatchesSlot(recovery, identity)) recovery = null;
   const addPath = join(folder, SESSION_FILES.add);
   if (!recovery?.committed || !existsSync(addPath))
     return new Document(path, original, null, null, null, null);
@@ -179,15 +195,47 @@ async function openForEditing(
 ): Promise<Document> {
   const io = storeOptions.io ?? systemFiles;
   let session = SessionFolder.acquire(path, stateDirectory);
-  // Holding the session, no save of this file can be running anywhere: temp files left beside
-  // it by a save that died are garbage (often as large as the file).
-  removeDeadSaveTempFiles(path);
   let setAside: SetAsideSession | null = null;
   try {
-    const identity = identityOf(original);
+    let identity = identityOf(original);
     let recovery: RecoveryResult = readCommitted(session.path, identity, io, (start, end) =>
       original.read(start, end),
     );
+    if (recovery.copyFrom) {
+      // An in-place save announced and cut short: redo its copy from the temp file.
+      const finished = await finishInterruptedCopy(path, recovery.copyFrom, io);
+      if (finished) {
+        const file = openMappedFile(path);
+        let store: SessionStore | null = null;
+        try {
+          identity = identityOf(file);
+          store = SessionStore.open(session.path, file, recovery.committed, { ...storeOptions, identity });
+          const saved = singlePieceTree(ORIGINAL, 0, file.size, Number.NaN);
+          store.beginEpoch(identity, { root: saved, undo: [], redo: [] }, file.size);
+          crashPoint("save:after-epoch-commit");
+          io.remove(tempPathFor(resolveTarget(path), recovery.copyFrom.pid, recovery.copyFrom.time));
+          removeDeadSaveTempFiles(path);
+        } catch (error) {
+          store?.close();
+          file.close();
+          throw error;
+        }
+        // The mapping opened before the copy shows what the file held then: replaced.
+        original.close();
+        return new Document(path, file, store.add, store.add, session, store, io, stateDirectory);
+      }
+      // The temp file is not the one announced (gone or changed): the copy cannot be redone.
+      recovery = identityMatchesSlot(recovery, identity)
+        ? { committed: recovery.committed, staleSlot: null }
+        : { committed: null, staleSlot: recovery.committed?.slot ?? null };
+      if (!recovery.committed && !recovery.staleSlot) {
+        setAside = { folder: "", committedAt: null, edits: 0, reason: "session could not be read" };
+        session = moveAside(session, path, stateDirectory, setAside);
+      }
+    }
+    // Holding the session, no save of this file can be running anywhere: temp files left beside
+    // it by a save that died are garbage (often as large as the file).
+    removeDeadSaveTempFiles(path);
     if (recovery.staleSlot) {
       setAside = { ...setAsideInfo(recovery.staleSlot), reason: "file changed on disk" };
       session = moveAside(session, path, stateDirectory, setAside);
@@ -219,6 +267,37 @@ async function openForEditing(
     session.release();
     throw error;
   }
+}
+
+/** Whether the file is exactly what the recovered slot was committed over. */
+function identityMatchesSlot(recovery: RecoveryResult, identity: OriginalIdentity): boolean {
+  const slot = recovery.committed?.slot;
+  return slot !== undefined && sameIdentity(slot.identity, identity);
+}
+
+/**
+ * Redoes the copy of an in-place save that was announced and cut short: the temp file the
+ * announcement names, if it is still the one announced (size and sampled bytes), is copied into
+ * the file again. Returns false (and touches nothing) when it is not.
+ */
+async function finishInterruptedCopy(
+  path: string,
+  copy: CopyAnnouncement,
+  io: DurableFiles,
+): Promise<boolean> {
+  const tempPath = tempPathFor(resolveTarget(path), copy.pid, copy.time);
+  if (!existsSync(tempPath)) return false;
+  const handle = io.openReadOnly(tempPath);
+  let whole: boolean;
+  try {
+    const found = identityOfHandle(handle, tempPath);
+    whole = found.size === copy.temp.size && found.sample === copy.temp.sample;
+  } finally {
+    io.close(handle);
+  }
+  if (!whole) return false;
+  await copyTempIntoFile(tempPath, resolveTarget(path), io);
+  return true;
 }
 
 /** Removes `.<name>.gigapad-<pid>-<time>.tmp` files beside path whose process is gone. */
@@ -393,6 +472,19 @@ export class Document extends EventEmitter<DocumentEvents> {
   /** True if the document takes no edits: opened read-only, or its session failed. */
   get readOnly(): boolean {
     return this.appendable === null || this.failure !== null;
+  }
+
+  /**
+   * Whether save() may write the file: the document takes edits and this process may write the
+   * file itself and its folder. False is what an editor shows as a read-only badge.
+   */
+  get canSave(): boolean {
+    if (this.readOnly || this.closed) return false;
+    try {
+      return mayWrite(resolveTarget(this.path));
+    } catch {
+      return false;
+    }
   }
 
   /** Whether every edit is committed to the session (what a UI shows as "all edits safe"). */
@@ -722,22 +814,42 @@ export class Document extends EventEmitter<DocumentEvents> {
         SessionFolder.assertNotHeld(target, this.stateDirectory);
       }
       const disk = this.newest.file;
+      const how = saveModeOf(options);
       checkBeforeSave(target, this.length, sameFile ? disk.identity : null, options.force ?? false);
-      const mode = existsSync(target) ? statSync(target).mode & 0o7777 : 0o666 & ~process.umask();
+      const existing = existsSync(target) ? statSync(target) : null;
+      const mode = existing ? existing.mode & 0o7777 : 0o666 & ~process.umask();
       const store = this.store!;
-      if (sameFile && this.canAppendInPlace()) {
+      if (sameFile && how !== "rename" && this.canAppendInPlace()) {
         await this.appendInPlace(target, options);
         return;
       }
       // The session first holds every edit over the old file: a crash from here on loses none.
       if (this.current === this.epoch) await this.commit();
-      const written = await writeTempFile(this.root, this.original, this.appendable, target, mode, this.io, {
-        ...options,
-        onProgress: (progress) => {
-          this.emit("saveProgress", progress);
-          options.onProgress?.(progress);
+      // In place only over the document's own file (the session journals the copy).
+      const inPlaceAsked = sameFile && how === "in-place";
+      let identityLost: string | null = null;
+      const written = await writeTempFile(
+        this.root,
+        this.original,
+        this.appendable,
+        target,
+        inPlaceAsked ? 0o600 : mode,
+        this.io,
+        {
+          ...options,
+          onProgress: (progress) => {
+            this.emit("saveProgress", progress);
+            options.onProgress?.(progress);
+          },
+          prepare: (handle) => {
+            if (existing && !inPlaceAsked) identityLost = giveIdentity(target, existing, handle);
+          },
         },
-      });
+      );
+      if (inPlaceAsked || (sameFile && how === "auto" && identityLost !== null)) {
+        await this.copyInPlace(written, target, options);
+        return;
+      }
       const saved = singlePieceTree(ORIGINAL, 0, this.length, this.root.lineFeeds);
       try {
         // The new epoch is committed before the rename (see SessionStore.beginEpoch).
@@ -756,6 +868,58 @@ export class Document extends EventEmitter<DocumentEvents> {
       this.becomeSaved(openMappedFile(target), saved);
     } finally {
       this.saving = false;
+    }
+  }
+
+  /**
+   * The in-place save, once the new content is in a synced temp file beside the file: the temp
+   * file's directory entry is made durable, the session announces "copying temp T over the file",
+   * T is copied into the file's own inode (copy_file_range, ftruncate, fsync), the new epoch
+   * begins and T is removed. A crash anywhere in between is finished on the next open by redoing
+   * the copy from T, so the file is the old or the new version once reopened. The file keeps its
+   * inode, hence its owner, group, mode, hard links, xattrs and ACLs.
+   */
+  private async copyInPlace(written: WrittenFile, target: string, options: SaveOptions): Promise<void> {
+    const store = this.store!;
+    const old = this.newest;
+    try {
+      this.io.syncDirectory(dirname(target));
+      crashPoint("save:after-inplace-temp");
+      store.announceCopy(
+        { pid: written.pid, time: written.time, temp: written.identity },
+        () => ({ root: singlePieceTree(ORIGINAL, 0, old.file.size, Number.NaN), undo: [], redo: [] }),
+        old.file.size,
+      );
+      crashPoint("save:after-inplace-announce");
+    } catch (error) {
+      this.io.remove(written.tempPath);
+      throw error;
+    }
+    // From here the file's own bytes change: the old mapping (and every version reading it) is
+    // gone once the copy starts. A failure leaves the announcement for the next open to finish.
+    old.index.cancel();
+    let identity: OriginalIdentity;
+    try {
+      identity = await copyTempIntoFile(written.tempPath, target, this.io, (progress) => {
+        this.emit("saveProgress", progress);
+        options.onProgress?.(progress);
+      });
+      const saved = singlePieceTree(ORIGINAL, 0, this.length, this.root.lineFeeds);
+      store.beginEpoch(identity, { root: saved, undo: [], redo: [] }, this.length);
+      crashPoint("save:after-epoch-commit");
+      this.io.remove(written.tempPath);
+      crashPoint("save:after-inplace-remove");
+      this.becomeSaved(openMappedFile(target), saved, true);
+    } catch (error) {
+      this.failure = Object.assign(
+        new Error(
+          `the in-place save of ${target} was interrupted (${(error as Error).message}); ` +
+            "the document is read-only — reopen the file to finish the save from its session",
+          { cause: error },
+        ),
+        { code: (error as NodeJS.ErrnoException).code ?? "ESESSIONFAILED" },
+      );
+      throw this.failure;
     }
   }
 
@@ -854,13 +1018,28 @@ export class Document extends EventEmitter<DocumentEvents> {
     return true;
   }
 
-  /** After a save: the written file is the original; older versions keep theirs for undo. */
-  private becomeSaved(file: MappedFile, root: PieceNode): void {
+  /**
+   * After a save: the written file is the original; older versions keep theirs for undo. After
+   * an in-place save (`overwritten`) the old file's bytes are gone, and with them every version
+   * that read them: undo and redo start over.
+   */
+  private becomeSaved(file: MappedFile, root: PieceNode, overwritten = false): void {
     const before = this.current;
+    if (overwritten) {
+      this.undoStack.length = 0;
+      this.redoStack.length = 0;
+      this.lastEdit = null;
+      const gone = this.newest;
+      gone.index.cancel();
+      gone.file.close();
+      const at = this.retired.indexOf(gone);
+      if (at >= 0) this.retired.splice(at, 1);
+      if (before !== gone && !this.retired.includes(before)) this.retired.push(before);
+    }
     for (const entry of [...this.undoStack, ...this.redoStack]) {
       if (!this.originalOf.has(entry)) this.originalOf.set(entry, before);
     }
-    for (const buffer of new Set([before, this.newest])) {
+    for (const buffer of overwritten ? [] : new Set([before, this.newest])) {
       if (!this.retired.includes(buffer)) this.retired.push(buffer);
     }
     const saved = this.originalBuffer(file);
@@ -1116,7 +1295,9 @@ export class Document extends EventEmitter<DocumentEvents> {
   private checkWritable(): void {
     this.checkOpen();
     if (this.failure) throw this.failure;
-    if (!this.appendable) throw new Error(`${this.path} is open read-only`);
+    if (!this.appendable) {
+      throw Object.assign(new Error(`${this.path} is open read-only`), { code: "EREADONLY" });
+    }
     // The save writes the version it started from and then makes it the new original: an edit
     // in between would be lost, so edits wait.
     if (this.saving)

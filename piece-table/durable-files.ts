@@ -7,7 +7,7 @@
  * clean-up) the n-th time (default 1st) it reaches a named point; GIGAPAD_CRASH_AT=io:<n> kills
  * it just before its n-th I/O operation.
  */
-import { closeSync, constants, fstatSync, openSync, renameSync, rmSync } from "node:fs";
+import { closeSync, constants, fstatSync, ftruncateSync, openSync, renameSync, rmSync } from "node:fs";
 import { type AppendFile, durableIo } from "../native/index.js";
 
 export type FileHandle = number;
@@ -32,6 +32,8 @@ export interface DurableFiles {
   sync(handle: FileHandle): void;
   /** Makes the file's data and metadata (size, mode) durable (fsync; F_FULLFSYNC on macOS). */
   fullSync(handle: FileHandle): void;
+  /** Sets the file's size (ftruncate); durable once the file is fully synced. */
+  truncate(handle: FileHandle, length: number): void;
   /** Copies [start, end) of a mapped buffer into the file at position (copy_file_range). */
   copyInto(handle: FileHandle, position: number, source: CopySource, start: number, end: number): void;
   /** Renames a file over another (atomic on POSIX; durable once the directory is synced). */
@@ -107,6 +109,10 @@ export const systemFiles: DurableFiles = {
   fullSync(handle) {
     beforeIo();
     durableIo.fullSync(handle);
+  },
+  truncate(handle, length) {
+    beforeIo();
+    ftruncateSync(handle, length);
   },
   copyInto(handle, position, source, start, end) {
     beforeIo();

@@ -3,7 +3,19 @@
  * and the temp file beside the target — original pieces copied kernel-side (copy_file_range),
  * added pieces from the add buffer — synced before anyone renames it into place.
  */
-import { accessSync, constants, existsSync, fchmodSync, fstatSync, realpathSync } from "node:fs";
+import {
+  accessSync,
+  type BigIntStats,
+  closeSync,
+  constants,
+  existsSync,
+  fchmodSync,
+  fchownSync,
+  fstatSync,
+  openSync,
+  realpathSync,
+  type Stats,
+} from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { durableIo } from "../native/index.js";
 import { diskStateOf } from "./disk-state.js";
@@ -24,6 +36,26 @@ export interface SaveOptions {
   onProgress?: (progress: SaveProgress) => void;
   /** Cancels the save; the target stays as it was. */
   signal?: AbortSignal;
+  /**
+   * How the file is replaced. `auto` (the default): by renaming a temp file that was given the
+   * file's owner, group, mode, xattrs and ACLs, unless that cannot keep the file what it is (it
+   * has other hard links, an owner or attribute this process cannot give a new file) — then in
+   * place. `rename`: always by rename (hard links then keep the old text; what cannot be copied is
+   * lost). `in-place`: always into the file's own inode, journaled through the session.
+   */
+  mode?: SaveMode;
+}
+
+export type SaveMode = "auto" | "rename" | "in-place";
+const SAVE_MODES: readonly SaveMode[] = ["auto", "rename", "in-place"];
+
+/** The save mode asked for, checked. */
+export function saveModeOf(options: SaveOptions): SaveMode {
+  const mode = options.mode ?? "auto";
+  if (!SAVE_MODES.includes(mode)) {
+    throw new RangeError(`Invalid save mode ${String(mode)}: use "auto", "rename" or "in-place"`);
+  }
+  return mode;
 }
 
 /** Bytes copied per step: progress and cancellation are checked between steps. */
@@ -56,8 +88,24 @@ export function resolveTarget(path: string): string {
 }
 
 /**
- * Refuses, with a clear error, a save that cannot succeed or should not happen: the folder is
- * not writable, the disk lacks room, or (unless forced) the file changed on disk since opened.
+ * Whether this process may write the file itself (and create a temp file beside it): what a
+ * save needs, and what an editor shows as a read-only badge. A path that does not exist yet
+ * needs only its folder.
+ */
+export function mayWrite(target: string): boolean {
+  try {
+    if (existsSync(target)) accessSync(target, constants.W_OK);
+    accessSync(dirname(target), constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Refuses, with a clear error, a save that cannot succeed or should not happen: the file itself
+ * or its folder is not writable (`force` does not change that), the disk lacks room, or (unless
+ * forced) the file changed on disk since opened.
  */
 export function checkBeforeSave(
   target: string,
@@ -66,6 +114,18 @@ export function checkBeforeSave(
   force: boolean,
 ): void {
   const folder = dirname(target);
+  if (existsSync(target)) {
+    // The file's own permission, not only its folder's: a file this user may not write is never
+    // replaced, even in a folder anyone may write to.
+    try {
+      accessSync(target, constants.W_OK);
+    } catch {
+      throw new SaveError(
+        `cannot save ${target}: you may not write to this file (it is read-only)`,
+        "EACCES",
+      );
+    }
+  }
   try {
     accessSync(folder, constants.W_OK);
   } catch {
@@ -107,6 +167,110 @@ export function publishTempFile(tempPath: string, target: string, io: DurableFil
 export interface WrittenFile {
   tempPath: string;
   identity: OriginalIdentity;
+  /** What names the temp file: the saving process and the save's start (see tempPathFor). */
+  pid: number;
+  time: number;
+}
+
+/** The temp file a save writes beside target. */
+export function tempPathFor(target: string, pid: number, time: number): string {
+  return join(dirname(target), `.${basename(target)}.gigapad-${pid}-${time}.tmp`);
+}
+
+/**
+ * Gives a temp file what makes `target` the file it is — owner and group (fchown), xattrs and
+ * ACLs (all extended attributes, copied natively), mode — so that renaming it over target keeps
+ * all of that. Returns null when it did, or why it cannot: target has other hard links (a rename
+ * would leave them the old text), or an owner, group or attribute this process cannot give.
+ */
+export function giveIdentity(target: string, targetStat: Stats | BigIntStats, handle: number): string | null {
+  if (Number(targetStat.nlink) > 1) return `${target} has ${targetStat.nlink} hard links`;
+  const uid = Number(targetStat.uid);
+  const gid = Number(targetStat.gid);
+  const mine = fstatSync(handle);
+  if (mine.uid !== uid || mine.gid !== gid) {
+    try {
+      fchownSync(handle, uid, gid);
+    } catch (error) {
+      return `${target}'s owner ${uid}:${gid} cannot be given to a new file (${(error as Error).message})`;
+    }
+  }
+  let source: number;
+  try {
+    source = openSync(target, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    return `${target}'s attributes cannot be read (${(error as Error).message})`;
+  }
+  try {
+    durableIo.copyXattrs(source, handle, target);
+  } catch (error) {
+    return `${target}'s extended attributes cannot be copied (${(error as Error).message})`;
+  } finally {
+    closeSync(source);
+  }
+  // Last: fchown clears set-user-ID and set-group-ID bits, and an ACL sets the group bits.
+  fchmodSync(handle, Number(targetStat.mode) & 0o7777);
+  return null;
+}
+
+/** A file read through its descriptor, as a copy source (the in-place save copies its temp file). */
+export function fileCopySource(fd: number, label: string): CopySource {
+  return {
+    copyTo: (outFd, outOffset, start, end) =>
+      durableIo.copyFileRange(fd, start, outFd, outOffset, end - start, label),
+    read: (start, end) => durableIo.pread(fd, end - start, start, label),
+  };
+}
+
+/** A file's identity through an open descriptor (stat fields and sampled bytes). */
+export function identityOfHandle(handle: number, label: string): OriginalIdentity {
+  const stat = fstatSync(handle, { bigint: true });
+  return identityFrom(
+    { dev: stat.dev, ino: stat.ino, size: Number(stat.size), mtimeNs: stat.mtimeNs },
+    (start, end) => durableIo.pread(handle, end - start, start, label),
+  );
+}
+
+/**
+ * The copy step of an in-place save (and of its recovery): the synced temp file's bytes into
+ * target's own inode (copy_file_range), its size set to the temp file's, then a full fsync (its
+ * mtime is part of the identity the next epoch is committed over, so fdatasync would not do).
+ * Idempotent: redoing it after a crash anywhere inside gives the same file. Returns the file's
+ * identity afterwards.
+ */
+export async function copyTempIntoFile(
+  tempPath: string,
+  target: string,
+  io: DurableFiles,
+  onProgress?: (progress: SaveProgress) => void,
+): Promise<OriginalIdentity> {
+  const temp = io.openReadOnly(tempPath);
+  try {
+    const total = io.size(temp);
+    const source = fileCopySource(temp, tempPath);
+    const handle = io.open(target, false);
+    try {
+      for (let start = 0; start < total; start += COPY_STEP_BYTES) {
+        const end = Math.min(total, start + COPY_STEP_BYTES);
+        io.copyInto(handle, start, source, start, end);
+        if (end < total) {
+          onProgress?.({ bytesDone: end, bytesTotal: total });
+          await new Promise<void>((resolveStep) => setImmediate(resolveStep));
+        }
+      }
+      crashPoint("save:after-inplace-copy");
+      io.truncate(handle, total);
+      crashPoint("save:after-inplace-truncate");
+      io.fullSync(handle);
+      crashPoint("save:after-inplace-sync");
+      onProgress?.({ bytesDone: total, bytesTotal: total });
+      return identityOfHandle(handle, target);
+    } finally {
+      io.close(handle);
+    }
+  } finally {
+    io.close(temp);
+  }
 }
 
 /**
@@ -120,9 +284,14 @@ export async function writeTempFile(
   target: string,
   mode: number,
   io: DurableFiles,
-  options: SaveOptions,
+  options: SaveOptions & {
+    /** Called on the written temp file before it is synced (to give it the target's identity). */
+    prepare?: (handle: number) => void;
+  },
 ): Promise<WrittenFile> {
-  const tempPath = join(dirname(target), `.${basename(target)}.gigapad-${process.pid}-${Date.now()}.tmp`);
+  const pid = process.pid;
+  const time = Date.now();
+  const tempPath = tempPathFor(target, pid, time);
   const handle = io.open(tempPath, true);
   let ok = false;
   try {
@@ -154,18 +323,17 @@ export async function writeTempFile(
         if (options.signal?.aborted) throw new SaveError("the save was cancelled", "ABORT_ERR");
       }
     }
+    options.prepare?.(handle);
     crashPoint("save:after-temp-write");
-    // Test-only: a deliberately broken save (renamed without syncing), to prove the tests see it.
-    if (process.env.GIGAPAD_TEST_BREAK !== "rename-before-sync") io.fullSync(handle);
+    // Test-only: deliberately broken saves (renamed, or copied in place, without syncing the temp
+    // file first), to prove the tests see it.
+    const broken = process.env.GIGAPAD_TEST_BREAK;
+    if (broken !== "rename-before-sync" && broken !== "inplace-copy-before-sync") io.fullSync(handle);
     crashPoint("save:after-temp-sync");
-    const stat = fstatSync(handle, { bigint: true });
-    const identity = identityFrom(
-      { dev: stat.dev, ino: stat.ino, size: Number(stat.size), mtimeNs: stat.mtimeNs },
-      (start, end) => durableIo.pread(handle, end - start, start, tempPath),
-    );
+    const identity = identityOfHandle(handle, tempPath);
     options.onProgress?.({ bytesDone: total, bytesTotal: total });
     ok = true;
-    return { tempPath, identity };
+    return { tempPath, identity, pid, time };
   } finally {
     io.close(handle);
     if (!ok) {

@@ -9,6 +9,10 @@ import { crc32 } from "node:zlib";
 const RECORD_MAGIC = 0x47504d52;
 /** "GPRS": a root slot. */
 const SLOT_MAGIC = 0x47505253;
+/** "GPIP": a slot's in-place copy announcement (in the slot's first sector, after the slot). */
+const COPY_MAGIC = 0x47504950;
+const COPY_OFFSET = 160;
+const COPY_BYTES = 84;
 export const FORMAT_VERSION = 1;
 
 /** Checksums start from this seed, so a block of zeros never verifies. */
@@ -114,6 +118,20 @@ export interface RootSlot {
    * when the session was made), or -1. Recovery may then find the file longer, and finishes it.
    */
   appendFrom: number;
+  /**
+   * An in-place save in progress: the complete new content is in a synced temp file beside the
+   * file (named from the saving process's pid and the save's start time), about to be copied
+   * into the file's own inode; or null. Recovery that finds it redoes the copy.
+   */
+  copyFrom: CopyAnnouncement | null;
+}
+
+/** The temp file an in-place save copies over the file: how to name it, and what it holds. */
+export interface CopyAnnouncement {
+  pid: number;
+  time: number;
+  /** The temp file's identity (its size and sampled bytes say it is whole). */
+  temp: OriginalIdentity;
 }
 
 export function encodeSlot(slot: RootSlot): Buffer {
@@ -137,7 +155,47 @@ export function encodeSlot(slot: RootSlot): Buffer {
   bytes.writeUInt32LE(slot.metaGeneration >>> 0, 120);
   bytes.writeDoubleLE(slot.appendFrom, 128);
   bytes.writeUInt32LE(checksum(bytes.subarray(0, SLOT_BYTES)), 8);
+  if (slot.copyFrom) {
+    // Its own checksum, over its fields and the slot's txn and checksum: it belongs to this slot.
+    const copy = bytes.subarray(COPY_OFFSET, COPY_OFFSET + COPY_BYTES);
+    copy.writeUInt32LE(COPY_MAGIC, 0);
+    copy.writeDoubleLE(slot.txn, 8);
+    copy.writeUInt32LE(bytes.readUInt32LE(8), 16);
+    copy.writeDoubleLE(slot.copyFrom.pid, 20);
+    copy.writeDoubleLE(slot.copyFrom.time, 28);
+    copy.writeBigUInt64LE(slot.copyFrom.temp.dev, 36);
+    copy.writeBigUInt64LE(slot.copyFrom.temp.ino, 44);
+    copy.writeDoubleLE(slot.copyFrom.temp.size, 52);
+    copy.writeBigInt64LE(slot.copyFrom.temp.mtimeNs, 60);
+    copy.writeUInt32LE(slot.copyFrom.temp.sample >>> 0, 68);
+    copy.writeUInt32LE(checksum(copy), 4);
+  }
   return bytes;
+}
+
+/** The copy announcement stored with a slot: absent (null), or it must verify (else undefined). */
+function decodeCopy(block: Buffer, txn: number): CopyAnnouncement | null | undefined {
+  if (block.length < COPY_OFFSET + COPY_BYTES) return null;
+  const copy = Buffer.from(block.subarray(COPY_OFFSET, COPY_OFFSET + COPY_BYTES));
+  if (copy.readUInt32LE(0) !== COPY_MAGIC) return null;
+  const stored = copy.readUInt32LE(4);
+  copy.writeUInt32LE(0, 4);
+  if (checksum(copy) !== stored) return undefined;
+  if (copy.readDoubleLE(8) !== txn || copy.readUInt32LE(16) !== block.readUInt32LE(8)) return undefined;
+  const announcement: CopyAnnouncement = {
+    pid: copy.readDoubleLE(20),
+    time: copy.readDoubleLE(28),
+    temp: {
+      dev: copy.readBigUInt64LE(36),
+      ino: copy.readBigUInt64LE(44),
+      size: copy.readDoubleLE(52),
+      mtimeNs: copy.readBigInt64LE(60),
+      sample: copy.readUInt32LE(68),
+    },
+  };
+  const counts = [announcement.pid, announcement.time, announcement.temp.size];
+  if (!counts.every((value) => Number.isSafeInteger(value) && value >= 0)) return undefined;
+  return announcement;
 }
 
 /** The slot in a 4 KiB block, or null if it does not verify. */
@@ -166,7 +224,11 @@ export function decodeSlot(block: Buffer): RootSlot | null {
     documentLength: block.readDoubleLE(112),
     metaGeneration: block.readUInt32LE(120),
     appendFrom: block.readDoubleLE(128),
+    copyFrom: null,
   };
+  const copyFrom = decodeCopy(block, slot.txn);
+  if (copyFrom === undefined) return null;
+  slot.copyFrom = copyFrom;
   if (!Number.isSafeInteger(slot.appendFrom) || slot.appendFrom < -1) return null;
   const counts = [
     slot.txn,

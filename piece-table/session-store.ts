@@ -35,6 +35,7 @@ import {
 import {
   ByteReader,
   ByteWriter,
+  type CopyAnnouncement,
   CorruptRecordError,
   checksum,
   decodeRecordHeader,
@@ -343,6 +344,12 @@ export interface RecoveryResult {
   staleSlot: RootSlot | null;
   /** Set when the session was made over the file when it was this long, and it has grown since. */
   grownFrom?: number;
+  /**
+   * Set when the newest slot over this file (same device and inode) announced an in-place save
+   * that did not reach its new epoch: open() redoes the copy from the temp file. `committed` is
+   * then that slot's version over the old content, or null if it did not verify.
+   */
+  copyFrom?: CopyAnnouncement;
 }
 
 function readFileFully(io: DurableFiles, path: string): Buffer | null {
@@ -374,6 +381,21 @@ export function readCommitted(
     .sort((a, b) => b.txn - a.txn);
   if (slots.length === 0) return { committed: null, staleSlot: null };
   const matching = slots.filter((slot) => sameIdentity(slot.identity, identity));
+  // An in-place save announced over this very file (same device and inode): whatever the copy
+  // left in the file — old bytes, new ones, a mix — is finished from the temp file on open.
+  // Only the newest slot over this inode counts: once the save's epoch is committed, an older
+  // announcement is history (and must never copy over what another program wrote since).
+  const newestOverInode = slots.find(
+    (slot) => slot.identity.dev === identity.dev && slot.identity.ino === identity.ino,
+  );
+  const copying = newestOverInode?.copyFrom ? newestOverInode : null;
+  if (copying) {
+    const meta = readFileFully(io, join(folder, metaFileName(copying.metaGeneration)));
+    const addPath = join(folder, SESSION_FILES.add);
+    const addSize = existsSync(addPath) ? sizeOf(io, addPath) : 0;
+    const committed = readChain(meta, copying, addSize, copying.identity.size);
+    return { committed, staleSlot: null, copyFrom: copying.copyFrom! };
+  }
   // A slot that announced an append save over a shorter version of this very file (same device
   // and inode, its sampled bytes unchanged): the save was cut short; open() finishes it.
   const grown = readOriginal
@@ -667,6 +689,7 @@ export class SessionStore {
         documentLength,
         metaGeneration: generation,
         appendFrom: -1,
+        copyFrom: null,
       };
       const target = 1 - this.activeSlot;
       // Test-only: a deliberately broken ordering, to prove the crash tests catch one.
@@ -736,7 +759,40 @@ export class SessionStore {
     const last = this.lastSlot;
     if (!last) throw new Error("announceAppend needs a committed session");
     try {
-      const slot: RootSlot = { ...last, txn: last.txn + 1, appendFrom: fileLength, committedAt: Date.now() };
+      const slot: RootSlot = {
+        ...last,
+        txn: last.txn + 1,
+        appendFrom: fileLength,
+        copyFrom: null,
+        committedAt: Date.now(),
+      };
+      const target = 1 - this.activeSlot;
+      this.writeSlot(slot, target);
+      this.activeSlot = target;
+      this.lastSlot = slot;
+    } catch (error) {
+      throw this.fail(error);
+    }
+  }
+
+  /**
+   * Announces an in-place save: the last commit (or, with none yet, the file as it is), in a new
+   * slot that also names the synced temp file about to be copied into the file's own inode. Until
+   * the save's epoch is committed, recovery that finds this slot redoes the copy from the temp file
+   * (idempotent), so the file is the old or the new version once reopened, never a mix.
+   */
+  announceCopy(copyFrom: CopyAnnouncement, fileAsIs: () => SessionState, fileLength: number): void {
+    if (this.failure) throw this.failure;
+    if (!this.lastSlot) this.write([], fileAsIs, 0, fileLength, true, this.identity);
+    const last = this.lastSlot!;
+    try {
+      const slot: RootSlot = {
+        ...last,
+        txn: last.txn + 1,
+        appendFrom: -1,
+        copyFrom,
+        committedAt: Date.now(),
+      };
       const target = 1 - this.activeSlot;
       this.writeSlot(slot, target);
       this.activeSlot = target;

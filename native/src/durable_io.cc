@@ -6,6 +6,12 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#if defined(__linux__)
+#include <sys/xattr.h>
+#elif defined(__APPLE__)
+#include <sys/xattr.h>
+#endif
+
 #include <algorithm>
 #include <cerrno>
 #include <string>
@@ -16,6 +22,12 @@
 namespace gigapad {
 
 namespace {
+
+#if defined(__APPLE__)
+constexpr int kNoAttribute = ENOATTR;
+#else
+constexpr int kNoAttribute = ENODATA;
+#endif
 
 // Fallback copies go through a buffer of this size.
 constexpr uint64_t kCopyBufferBytes = 1ull << 20;
@@ -213,6 +225,168 @@ Napi::Value UnlockJs(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// The names of a file's extended attributes (flistxattr), or errno. No xattrs: an empty list.
+int ListXattrNames(int fd, std::vector<std::string>* names) {
+  names->clear();
+#if defined(__linux__) || defined(__APPLE__)
+  for (int attempt = 0; attempt < 8; attempt++) {
+#if defined(__APPLE__)
+    ssize_t size = flistxattr(fd, nullptr, 0, 0);
+#else
+    ssize_t size = flistxattr(fd, nullptr, 0);
+#endif
+    if (size < 0) return (errno == ENOTSUP || errno == EOPNOTSUPP) ? 0 : errno;
+    if (size == 0) return 0;
+    std::vector<char> buffer(static_cast<size_t>(size));
+#if defined(__APPLE__)
+    ssize_t got = flistxattr(fd, buffer.data(), buffer.size(), 0);
+#else
+    ssize_t got = flistxattr(fd, buffer.data(), buffer.size());
+#endif
+    if (got < 0) {
+      if (errno == ERANGE) continue;  // grew in between: ask again
+      return errno;
+    }
+    for (size_t at = 0; at < static_cast<size_t>(got);) {
+      std::string name(buffer.data() + at);
+      at += name.size() + 1;
+      if (!name.empty()) names->push_back(name);
+    }
+    return 0;
+  }
+  return ERANGE;
+#else
+  return 0;
+#endif
+}
+
+// One attribute's value (fgetxattr), or errno.
+int GetXattr(int fd, const std::string& name, std::vector<uint8_t>* value) {
+#if defined(__linux__) || defined(__APPLE__)
+  for (int attempt = 0; attempt < 8; attempt++) {
+#if defined(__APPLE__)
+    ssize_t size = fgetxattr(fd, name.c_str(), nullptr, 0, 0, 0);
+#else
+    ssize_t size = fgetxattr(fd, name.c_str(), nullptr, 0);
+#endif
+    if (size < 0) return errno;
+    value->resize(static_cast<size_t>(size));
+    if (size == 0) return 0;
+#if defined(__APPLE__)
+    ssize_t got = fgetxattr(fd, name.c_str(), value->data(), value->size(), 0, 0);
+#else
+    ssize_t got = fgetxattr(fd, name.c_str(), value->data(), value->size());
+#endif
+    if (got < 0) {
+      if (errno == ERANGE) continue;
+      return errno;
+    }
+    value->resize(static_cast<size_t>(got));
+    return 0;
+  }
+  return ERANGE;
+#else
+  return ENOTSUP;
+#endif
+}
+
+int SetXattr(int fd, const std::string& name, const std::vector<uint8_t>& value) {
+#if defined(__APPLE__)
+  return fsetxattr(fd, name.c_str(), value.data(), value.size(), 0, 0) == 0 ? 0 : errno;
+#elif defined(__linux__)
+  return fsetxattr(fd, name.c_str(), value.data(), value.size(), 0) == 0 ? 0 : errno;
+#else
+  return ENOTSUP;
+#endif
+}
+
+int RemoveXattr(int fd, const std::string& name) {
+#if defined(__APPLE__)
+  return fremovexattr(fd, name.c_str(), 0) == 0 ? 0 : errno;
+#elif defined(__linux__)
+  return fremovexattr(fd, name.c_str()) == 0 ? 0 : errno;
+#else
+  return ENOTSUP;
+#endif
+}
+
+std::string ReadName(const Napi::Value& value) {
+  if (!value.IsString()) throw Napi::TypeError::New(value.Env(), "name must be a string");
+  return value.As<Napi::String>().Utf8Value();
+}
+
+// copyXattrs(fromFd, toFd, label?) → names copied. Makes toFd's extended attributes exactly
+// fromFd's: every one of fromFd's is set on toFd (user.*, security.*, trusted.*, and the POSIX
+// ACLs, which Linux keeps as system.posix_acl_access / _default), and any toFd has that fromFd
+// lacks (an ACL inherited from the folder's default ACL) is removed. Throws with the errno of the
+// first attribute that cannot be read, set or removed (EPERM, ENOTSUP, ...).
+Napi::Value CopyXattrsJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int from = ReadFd(info[0]);
+  int to = ReadFd(info[1]);
+  std::string label = Label(info, 2);
+  std::vector<std::string> names;
+  int error = ListXattrNames(from, &names);
+  if (error != 0) throw ErrnoError(env, error, "flistxattr", "cannot list extended attributes of", label);
+  std::vector<std::string> existing;
+  error = ListXattrNames(to, &existing);
+  if (error != 0) throw ErrnoError(env, error, "flistxattr", "cannot list extended attributes of", label);
+  for (const std::string& name : existing) {
+    if (std::find(names.begin(), names.end(), name) != names.end()) continue;
+    error = RemoveXattr(to, name);
+    if (error != 0 && error != kNoAttribute) {
+      throw ErrnoError(env, error, "fremovexattr", "cannot remove extended attribute " + name + " for", label);
+    }
+  }
+  std::vector<uint8_t> value;
+  uint32_t copied = 0;
+  for (const std::string& name : names) {
+    error = GetXattr(from, name, &value);
+    if (error == kNoAttribute) continue;  // removed in between
+    if (error != 0) throw ErrnoError(env, error, "fgetxattr", "cannot read extended attribute " + name + " of", label);
+    error = SetXattr(to, name, value);
+    if (error != 0) throw ErrnoError(env, error, "fsetxattr", "cannot set extended attribute " + name + " for", label);
+    copied++;
+  }
+  return Napi::Number::New(env, copied);
+}
+
+// listXattrs(fd) → the names of the file's extended attributes.
+Napi::Value ListXattrsJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<std::string> names;
+  int error = ListXattrNames(ReadFd(info[0]), &names);
+  if (error != 0) throw ErrnoError(env, error, "flistxattr", "cannot list extended attributes of", Label(info, 1));
+  Napi::Array result = Napi::Array::New(env, names.size());
+  for (size_t i = 0; i < names.size(); i++) result.Set(static_cast<uint32_t>(i), Napi::String::New(env, names[i]));
+  return result;
+}
+
+// getXattr(fd, name) → Buffer, or null when the file has no such attribute.
+Napi::Value GetXattrJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = ReadName(info[1]);
+  std::vector<uint8_t> value;
+  int error = GetXattr(ReadFd(info[0]), name, &value);
+  if (error == kNoAttribute) return env.Null();
+  if (error != 0) throw ErrnoError(env, error, "fgetxattr", "cannot read extended attribute " + name + " of", Label(info, 2));
+  return Napi::Buffer<uint8_t>::Copy(env, value.data(), value.size());
+}
+
+// setXattr(fd, name, value): sets (creates or replaces) one extended attribute.
+Napi::Value SetXattrJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = ReadName(info[1]);
+  if (!info[2].IsTypedArray() || info[2].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    throw Napi::TypeError::New(env, "setXattr takes a Buffer or Uint8Array value");
+  }
+  Napi::Uint8Array bytes = info[2].As<Napi::Uint8Array>();
+  std::vector<uint8_t> value(bytes.Data(), bytes.Data() + bytes.ElementLength());
+  int error = SetXattr(ReadFd(info[0]), name, value);
+  if (error != 0) throw ErrnoError(env, error, "fsetxattr", "cannot set extended attribute " + name + " for", Label(info, 3));
+  return env.Undefined();
+}
+
 }  // namespace
 
 int64_t CopyFileRange(int in, uint64_t in_offset, int out, uint64_t out_offset, uint64_t length) {
@@ -267,6 +441,10 @@ void DefineDurableIo(Napi::Env env, Napi::Object exports) {
   exports.Set("freeSpace", Napi::Function::New<FreeSpaceJs>(env, "freeSpace"));
   exports.Set("lock", Napi::Function::New<LockJs>(env, "lock"));
   exports.Set("unlock", Napi::Function::New<UnlockJs>(env, "unlock"));
+  exports.Set("copyXattrs", Napi::Function::New<CopyXattrsJs>(env, "copyXattrs"));
+  exports.Set("listXattrs", Napi::Function::New<ListXattrsJs>(env, "listXattrs"));
+  exports.Set("getXattr", Napi::Function::New<GetXattrJs>(env, "getXattr"));
+  exports.Set("setXattr", Napi::Function::New<SetXattrJs>(env, "setXattr"));
 }
 
 }  // namespace gigapad

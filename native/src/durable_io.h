@@ -22,7 +22,8 @@ int FullSync(int fd);
 int64_t CopyFileRange(int in, uint64_t in_offset, int out, uint64_t out_offset, uint64_t length);
 
 // Adds dataSync, fullSync, syncDirectory, pwrite, pread, copyFileRange, allocate, freeSpace,
-// lock and unlock to exports.
+// lock, unlock and the extended attribute calls (copyXattrs, listXattrs, getXattr, setXattr) to
+// exports.
 void DefineDurableIo(Napi::Env env, Napi::Object exports);
 
 }  // namespace gigapad

@@ -33,6 +33,10 @@ inline const char* ErrnoName(int error) {
     case EOPNOTSUPP: return "EOPNOTSUPP";
     case ELOOP: return "ELOOP";
     case ENAMETOOLONG: return "ENAMETOOLONG";
+#if defined(ENODATA) && ENODATA != ENOENT
+    case ENODATA: return "ENODATA";
+#endif
+    case ERANGE: return "ERANGE";
     default: return "EUNKNOWN";
   }
 }

@@ -18,6 +18,8 @@ import {
 export type LoggedOp =
   | { type: "create"; path: string }
   | { type: "write"; path: string; position: number; bytes: Buffer }
+  /** The file's size set (ftruncate): like a write, lost unless the file is synced after it. */
+  | { type: "truncate"; path: string; length: number }
   | { type: "sync"; path: string }
   | { type: "syncDir"; path: string }
   /** The add buffer synced: its first `bytes.length` bytes are durable. */
@@ -50,6 +52,10 @@ export class RecordingFiles implements DurableFiles {
   write(handle: FileHandle, bytes: Uint8Array, position: number): void {
     systemFiles.write(handle, bytes, position);
     this.log.push({ type: "write", path: this.paths.get(handle)!, position, bytes: Buffer.from(bytes) });
+  }
+  truncate(handle: FileHandle, length: number): void {
+    systemFiles.truncate(handle, length);
+    this.log.push({ type: "truncate", path: this.paths.get(handle)!, length });
   }
   read(handle: FileHandle, length: number, position: number): Buffer {
     return systemFiles.read(handle, length, position);
@@ -123,6 +129,11 @@ function applyWrite(
   return out;
 }
 
+function applyTruncate(content: Buffer, length: number): Buffer {
+  if (length <= content.length) return content.subarray(0, length);
+  return Buffer.concat([content, Buffer.alloc(length - content.length)]);
+}
+
 /** A seeded generator for sampling variants. */
 export class Random {
   constructor(private state: number) {}
@@ -145,7 +156,8 @@ export function* crashStates(
   /** Files that existed before the log began (durable), e.g. the document a save replaces. */
   initial: Map<string, Buffer> = new Map(),
 ): Generator<CrashState> {
-  type FileModel = { durable: Buffer; pending: { position: number; bytes: Buffer }[] };
+  type Pending = { position: number; bytes: Buffer } | { truncate: number };
+  type FileModel = { durable: Buffer; pending: Pending[] };
   for (let cut = 0; cut <= log.length; cut++) {
     const issued = log.slice(0, cut);
     const files = new Map<string, FileModel>();
@@ -172,10 +184,18 @@ export function* crashStates(
       } else if (op.type === "sync") {
         const file = files.get(op.path);
         if (file) {
-          for (const write of file.pending)
-            file.durable = applyWrite(file.durable, write.position, write.bytes);
+          for (const write of file.pending) {
+            file.durable =
+              "truncate" in write
+                ? applyTruncate(file.durable, write.truncate)
+                : applyWrite(file.durable, write.position, write.bytes);
+          }
           file.pending = [];
         }
+      } else if (op.type === "truncate") {
+        const file = files.get(op.path) ?? { durable: Buffer.alloc(0), pending: [] };
+        file.pending.push({ truncate: op.length });
+        files.set(op.path, file);
       } else if (op.type === "remove") {
         removedAt.set(op.path, index);
       } else if (op.type === "rename") {
@@ -242,6 +262,16 @@ export function* crashStates(
           // arrived, torn at 512 B or 4 KiB sectors, and space allocated but showing zeros or garbage.
           const mode = variant === 0 ? 0 : variant === 1 ? 1 : random.below(5);
           const name = `${basename(path)} write ${index}`;
+          if ("truncate" in write) {
+            // A size change arrives whole or not at all.
+            if (mode === 1 || (mode > 1 && random.below(2) === 0)) {
+              content = applyTruncate(content, write.truncate);
+              notes.push(`${basename(path)} truncate ${index} arrived`);
+            } else {
+              notes.push(`${basename(path)} truncate ${index} lost`);
+            }
+            return;
+          }
           if (mode === 1) {
             content = applyWrite(content, write.position, write.bytes);
             notes.push(`${name} arrived`);

@@ -1,0 +1,250 @@
+/**
+ * Save keeps what the file is (issue #13): owner, group, mode, hard links and xattrs survive a
+ * save — by a rename of a temp file given all of them, or, where that cannot keep them, by the
+ * journaled in-place copy — and a file this process may not write is never written or replaced.
+ */
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { durableIo } from "../../native/index.js";
+import { open } from "../../piece-table/index.js";
+import { useTempDirs } from "../helpers/temp-dir.js";
+import { DROP_TO_NOBODY, NOBODY, runModuleScript, runningAsRoot } from "../helpers/unprivileged.js";
+
+const tempDir = useTempDirs();
+const NOGROUP = 65534;
+const moduleUrl = new URL("../../dist/piece-table/index.js", import.meta.url).href;
+
+function xattr(path: string, name: string): string | null {
+  const fd = openSync(path, "r");
+  try {
+    return durableIo.getXattr(fd, name)?.toString() ?? null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Sets a user xattr, or returns false where the filesystem has none (tmpfs before 6.6, ...). */
+function trySetXattr(path: string, name: string, value: string): boolean {
+  const fd = openSync(path, "r+");
+  try {
+    durableIo.setXattr(fd, name, Buffer.from(value));
+    return true;
+  } catch (error) {
+    if (["EOPNOTSUPP", "ENOTSUP", "EPERM"].includes((error as NodeJS.ErrnoException).code ?? ""))
+      return false;
+    throw error;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A folder nobody may enter and write (the temp dir itself is 0700). */
+function sharedFolder(): string {
+  const dir = tempDir();
+  chmodSync(dir, 0o755);
+  const folder = join(dir, "shared");
+  mkdirSync(folder);
+  chmodSync(folder, 0o777);
+  const stateDir = join(dir, "state");
+  mkdirSync(stateDir);
+  chmodSync(stateDir, 0o777);
+  return folder;
+}
+
+describe("save keeps the file's identity", () => {
+  it.skipIf(!runningAsRoot)(
+    "root saving another user's 640 file keeps its owner, group and mode (rename and in-place)",
+    async () => {
+      const dir = tempDir();
+      const path = join(dir, "theirs.txt");
+      writeFileSync(path, "owned by nobody\n");
+      chownSync(path, NOBODY, NOGROUP);
+      chmodSync(path, 0o640);
+      const doc = await open(path, { stateDir: join(dir, "state") });
+      doc.insert(0, "root was here: ");
+      const inode = statSync(path).ino;
+      await doc.save();
+      let stat = statSync(path);
+      expect([stat.uid, stat.gid, stat.mode & 0o7777]).toEqual([NOBODY, NOGROUP, 0o640]);
+      // Root can give a new file this owner: the rename path kept it (a new inode).
+      expect(stat.ino).not.toBe(inode);
+      expect(readFileSync(path, "utf8")).toBe("root was here: owned by nobody\n");
+      doc.insert(0, "again ");
+      await doc.save({ mode: "in-place" });
+      stat = statSync(path);
+      expect([stat.uid, stat.gid, stat.mode & 0o7777]).toEqual([NOBODY, NOGROUP, 0o640]);
+      expect(readFileSync(path, "utf8")).toBe("again root was here: owned by nobody\n");
+      await doc.close();
+    },
+  );
+
+  it("both names of a hard link show the saved text (auto saves in place)", async () => {
+    const dir = tempDir();
+    const a = join(dir, "a.txt");
+    const b = join(dir, "b.txt");
+    writeFileSync(a, "shared text\n".repeat(100));
+    linkSync(a, b);
+    const inode = statSync(a).ino;
+    const stateDir = join(dir, "state");
+    const doc = await open(a, { stateDir });
+    doc.insert(0, "HEAD\n");
+    doc.delete(10, 30);
+    const expected = doc.getText();
+    await doc.save();
+    expect(readFileSync(a, "utf8")).toBe(expected);
+    expect(readFileSync(b, "utf8")).toBe(expected);
+    expect(statSync(a).ino).toBe(inode);
+    expect(statSync(a).nlink).toBe(2);
+    expect(readdirSync(dir).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+    // The document goes on over the same inode: more edits, another save, a clean reopen.
+    doc.insert(doc.length, "TAIL\n");
+    doc.insert(0, "x");
+    await doc.save();
+    expect(readFileSync(b, "utf8")).toBe(`x${expected}TAIL\n`);
+    await doc.close();
+    const again = await open(b, { stateDir });
+    expect(again.recovered).toBeNull();
+    expect(again.getText()).toBe(`x${expected}TAIL\n`);
+    await again.close();
+    const first = await open(a, { stateDir });
+    expect(first.recovered).toBeNull();
+    expect(first.setAside).toBeNull();
+    await first.close();
+  });
+
+  it("a user.* xattr survives save, by rename and in place", async (context) => {
+    const dir = tempDir();
+    const path = join(dir, "tagged.txt");
+    writeFileSync(path, "tagged\n");
+    if (!trySetXattr(path, "user.gigapad.test", "kept")) {
+      context.skip("this filesystem has no user xattrs");
+      return;
+    }
+    const doc = await open(path, { stateDir: join(dir, "state") });
+    doc.insert(0, "1 ");
+    await doc.save({ mode: "rename" });
+    expect(xattr(path, "user.gigapad.test")).toBe("kept");
+    doc.insert(0, "2 ");
+    await doc.save({ mode: "in-place" });
+    expect(xattr(path, "user.gigapad.test")).toBe("kept");
+    doc.insert(0, "3 ");
+    await doc.save();
+    expect(xattr(path, "user.gigapad.test")).toBe("kept");
+    expect(readFileSync(path, "utf8")).toBe("3 2 1 tagged\n");
+    await doc.close();
+  });
+
+  it("in-place keeps the inode; undo starts over after it, the session is a clean epoch", async () => {
+    const dir = tempDir();
+    const path = join(dir, "doc.txt");
+    writeFileSync(path, "0123456789\n".repeat(50));
+    const inode = statSync(path).ino;
+    const stateDir = join(dir, "state");
+    const doc = await open(path, { stateDir });
+    doc.delete(0, 100);
+    doc.insert(0, "short\n");
+    const text = doc.getText();
+    await doc.save({ mode: "in-place" });
+    expect(statSync(path).ino).toBe(inode);
+    expect(readFileSync(path, "utf8")).toBe(text);
+    expect(doc.getText()).toBe(text);
+    expect(doc.undo()).toBe(false);
+    expect(doc.allEditsSafe).toBe(true);
+    doc.insert(3, "!");
+    await doc.close();
+    const again = await open(path, { stateDir });
+    expect(again.getText()).toBe(`${text.slice(0, 3)}!${text.slice(3)}`);
+    await again.close();
+  });
+
+  it("refuses an unknown save mode", async () => {
+    const dir = tempDir();
+    const path = join(dir, "doc.txt");
+    writeFileSync(path, "x\n");
+    const doc = await open(path, { stateDir: join(dir, "state") });
+    doc.insert(0, "y");
+    await expect(doc.save({ mode: "sideways" as "auto" })).rejects.toThrow(RangeError);
+    expect(readFileSync(path, "utf8")).toBe("x\n");
+    await doc.discard();
+  });
+});
+
+describe("permission is the file's", () => {
+  it("a read-only root file in a world-writable folder is refused (EACCES, even forced) and untouched", () => {
+    const folder = sharedFolder();
+    const path = join(folder, "roots.txt");
+    writeFileSync(path, "root's text\n");
+    chmodSync(path, 0o444);
+    const before = statSync(path);
+    const stateDir = join(folder, "..", "state");
+    const script = `import(${JSON.stringify(moduleUrl)}).then(async ({ open }) => {
+      ${DROP_TO_NOBODY}
+      const doc = await open(${JSON.stringify(path)}, { stateDir: ${JSON.stringify(stateDir)} });
+      console.log("canSave", doc.canSave);
+      doc.insert(0, "nobody was here ");
+      for (const options of [{}, { force: true }, { mode: "rename" }, { mode: "in-place" }]) {
+        try { await doc.save(options); console.log("saved"); } catch (error) { console.log(error.code, error.message); }
+      }
+      await doc.discard();
+    });`;
+    const result = runModuleScript(script);
+    if (!runningAsRoot && process.getuid?.() === before.uid) {
+      // Not root: the file is this user's own, who could chmod it; only the refusal is checked.
+      expect(result.stdout).toContain("EACCES");
+      return;
+    }
+    const lines = result.stdout.trim().split("\n");
+    expect(lines[0]).toBe("canSave false");
+    expect(lines.slice(1)).toHaveLength(4);
+    for (const line of lines.slice(1)) expect(line).toMatch(/^EACCES .*may not write/);
+    const after = statSync(path);
+    expect(readFileSync(path, "utf8")).toBe("root's text\n");
+    expect([after.ino, after.uid, after.gid, after.mode, after.mtimeMs]).toEqual([
+      before.ino,
+      before.uid,
+      before.gid,
+      before.mode,
+      before.mtimeMs,
+    ]);
+    expect(readdirSync(folder)).toEqual(["roots.txt"]);
+  });
+
+  it.skipIf(!runningAsRoot)(
+    "a file nobody may write but not own is saved in place: it stays root's, with its mode",
+    () => {
+      const folder = sharedFolder();
+      const path = join(folder, "shared.txt");
+      writeFileSync(path, "anyone may write this\n");
+      chmodSync(path, 0o666);
+      const inode = statSync(path).ino;
+      const stateDir = join(folder, "..", "state");
+      const script = `import(${JSON.stringify(moduleUrl)}).then(async ({ open }) => {
+        ${DROP_TO_NOBODY}
+        const doc = await open(${JSON.stringify(path)}, { stateDir: ${JSON.stringify(stateDir)} });
+        console.log("canSave", doc.canSave);
+        doc.insert(0, "nobody: ");
+        await doc.save();
+        console.log("saved");
+        await doc.close();
+      });`;
+      const result = runModuleScript(script);
+      expect(result.stdout.trim().split("\n")).toEqual(["canSave true", "saved"]);
+      const stat = statSync(path);
+      expect([stat.ino, stat.uid, stat.gid, stat.mode & 0o7777]).toEqual([inode, 0, 0, 0o666]);
+      expect(readFileSync(path, "utf8")).toBe("nobody: anyone may write this\n");
+      expect(readdirSync(folder)).toEqual(["shared.txt"]);
+    },
+  );
+});
