@@ -8,7 +8,7 @@
  * command's help, as git and ripgrep do.
  */
 import { readFileSync } from "node:fs";
-import { Command, CommanderError } from "commander";
+import type { Command, CommanderError } from "commander";
 // Only what `info` needs is loaded up front: start-up time is part of every command's time.
 import { type FileInfo, fileInfo } from "../piece-table/file-info.js";
 import { formatBytes } from "../protocol/format-bytes.js";
@@ -20,11 +20,18 @@ import type { ServeOptions } from "./serve.js";
 export async function main(argv: string[]): Promise<number> {
   quietOnClosedPipe();
   const outcome = { exitCode: 0 };
+  let commander: typeof import("commander") | null = null;
   try {
-    await program(outcome).parseAsync(argv, { from: "user" });
+    const info = plainInfo(argv);
+    if (info) {
+      await infoCommand(info.file, { json: info.json });
+      return 0;
+    }
+    commander = await import("commander");
+    await program(commander, outcome).parseAsync(argv, { from: "user" });
     return outcome.exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) {
+    if (commander && error instanceof commander.CommanderError) {
       // Help or the version was printed (0), or bare `gigapad` printed the overview to stderr.
       return error.code === "commander.help" && error.exitCode !== 0 ? 2 : error.exitCode;
     }
@@ -55,6 +62,19 @@ function quietOnClosedPipe(): void {
   process.stderr.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code !== "EPIPE") throw error;
   });
+}
+
+/**
+ * `info FILE` and `info FILE --json`, the forms scripts run over many files, skip commander
+ * (loading it costs more than the rest of `info`'s start-up); anything else goes through it.
+ */
+function plainInfo(argv: string[]): { file: string; json: boolean } | null {
+  const [command, ...rest] = argv;
+  if (command !== "info") return null;
+  const json = rest.includes("--json");
+  const files = rest.filter((arg) => arg !== "--json");
+  if (rest.length - files.length > 1 || files.length !== 1 || files[0]!.startsWith("-")) return null;
+  return { file: files[0]!, json };
 }
 
 function version(): string {
@@ -110,8 +130,8 @@ function usageError(command: Command, error: CommanderError): CliError {
 }
 
 /** The command line; a command that ends with an exit code of its own sets `outcome.exitCode`. */
-function program(outcome: { exitCode: number }): Command {
-  const gigapad = new Command("gigapad")
+function program(commander: typeof import("commander"), outcome: { exitCode: number }): Command {
+  const gigapad = new commander.Command("gigapad")
     .usage("<command> [options]")
     .description(
       "A text editor for files of many gigabytes: opens them at once, edits what you edit, keeps " +
@@ -205,6 +225,7 @@ function program(outcome: { exitCode: number }): Command {
     .argument("<FILE>")
     .option("-p, --port <N>", "port to listen on (default: a free one)")
     .option("--host <H>", "address to listen on (default: 127.0.0.1; any other lets the network in)")
+    .option("--root <DIR>", "the folder tree Save As may write (default: FILE's folder)")
     .option("--read-only", "serve FILE without allowing edits")
     .action(async (file: string, options: ServeOptions) => {
       await (await import("./serve.js")).serveCommand(file, options);
