@@ -476,12 +476,14 @@ export async function serve(document: HostedDocument, options: ServeOptions = {}
 }
 
 /** The warning `gigapad serve` prints when it listens beyond this machine. */
-export function networkWarning(server: RunningServer, root: string): string {
+export function networkWarning(server: RunningServer, root: string, readOnly = false): string {
   const where = isWildcard(server.address) ? `${server.address} (every network interface)` : server.address;
+  const can = readOnly
+    ? "can read the file"
+    : `can read and change the file, and write files anywhere under ${root} as you (Save As)`;
   return (
     `WARNING: serving on ${where}, port ${server.port}, not on this machine only. ` +
-    `Anyone on the network who gets the URL (its token) can read and change the file, and save ` +
-    `files anywhere under ${root} as you. It is plain HTTP: anyone who can watch the network can ` +
-    "read the token and the text. Use --host 127.0.0.1 unless you mean it."
+    `Anyone on the network who gets the URL (its token) ${can}. It is plain HTTP: anyone who can ` +
+    "watch the network can read the token and the text. Use --host 127.0.0.1 unless you mean it."
   );
 }

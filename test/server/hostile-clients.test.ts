@@ -308,7 +308,8 @@ describe("finding 7: --host", () => {
     const fake = { address: "0.0.0.0", port: 8080 } as RunningServer;
     const warning = networkWarning(fake, "/home/me/logs");
     expect(warning).toMatch(/^WARNING: serving on 0\.0\.0\.0 \(every network interface\), port 8080/);
-    expect(warning).toContain("save files anywhere under /home/me/logs");
+    expect(warning).toContain("write files anywhere under /home/me/logs");
     expect(warning).toContain("plain HTTP");
+    expect(networkWarning(fake, "/home/me/logs", true)).not.toContain("change");
   });
 });
