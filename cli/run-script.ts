@@ -67,8 +67,13 @@ export async function runScript(script: string, files: string[]): Promise<void> 
 
 /** Edits the script made but did not save are not lost, but not in the file either: say where they are. */
 function tellUnsaved(file: string): void {
-  const edits = listSessions(file).find((session) => session.kind === "current")?.edits ?? 0;
-  const count = edits === 1 ? "1 edit" : `${edits} edits`;
+  let edits = 0;
+  try {
+    edits = listSessions(file).find((session) => session.kind === "current")?.edits ?? 0;
+  } catch {
+    // The count is a courtesy: without it the line still says where the edits are.
+  }
+  const count = edits === 0 ? "the edits" : edits === 1 ? "1 edit" : `${edits} edits`;
   process.stderr.write(
     `gigapad: ${count} to ${file} ${edits === 1 ? "is" : "are"} kept in its session, not saved to the file; ` +
       `call doc.save() in the script to save, or see 'gigapad recover ${file}'\n`,
