@@ -60,6 +60,8 @@ export interface HostedDocumentOptions {
    * the desktop app, whose Save As path comes from the system's dialog.
    */
   saveAsRoot?: string;
+  /** Longest a findInRange may scan (default FIND_IN_RANGE_MS). */
+  findInRangeMs?: number;
 }
 
 /** An error with a protocol code, for refusals the host itself decides. */
@@ -142,6 +144,7 @@ export class HostedDocument {
   private readonly findAborts = new Map<Channel, AbortController>();
   /** Save As from UIs writes only under this folder (real path), or anywhere when null. */
   private saveAsRoot: string | null = null;
+  private readonly findInRangeMs: number;
   private readonly autosave: Autosave | null;
   private readonly disk: DiskWatch;
   private indexed = false;
@@ -159,6 +162,7 @@ export class HostedDocument {
   ) {
     this.readOnlyReason = readOnlyReason ?? (doc.readOnly ? "opened read-only" : null);
     if (options.saveAsRoot !== undefined) this.confineSaveAs(options.saveAsRoot);
+    this.findInRangeMs = options.findInRangeMs ?? FIND_IN_RANGE_MS;
     const sample = doc.length > 0 ? doc.read(0, Math.min(doc.length, SAMPLE_BYTES)) : Buffer.alloc(0);
     this.encoding = detectEncoding(sample, doc.length > sample.length);
     this.newline = newlineOf(sample);
@@ -364,7 +368,7 @@ export class HostedDocument {
         const [pattern, options] = findArguments(request.query);
         const end = Math.min(request.end, doc.length);
         const matches = [];
-        const signal = AbortSignal.any([this.findSignal(channel), AbortSignal.timeout(FIND_IN_RANGE_MS)]);
+        const signal = AbortSignal.any([this.findSignal(channel), AbortSignal.timeout(this.findInRangeMs)]);
         for await (const match of doc.find(pattern, {
           ...options,
           signal,

@@ -130,6 +130,11 @@ class RegexPool {
     const id = this.nextId++;
     const { worker } = slot;
     return new Promise<ChunkMatches>((resolve, reject) => {
+      // Aborted while this search waited for its turn: nothing was sent, the worker stays.
+      if (signal?.aborted) {
+        reject(abortError(signal));
+        return;
+      }
       const done = () => {
         worker.off("message", onMessage);
         worker.off("error", onError);
