@@ -56,7 +56,9 @@ import {
   sameIdentity,
 } from "./session-format.js";
 import {
+  clearUncommitted,
   type DecodedOp,
+  everCommitted,
   identityFrom,
   identityOf,
   type RecoveryResult,
@@ -240,6 +242,9 @@ async function openForEditing(
       setAside = { ...setAsideInfo(recovery.staleSlot), reason: "file changed on disk" };
       session = moveAside(session, path, stateDirectory, setAside);
       recovery = { committed: null, staleSlot: null };
+    } else if (!recovery.committed && !everCommitted(session.path)) {
+      // A process died before its first commit: an empty session is no session.
+      clearUncommitted(session.path, io);
     } else if (!recovery.committed && holdsData(session.path)) {
       // Session files that verify nowhere: not overwritten, in case the typed text matters.
       setAside = { folder: "", committedAt: null, edits: 0, reason: "session could not be read" };

@@ -11,13 +11,17 @@ import { ADDED, singlePieceTree } from "./piece-tree.js";
 import { publishTempFile, resolveTarget, writeTempFile } from "./save.js";
 import { defaultStateDirectory, sessionFolderFor } from "./session-folder.js";
 import { decodeSlot, type RootSlot, SLOT_BLOCK_BYTES } from "./session-format.js";
-import { identityOf, readCommitted, SESSION_FILES } from "./session-store.js";
+import { everCommitted, identityOf, readCommitted, SESSION_FILES } from "./session-store.js";
 
 export interface SessionInfo {
   folder: string;
   /** The file's live session, or one open() set aside earlier. */
   kind: "current" | "set-aside";
-  status: "matches the file" | "file changed on disk" | "unreadable" | "empty";
+  /**
+   * `no commits yet`: a live session (a running Gigapad holds it) that has not committed;
+   * `empty`: one nobody holds that never committed (its process died first) — nothing to recover.
+   */
+  status: "matches the file" | "file changed on disk" | "unreadable" | "no commits yet" | "empty";
   committedAt: Date | null;
   edits: number;
   /** Bytes of the recovered document, and its difference to the file on disk now. */
@@ -96,13 +100,18 @@ function describe(
     const file = join(folder, name);
     return existsSync(file) && statSync(file).size > 0;
   });
+  const locked = isLocked(folder);
   const status: SessionInfo["status"] = recovered.committed
     ? "matches the file"
     : recovered.staleSlot
       ? "file changed on disk"
-      : hasData
-        ? "unreadable"
-        : "empty";
+      : !everCommitted(folder)
+        ? locked
+          ? "no commits yet"
+          : "empty"
+        : hasData
+          ? "unreadable"
+          : "empty";
   return {
     folder,
     kind,
@@ -111,7 +120,7 @@ function describe(
     edits: slot?.edits ?? 0,
     documentLength: slot?.documentLength ?? null,
     sizeDelta: slot && status === "matches the file" ? slot.documentLength - fileSize : null,
-    locked: isLocked(folder),
+    locked,
   };
 }
 

@@ -15,7 +15,7 @@
  * was written; bytes appended after it are ignored. A torn phase-3 write fails its checksum and
  * recovery takes the other slot. Recovery (`readCommitted`) is the one place that picks a slot.
  */
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { type AppendFile, type MappedFile, openAppendFile } from "../native/index.js";
 import { crashPoint, type DurableFiles, type FileHandle, systemFiles } from "./durable-files.js";
@@ -487,6 +487,41 @@ function readChain(
   } catch (error) {
     if (error instanceof CorruptRecordError) return null;
     throw error;
+  }
+}
+
+/**
+ * Whether a commit ever began in the folder: a commit appends a record to meta and then writes a
+ * slot to root, so empty meta files and a root that is missing, empty or all zeros mean none did
+ * — the process died before its first commit. Such a session promised nothing: it is no session.
+ * (Anything more — a record, a slot's bytes — is kept and reported, even if it does not verify.)
+ */
+export function everCommitted(folder: string): boolean {
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return false;
+  }
+  for (const name of names) {
+    if (/^meta(\.\d+)?$/.test(name) && statSync(join(folder, name)).size > 0) return true;
+  }
+  const rootPath = join(folder, SESSION_FILES.root);
+  if (!existsSync(rootPath)) return false;
+  const handle = systemFiles.openReadOnly(rootPath);
+  try {
+    return systemFiles.read(handle, systemFiles.size(handle), 0).some((byte) => byte !== 0);
+  } finally {
+    systemFiles.close(handle);
+  }
+}
+
+/** Removes the data files of a session that never committed (the folder and its lock stay). */
+export function clearUncommitted(folder: string, io: DurableFiles): void {
+  for (const name of readdirSync(folder)) {
+    if (name === SESSION_FILES.add || name === SESSION_FILES.root || /^meta(\.\d+)?$/.test(name)) {
+      io.remove(join(folder, name));
+    }
   }
 }
 
