@@ -110,6 +110,8 @@ const CHEAP_ADDED_COUNT_BYTES = 16 * 1024 * 1024;
 /** Bytes getLine reads ahead for the line end at first, and at most before asking the index. */
 const LINE_READ_AHEAD = 256;
 const LINE_READ_AHEAD_MAX = 64 * 1024;
+/** Bytes of a replaced file copied into the add buffer at once (see adoptIntoEpoch). */
+const COPY_VERSION_STEP_BYTES = 16 * 1024 * 1024;
 /** Undo steps kept; older ones are forgotten. Each is a root, sharing most of its tree. */
 const UNDO_LIMIT = 10_000;
 /** The largest string V8 can make, in UTF-16 units (a byte range longer than this cannot be decoded). */
@@ -768,11 +770,8 @@ export class Document extends EventEmitter<DocumentEvents> {
     if (!this.store || this.pendingOps.length === 0) return;
     if (this.failure) throw this.failure;
     // A version from before the last save reads from the replaced file, which is no longer on
-    // disk: it cannot be made durable. Undo/redo back to the saved file's versions, or save.
-    if (this.current !== this.epoch) {
-      this.needsSnapshot = true;
-      return;
-    }
+    // disk: the bytes it still needs from there are copied into the add buffer first.
+    if (this.current !== this.epoch) this.adoptIntoEpoch();
     try {
       this.store.commit(
         this.pendingOps,
@@ -788,6 +787,54 @@ export class Document extends EventEmitter<DocumentEvents> {
       throw error;
     }
   }
+
+  /**
+   * Makes the current version — one from before the last save, reading the replaced file's
+   * mapping — committable: the bytes it reads from that file are appended to the add buffer and
+   * its pieces point there, so it no longer needs the old file; the next commit is a snapshot.
+   * Refuses (code EVERSIONTOOLARGE, nothing changed) when that is more than
+   * {@link Document.versionCopyLimit} bytes: such a version is made durable by saving it.
+   */
+  private adoptIntoEpoch(): void {
+    const from = this.current;
+    let needed = 0;
+    forEachPiece(this.root, 0, this.length, (buffer, start, end) => {
+      if (buffer === ORIGINAL) needed += end - start;
+      return true;
+    });
+    if (needed > Document.versionCopyLimit) {
+      throw Object.assign(
+        new Error(
+          `this version, from before the last save, reads ${needed} bytes of the file as it was; ` +
+            "it cannot be kept in the session (save it, or redo to the saved version)",
+        ),
+        { code: "EVERSIONTOOLARGE" },
+      );
+    }
+    const builder = new TreeBuilder();
+    const add = this.appendable!;
+    forEachPiece(this.root, 0, this.length, (buffer, start, end) => {
+      if (buffer === ADDED) {
+        builder.push(ADDED, start, end - start, add.countNewlines(start, end));
+        return true;
+      }
+      for (let at = start; at < end; at += COPY_VERSION_STEP_BYTES) {
+        const stop = Math.min(end, at + COPY_VERSION_STEP_BYTES);
+        const addStart = add.append(from.file.read(at, stop));
+        builder.push(ADDED, addStart, stop - at, add.countNewlines(addStart, addStart + (stop - at)));
+      }
+      return true;
+    });
+    this.root = this.length === 0 ? singlePieceTree(ORIGINAL, 0, 0, 0) : builder.finish();
+    this.current = this.epoch;
+    this.needsSnapshot = true;
+  }
+
+  /**
+   * @internal Most bytes of the replaced file a version from before a save may need copied into
+   * the add buffer to be committed (tests lower it).
+   */
+  static versionCopyLimit = 256 * 1024 * 1024;
 
   /**
    * Writes the document to its file, atomically: a temp file beside it (original pieces copied
@@ -1268,6 +1315,9 @@ export class Document extends EventEmitter<DocumentEvents> {
   private switchTo(root: PieceNode): void {
     this.current = this.originalOf.get(root) ?? this.newest;
     this.root = root;
+    // The session never held this version (it reads a file replaced by a save): deltas that pass
+    // through it do not replay, so the next commit writes a snapshot.
+    if (this.current !== this.epoch) this.needsSnapshot = true;
   }
 
   /** The original the file on disk holds now (the one opened, or the last one saved). */
