@@ -166,3 +166,42 @@ export function findChromium(): FoundChromium | null {
   if (installed) return { path: installed, source: "installed" };
   return packagedChromium();
 }
+
+/** Each server's session cookie, traded once for its single-use URL token (gigapad serve). */
+const sessions = new Map<string, Promise<{ name: string; value: string }>>();
+
+function sessionCookie(url: string): Promise<{ name: string; value: string }> {
+  const origin = new URL(url).origin;
+  let cookie = sessions.get(origin);
+  if (!cookie) {
+    cookie = fetch(url, { redirect: "manual" }).then((response) => {
+      const header = response.headers.get("set-cookie");
+      if (!header) throw new Error(`the token exchange at ${origin} set no cookie (HTTP ${response.status})`);
+      const pair = header.split(";")[0]!;
+      const equals = pair.indexOf("=");
+      return { name: pair.slice(0, equals).trim(), value: pair.slice(equals + 1).trim() };
+    });
+    sessions.set(origin, cookie);
+  }
+  return cookie;
+}
+
+/** What a browser context needs to hold a cookie (playwright's BrowserContext has it). */
+interface CookieJar {
+  addCookies(
+    cookies: { name: string; value: string; url: string; httpOnly?: boolean; sameSite?: "Strict" }[],
+  ): Promise<void>;
+}
+
+/**
+ * Gives a fresh browser context the session cookie of the `gigapad serve` whose printed URL is
+ * `url` (its token is accepted once, so every context after the first gets the cookie this way),
+ * and returns the editor's URL without the token.
+ */
+export async function authorize(context: CookieJar, url: string): Promise<string> {
+  const { origin } = new URL(url);
+  if (!new URL(url).searchParams.has("token")) return url;
+  const { name, value } = await sessionCookie(url);
+  await context.addCookies([{ name, value, url: origin, httpOnly: true, sameSite: "Strict" }]);
+  return `${origin}/`;
+}

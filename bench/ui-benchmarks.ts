@@ -21,7 +21,7 @@ import { build } from "esbuild";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { HostedDocument } from "../host/hosted-document.js";
 import { serve } from "../server/serve.js";
-import { CHROMIUM_FLAGS, CHROMIUM_INSTALL_HINT, findChromium } from "./chromium.js";
+import { authorize, CHROMIUM_FLAGS, CHROMIUM_INSTALL_HINT, findChromium } from "./chromium.js";
 import type { Benchmark, Corpus, ResultRow } from "./harness.js";
 import { median, nowMs, percentile } from "./measure.js";
 
@@ -209,7 +209,7 @@ export const uiBenchmarks: Benchmark[] = [
         for (let i = 0; i < loads; i++) {
           const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
           const page = await context.newPage();
-          await page.goto(server.url);
+          await page.goto(await authorize(context, server.url));
           const painted = await markTime(page, "gigapad-first-line-painted");
           editorPaint.push(await markTime(page, "gigapad-editor-painted"));
           if (i === 0) {
@@ -238,7 +238,7 @@ export const uiBenchmarks: Benchmark[] = [
 
         const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
         const page = await context.newPage();
-        await page.goto(server.url);
+        await page.goto(await authorize(context, server.url));
         await page.waitForSelector("body[data-ready=true]");
         await host.doc.whenIndexed();
         const lineCount = host.doc.lineCount();

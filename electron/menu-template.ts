@@ -131,6 +131,7 @@ export function menuTemplate(platform: NodeJS.Platform, state: MenuState): MenuI
       editor("find", "&Find…", "CmdOrCtrl+F"),
       // Cmd+H hides the app on macOS: VS Code's Cmd+Alt+F there.
       editor("replace", "&Replace…", mac ? "Cmd+Alt+F" : "Ctrl+H"),
+      editor("filter", "Matching &Lines Only", "CmdOrCtrl+Shift+L"),
       editor("findNext", "Find &Next", "F3"),
       editor("findPrevious", "Find &Previous", "Shift+F3"),
     ],

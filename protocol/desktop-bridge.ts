@@ -56,6 +56,7 @@ export const DESKTOP_CHANNELS = {
 export const EDITOR_COMMANDS = [
   "find",
   "replace",
+  "filter",
   "findNext",
   "findPrevious",
   "goToLine",

@@ -10,6 +10,7 @@ import { formatBytes } from "../protocol/format-bytes.js";
 import type { DocumentInfo, DocumentWindow, HostEvent } from "../protocol/messages.js";
 import { PROTOCOL_VERSION } from "../protocol/messages.js";
 import { Connection, RequestError, type Transport } from "./connection.js";
+import { FilterView } from "./filter-view.js";
 import { FindPanel } from "./find-panel.js";
 import { formatCount } from "./format.js";
 import { parseGoTo } from "./go-to.js";
@@ -34,6 +35,8 @@ function isMac(): boolean {
 
 const RECONNECT_MS = 1500;
 const INFO_MESSAGE_MS = 4000;
+/** Filter ids start here, apart from the find panel's search ids (the host keys both alike). */
+const FILTER_IDS = 1_000_000_000;
 
 interface Elements {
   editor: HTMLElement;
@@ -71,6 +74,7 @@ export class App {
   private editor: WindowEditor | null = null;
   private scrollbar: VirtualScrollbar | null = null;
   private find: FindPanel | null = null;
+  private filterView: FilterView | null = null;
   private saving: { done: number; total: number } | null = null;
   private statusFrame = 0;
   /** A running replace-all's progress for the status bar, or null. */
@@ -108,6 +112,9 @@ export class App {
         return true;
       case "replace":
         this.find?.openReplace();
+        return true;
+      case "filter":
+        this.toggleFilter();
         return true;
       case "findNext":
         void this.find?.next("forward");
@@ -248,6 +255,25 @@ export class App {
       },
     );
     editor.onWindowChanged = () => this.find?.highlight();
+    this.filterView = new FilterView(
+      this.ui.editor.parentElement!,
+      this.connection,
+      {
+        open: (line) => void this.leaveFilter(line),
+        leave: () => void this.leaveFilter(null),
+        changed: () => {
+          this.filterButtons();
+          this.scheduleStatus();
+        },
+        message: (text, kind) => this.message(text, kind),
+      },
+      FILTER_IDS,
+    );
+    this.find.onQueryChanged = (query) => {
+      if (this.filterView?.active && query) void this.filterView.refilter(query);
+    };
+    this.ui.find.querySelector(".gp-find-filter")!.addEventListener("click", () => this.toggleFilter());
+    this.ui.find.querySelector(".gp-filter-save")!.addEventListener("click", () => void this.saveFiltered());
     editor.view.scrollDOM.addEventListener("scroll", () => this.scrollbar?.update(), { passive: true });
     new ResizeObserver(() => this.scrollbar?.update()).observe(this.ui.scrollbar);
     if (info.recovered)
@@ -369,6 +395,78 @@ export class App {
     editor.view.focus();
   }
 
+  // ----- the filter view ---------------------------------------------------------------------------
+
+  /** Ctrl+Shift+L: only the lines matching the find box, or back to the full view where it was. */
+  private toggleFilter(): void {
+    const editor = this.editor;
+    const filter = this.filterView;
+    if (!editor || !filter) return;
+    if (filter.active) {
+      void this.leaveFilter(null);
+      return;
+    }
+    const query = this.find?.query() ?? null;
+    if (!this.find?.isOpen || !query) {
+      this.find?.open();
+      this.message("Type what the lines must contain, then press Ctrl+Shift+L (or Lines)", "info");
+      return;
+    }
+    const near = editor.cursorLine().line ?? 0;
+    const lines = editor.info.lineCount ?? near + 1;
+    void filter.show(query, near, lines, editor.view.defaultLineHeight);
+    this.filterButtons();
+    this.scheduleStatus();
+  }
+
+  /** Back to the full view: at document line `line` (Enter on a row), or where it was. */
+  private async leaveFilter(line: number | null): Promise<void> {
+    const editor = this.editor!;
+    this.filterView?.hide();
+    this.filterButtons();
+    editor.view.focus();
+    if (line !== null) await editor.show({ line }, { align: "center" });
+    editor.view.focus();
+  }
+
+  private filterButtons(): void {
+    const active = this.filterView?.active ?? false;
+    this.ui.find.querySelector(".gp-find-filter")?.setAttribute("aria-pressed", String(active));
+    (this.ui.find.querySelector(".gp-filter-save") as HTMLElement).hidden = !active;
+  }
+
+  /** Writes the matching lines to a new file, asking before replacing one. */
+  private async saveFiltered(force = false, chosen?: string): Promise<void> {
+    const filter = this.filterView;
+    const editor = this.editor;
+    if (!filter?.active || !editor) return;
+    const name = editor.info.name;
+    const dot = name.lastIndexOf(".");
+    const suggestion = dot > 0 ? `${name.slice(0, dot)}.matching${name.slice(dot)}` : `${name}.matching`;
+    const path =
+      chosen ??
+      (await this.prompt("Save matching lines as", "A new file, in the document's folder", suggestion));
+    if (!path) return;
+    try {
+      const result = await filter.saveLines(path, force);
+      this.message(
+        `Saved ${formatCount(result.lines)} line${result.lines === 1 ? "" : "s"} (${formatBytes(result.bytes)}) to ${result.path}`,
+        "info",
+      );
+    } catch (error) {
+      const code = error instanceof RequestError ? error.code : "";
+      const text = error instanceof Error ? error.message : String(error);
+      if (code === "EEXIST") {
+        const banner = this.message(`${path} exists. Replace it?`, "error", [
+          { label: "Replace", run: () => void this.saveFiltered(true, path) },
+          { label: "Cancel", run: () => banner.remove() },
+        ]);
+      } else {
+        this.message(`Not saved: ${text}`, "error");
+      }
+    }
+  }
+
   // ----- saving ------------------------------------------------------------------------------------
 
   private async save(force: boolean, path?: string): Promise<void> {
@@ -456,6 +554,7 @@ export class App {
       ["byte", `Byte ${formatCount(selection.head)}`],
     ];
     if (selected > 0) cells.push(["selection", `${formatBytes(selected)} selected`]);
+    if (this.filterView?.active) cells.push(["filter", `filter: ${this.filterView.summary}`]);
     if (editor.wrap) cells.push(["wrap", "wrap"]);
     cells.push(
       ["lines", indexing],

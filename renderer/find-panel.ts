@@ -279,12 +279,16 @@ export class FindPanel {
     );
   }
 
+  /** Told of each new query (the filter view follows the find box). */
+  onQueryChanged: ((query: FindQuery | null) => void) | null = null;
+
   private queryChanged(jump: boolean): void {
     this.cancelCount();
     this.current = null;
     this.currentIndex = null;
     this.error = null;
     const query = this.query();
+    this.onQueryChanged?.(query);
     if (!query) {
       this.showCount("");
       this.editor.setMatches([], null);

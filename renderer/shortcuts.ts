@@ -28,6 +28,7 @@ export function pageShortcut(event: KeyPress, mac: boolean): EditorCommand | nul
   if (key === "f3" && !event.ctrlKey && !event.metaKey) return event.shiftKey ? "findPrevious" : "findNext";
   if (!mod) return null;
   if (key === "f" && !event.shiftKey) return "find";
+  if (key === "l" && event.shiftKey) return "filter";
   if (key === "g" && !event.shiftKey) return "goToLine";
   if (key === "s") return event.shiftKey ? "saveAs" : "save";
   return null;

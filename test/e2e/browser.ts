@@ -9,11 +9,15 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import {
+  authorize,
   CHROMIUM_FLAGS,
   CHROMIUM_INSTALL_HINT,
   type FoundChromium,
   findChromium,
 } from "../../bench/chromium.js";
+
+export { authorize };
+
 import {
   firstLinesLayoutProbe,
   messagesProbe,
@@ -114,7 +118,7 @@ export async function openEditor(
     if (message.type() === "error") errors.push(message.text());
   });
   loggedErrors.set(page, errors);
-  await page.goto(url);
+  await page.goto(await authorize(context, url));
   await page.waitForSelector("body[data-ready=true]", { timeout: 30_000 });
   return page;
 }

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  authorize,
   launchChromium,
   messages,
   pageErrors,
@@ -64,7 +65,7 @@ describe("the desktop page over a stand-in preload bridge (no Electron)", () => 
     page = await context.newPage();
     await page.addInitScript(FAKE_BRIDGE);
     // The cookie (the bridge stands in for the MessagePort; the socket still needs the token).
-    await page.goto(server.url);
+    await page.goto(await authorize(context, server.url));
     await page.waitForSelector("body[data-ready=true]", { timeout: 30_000 });
   }, 60_000);
 

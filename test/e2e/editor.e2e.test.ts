@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MiB, writeLogCorpus } from "../../bench/corpora.js";
 import { type Document, open } from "../../piece-table/index.js";
 import {
+  authorize,
   firstLinesLayout,
   framesRecorded,
   launchChromium,
@@ -125,7 +126,7 @@ describe("the editor on a 200 MB log, in Chromium, over gigapad serve", () => {
     let page = await context.newPage();
     // The editor's script never arrives: what the page alone shows.
     await page.route("**/app.js", (route) => route.abort());
-    await page.goto(server.url);
+    await page.goto(await authorize(context, server.url));
     const first = await firstLinesLayout(page, ".gp-fs-line", ".gp-fs-number");
     expect(first.texts).toEqual([engine.getLine(0), engine.getLine(1), engine.getLine(2)]);
     expect(first.numbers).toEqual(["1", "2", "3"]);

@@ -82,6 +82,7 @@ describe("desktop menus, as data", () => {
         "findPrevious",
         "toggleWrap",
         "replace",
+        "filter",
       ] as const) {
         const accelerator = menuItems(menuTemplate(platform, state)).find((item) => item.id === command)!
           .accelerator!;
