@@ -161,7 +161,13 @@ export function menuTemplate(platform: NodeJS.Platform, state: MenuState): MenuI
       { id: "fullscreen", label: "Toggle Full Screen", role: "togglefullscreen" },
     ],
   };
-  if (!mac) return [file, edit, find, go, view];
+  const help: MenuItemSpec = {
+    id: "help-menu",
+    label: "&Help",
+    type: "submenu",
+    submenu: [editor("help", "&Keyboard Shortcuts", "F1")],
+  };
+  if (!mac) return [file, edit, find, go, view, help];
   const app: MenuItemSpec = {
     id: "app",
     label: "Gigapad",
@@ -189,7 +195,7 @@ export function menuTemplate(platform: NodeJS.Platform, state: MenuState): MenuI
       { id: "front", label: "Bring All to Front", role: "front" },
     ],
   };
-  return [app, file, edit, find, go, view, window];
+  return [app, file, edit, find, go, view, window, help];
 }
 
 /** Every item of a template, depth first (for lookups and checks). */

@@ -68,5 +68,6 @@ export const EDITOR_COMMANDS = [
   "redo",
   "selectAll",
   "toggleWrap",
+  "help",
 ] as const;
 export type EditorCommand = (typeof EDITOR_COMMANDS)[number];

@@ -10,10 +10,12 @@ import { formatBytes } from "../protocol/format-bytes.js";
 import type { DocumentInfo, DocumentWindow, HostEvent } from "../protocol/messages.js";
 import { PROTOCOL_VERSION } from "../protocol/messages.js";
 import { Connection, RequestError, type Transport } from "./connection.js";
+import { ContextMenu } from "./context-menu.js";
 import { FilterView } from "./filter-view.js";
 import { FindPanel } from "./find-panel.js";
 import { formatCount } from "./format.js";
 import { parseGoTo } from "./go-to.js";
+import { keyHelpFor } from "./key-help.js";
 import { pageShortcut } from "./shortcuts.js";
 import { VirtualScrollbar } from "./virtual-scrollbar.js";
 import { quickWindowRequest, WindowEditor } from "./window-editor.js";
@@ -59,7 +61,7 @@ function elements(root: Document): Elements {
     editor: get("editor"),
     scrollbar: get("scrollbar"),
     find: get("find"),
-    status: get("status"),
+    status: get("status-cells"),
     messages: get("messages"),
     dialog: get("dialog"),
     firstScreen: root.querySelector<HTMLElement>("#editor > .gp-first-screen"),
@@ -75,6 +77,7 @@ export class App {
   private scrollbar: VirtualScrollbar | null = null;
   private find: FindPanel | null = null;
   private filterView: FilterView | null = null;
+  private menu: ContextMenu | null = null;
   private saving: { done: number; total: number } | null = null;
   private statusFrame = 0;
   /** A running replace-all's progress for the status bar, or null. */
@@ -115,6 +118,9 @@ export class App {
         return true;
       case "filter":
         this.toggleFilter();
+        return true;
+      case "help":
+        this.showHelp();
         return true;
       case "findNext":
         void this.find?.next("forward");
@@ -273,6 +279,9 @@ export class App {
       if (this.filterView?.active && query) void this.filterView.refilter(query);
     };
     this.ui.find.querySelector(".gp-find-filter")!.addEventListener("click", () => this.toggleFilter());
+    this.menu = new ContextMenu(document.body);
+    editor.view.contentDOM.addEventListener("contextmenu", (event) => this.contextMenu(event));
+    document.querySelector("#status .gp-help-button")?.addEventListener("click", () => this.showHelp());
     this.ui.find.querySelector(".gp-filter-save")!.addEventListener("click", () => void this.saveFiltered());
     editor.view.scrollDOM.addEventListener("scroll", () => this.scrollbar?.update(), { passive: true });
     new ResizeObserver(() => this.scrollbar?.update()).observe(this.ui.scrollbar);
@@ -393,6 +402,121 @@ export class App {
       await editor.show({ byte }, { align: "center", cursor: byte });
     }
     editor.view.focus();
+  }
+
+  // ----- help and the context menu -------------------------------------------------------------------
+
+  /** F1: the keys, in a sheet that any key or click closes. */
+  private showHelp(): void {
+    const dialog = this.ui.dialog;
+    if (!dialog.hidden && dialog.dataset.kind === "help") {
+      this.closeDialog();
+      return;
+    }
+    const table = document.createElement("table");
+    const head = table.createTHead().insertRow();
+    const title = document.createElement("th");
+    title.colSpan = 2;
+    title.textContent = "Keys";
+    head.append(title);
+    const body = table.createTBody();
+    for (const row of keyHelpFor(isMac())) {
+      const tr = body.insertRow();
+      tr.insertCell().textContent = row.keys;
+      tr.insertCell().textContent = row.does;
+    }
+    dialog.replaceChildren(table);
+    dialog.dataset.kind = "help";
+    dialog.hidden = false;
+    const close = (event: Event) => {
+      if (event instanceof KeyboardEvent && event.key === "F1") return; // F1 toggles it
+      this.closeDialog();
+    };
+    setTimeout(() => {
+      document.addEventListener("keydown", close, { capture: true, once: true });
+      document.addEventListener("pointerdown", close, { capture: true, once: true });
+    });
+    this.dialogCleanup = () => {
+      document.removeEventListener("keydown", close, { capture: true });
+      document.removeEventListener("pointerdown", close, { capture: true });
+    };
+  }
+
+  private dialogCleanup: (() => void) | null = null;
+
+  private closeDialog(): void {
+    this.dialogCleanup?.();
+    this.dialogCleanup = null;
+    this.ui.dialog.hidden = true;
+    this.ui.dialog.replaceChildren();
+    delete this.ui.dialog.dataset.kind;
+    this.editor?.view.focus();
+  }
+
+  /** Right-click in the text: the editor's own menu. */
+  private contextMenu(event: MouseEvent): void {
+    const editor = this.editor;
+    if (!editor || !this.menu) return;
+    event.preventDefault();
+    const mod = isMac() ? "Cmd" : "Ctrl";
+    const selection = editor.view.state.selection.main;
+    const hasSelection = !selection.empty || editor.wideSelection !== null;
+    const writable = !editor.info.readOnly;
+    this.menu.show(event.clientX, event.clientY, [
+      {
+        label: "Cut",
+        keys: `${mod}+X`,
+        enabled: hasSelection && writable,
+        run: () => {
+          editor.view.focus();
+          document.execCommand("cut");
+        },
+      },
+      {
+        label: "Copy",
+        keys: `${mod}+C`,
+        enabled: hasSelection,
+        run: () => {
+          editor.view.focus();
+          document.execCommand("copy");
+        },
+      },
+      {
+        label: "Paste",
+        keys: `${mod}+V`,
+        enabled: writable,
+        run: () => void this.paste(),
+      },
+      {
+        label: "Find the selection",
+        keys: `${mod}+F`,
+        enabled: hasSelection && editor.wideSelection === null,
+        run: () => {
+          this.find?.open();
+          void this.find?.next("forward");
+        },
+      },
+      { label: "Go to line…", keys: `${mod}+G`, run: () => void this.goToLine() },
+      { label: "Keyboard shortcuts", keys: "F1", run: () => this.showHelp() },
+    ]);
+  }
+
+  /** Paste from the menu: the clipboard's text, typed over the selection (as Ctrl+V would). */
+  private async paste(): Promise<void> {
+    const editor = this.editor!;
+    editor.view.focus();
+    try {
+      const text = await navigator.clipboard.readText();
+      editor.view.dispatch(editor.view.state.replaceSelection(text.replace(/\r\n/g, "\n")), {
+        userEvent: "input.paste",
+        scrollIntoView: true,
+      });
+    } catch (error) {
+      this.message(
+        `The browser did not let the page read the clipboard (${error instanceof Error ? error.message : String(error)}): use ${isMac() ? "Cmd" : "Ctrl"}+V`,
+        "error",
+      );
+    }
   }
 
   // ----- the filter view ---------------------------------------------------------------------------
@@ -547,6 +671,7 @@ export class App {
       ? `saving ${Math.floor((100 * this.saving.done) / Math.max(1, this.saving.total))}%`
       : (this.replaceProgress ?? info.safety);
     const cells: [string, string][] = [
+      ["file", info.name],
       [
         "position",
         `Ln ${line === null ? "—" : formatCount(line + 1)}, Col ${column === null ? "—" : formatCount(column)}`,

@@ -17,7 +17,7 @@ export interface KeyPress {
 export function pageShortcut(event: KeyPress, mac: boolean): EditorCommand | null {
   const mod = mac ? event.metaKey && !event.ctrlKey : event.ctrlKey && !event.metaKey;
   const key = event.key.toLowerCase();
-  // Alt+Z (VS Code's key; Option+Z on a Mac types Ω, so the code of the key decides there).
+  // Alt+Z (VS Code's key); Option+Z types Ω on a Mac, which counts too.
   if (event.altKey && !event.ctrlKey && !event.metaKey && !event.shiftKey) {
     return key === "z" || key === "ω" ? "toggleWrap" : null;
   }
@@ -26,6 +26,7 @@ export function pageShortcut(event: KeyPress, mac: boolean): EditorCommand | nul
   if (event.altKey) return null;
   if (!mac && mod && key === "h" && !event.shiftKey) return "replace";
   if (key === "f3" && !event.ctrlKey && !event.metaKey) return event.shiftKey ? "findPrevious" : "findNext";
+  if (key === "f1" && !event.ctrlKey && !event.metaKey && !event.shiftKey) return "help";
   if (!mod) return null;
   if (key === "f" && !event.shiftKey) return "find";
   if (key === "l" && event.shiftKey) return "filter";

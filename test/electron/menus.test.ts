@@ -83,6 +83,7 @@ describe("desktop menus, as data", () => {
         "toggleWrap",
         "replace",
         "filter",
+        "help",
       ] as const) {
         const accelerator = menuItems(menuTemplate(platform, state)).find((item) => item.id === command)!
           .accelerator!;
