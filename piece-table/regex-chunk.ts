@@ -12,12 +12,149 @@ export interface RegexTask {
   requiredLiteral: Uint8Array | null;
   /** True when no match can span a line end. */
   lineLocal: boolean;
+  /**
+   * replaceAll: matches as String.prototype.replace sees them (empty ones too), and, with a
+   * `template` ($1, $<name>, $&, $`, $', $$), each match's replacement computed where the match
+   * stands in the chunk (lookbehind, \b, ^ and $ see its context).
+   */
+  replacing?: boolean;
+  template?: string;
 }
 
 /** Matches as parallel arrays of byte offsets (starts[i]..ends[i]), offset by `base`. */
 export interface ChunkMatches {
   starts: number[];
   ends: number[];
+  /** With a template: the replacements' bytes, concatenated; match i's ends at replacementEnds[i]. */
+  replacementBytes?: Uint8Array;
+  replacementEnds?: number[];
+}
+
+/**
+ * The replacement for one match, as the spec's GetSubstitution makes it, as bytes: the template's
+ * own text as UTF-8; what comes from the subject ($&, $n, $<name>, $`, $') in the chunk's own
+ * encoding (Latin-1 for a byte-indexed chunk, so raw bytes come back as they were).
+ */
+export function expandReplacement(
+  template: string,
+  match: RegExpExecArray,
+  subject: string,
+  byteIndexed: boolean,
+): Buffer {
+  const parts: Buffer[] = [];
+  const fromSubject = (text: string) => parts.push(Buffer.from(text, byteIndexed ? "latin1" : "utf8"));
+  let literal = "";
+  const flush = () => {
+    if (literal) parts.push(Buffer.from(literal, "utf8"));
+    literal = "";
+  };
+  const captures = match.length - 1;
+  const position = match.index;
+  const matched = match[0];
+  for (let i = 0; i < template.length; ) {
+    const char = template[i]!;
+    const next = template[i + 1];
+    if (char !== "$" || next === undefined) {
+      literal += char;
+      i++;
+      continue;
+    }
+    if (next === "$") {
+      literal += "$";
+      i += 2;
+    } else if (next === "&" || next === "`" || next === "'") {
+      flush();
+      fromSubject(
+        next === "&"
+          ? matched
+          : next === "`"
+            ? subject.slice(0, position)
+            : subject.slice(Math.min(subject.length, position + matched.length)),
+      );
+      i += 2;
+    } else if (next >= "0" && next <= "9") {
+      const two = template[i + 2];
+      let digits = two !== undefined && two >= "0" && two <= "9" ? next + two : next;
+      let index = Number(digits);
+      if (digits.length === 2 && index > captures) {
+        digits = next;
+        index = Number(next);
+      }
+      if (index >= 1 && index <= captures) {
+        flush();
+        fromSubject(match[index] ?? "");
+      } else {
+        literal += `$${digits}`;
+      }
+      i += 1 + digits.length;
+    } else if (next === "<" && match.groups !== undefined) {
+      const close = template.indexOf(">", i + 2);
+      if (close < 0) {
+        literal += "$<";
+        i += 2;
+      } else {
+        flush();
+        fromSubject(match.groups[template.slice(i + 2, close)] ?? "");
+        i = close + 1;
+      }
+    } else {
+      literal += "$";
+      i++;
+    }
+  }
+  flush();
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}
+
+/** Where a global RegExp looks next after an empty match at `index` (a code point on with u/v). */
+function advance(text: string, index: number, unicode: boolean): number {
+  if (!unicode || index + 1 >= text.length) return index + 1;
+  const unit = text.charCodeAt(index);
+  if (unit < 0xd800 || unit > 0xdbff) return index + 1;
+  const low = text.charCodeAt(index + 1);
+  return low >= 0xdc00 && low <= 0xdfff ? index + 2 : index + 1;
+}
+
+/** replaceAll's matches in one chunk (see RegexTask.replacing): empty ones included. */
+function replaceMatchesInChunk(
+  bytes: Buffer,
+  base: number,
+  regex: RegExp,
+  task: RegexTask,
+  out: ChunkMatches,
+): void {
+  const byteIndexed = isAscii(bytes) || !isUtf8(bytes);
+  const text = bytes.toString(byteIndexed ? "latin1" : "utf8");
+  const unicode = regex.unicode || regex.flags.includes("v");
+  const template = task.template;
+  const replacements: Buffer[] = [];
+  const replacementEnds: number[] = [];
+  let replacementLength = 0;
+  regex.lastIndex = 0;
+  let charCursor = 0;
+  let byteCursor = 0;
+  for (let match = regex.exec(text); match !== null; match = regex.exec(text)) {
+    if (match[0].length === 0) regex.lastIndex = advance(text, regex.lastIndex, unicode);
+    if (byteIndexed) {
+      out.starts.push(base + match.index);
+      out.ends.push(base + match.index + match[0].length);
+    } else {
+      byteCursor += Buffer.byteLength(text.slice(charCursor, match.index), "utf8");
+      charCursor = match.index;
+      out.starts.push(base + byteCursor);
+      out.ends.push(base + byteCursor + Buffer.byteLength(match[0], "utf8"));
+    }
+    if (template !== undefined) {
+      const replacement = expandReplacement(template, match, text, byteIndexed);
+      replacements.push(replacement);
+      replacementLength += replacement.length;
+      replacementEnds.push(replacementLength);
+    }
+  }
+  if (template !== undefined) {
+    out.replacementBytes = Buffer.concat(replacements, replacementLength);
+    out.replacementEnds = replacementEnds;
+  }
 }
 
 /**
@@ -60,6 +197,11 @@ const LINE_BY_LINE_MAX_BYTES_PER_HIT = 256;
 export function chunkMatches(bytes: Buffer, base: number, regex: RegExp, task: RegexTask): ChunkMatches {
   const out: ChunkMatches = { starts: [], ends: [] };
   const literal = task.requiredLiteral;
+  if (task.replacing) {
+    // Whole chunks only: a replacement sees its match's context ($`, $', lookbehind).
+    if (!literal || bytes.indexOf(literal) >= 0) replaceMatchesInChunk(bytes, base, regex, task, out);
+    return out;
+  }
   if (!literal) {
     matchesInChunk(bytes, base, regex, out);
     return out;

@@ -151,7 +151,12 @@ class RegexPool {
               : new Error(reply.error.message);
           reject(error);
         } else {
-          resolve({ starts: Array.from(reply.starts), ends: Array.from(reply.ends) });
+          const found: ChunkMatches = { starts: Array.from(reply.starts), ends: Array.from(reply.ends) };
+          if (reply.replacementBytes && reply.replacementEnds) {
+            found.replacementBytes = reply.replacementBytes;
+            found.replacementEnds = Array.from(reply.replacementEnds);
+          }
+          resolve(found);
         }
       };
       const onError = (error: Error) => {

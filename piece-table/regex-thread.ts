@@ -15,7 +15,13 @@ export interface ChunkRequest {
 }
 
 export type ChunkReply =
-  | { id: number; starts: Float64Array; ends: Float64Array }
+  | {
+      id: number;
+      starts: Float64Array;
+      ends: Float64Array;
+      replacementBytes?: Uint8Array;
+      replacementEnds?: Float64Array;
+    }
   | { id: number; error: { name: string; message: string } };
 
 let compiled: { source: string; flags: string; regex: RegExp } | null = null;
@@ -36,7 +42,15 @@ if (port) {
       const starts = Float64Array.from(found.starts);
       const ends = Float64Array.from(found.ends);
       const reply: ChunkReply = { id: request.id, starts, ends };
-      port.postMessage(reply, [starts.buffer, ends.buffer]);
+      const transfer: ArrayBuffer[] = [starts.buffer, ends.buffer];
+      if (found.replacementBytes && found.replacementEnds) {
+        // replaceAll's replacements (see RegexTask.template), handed over whole.
+        const replacementBytes = new Uint8Array(found.replacementBytes);
+        const replacementEnds = Float64Array.from(found.replacementEnds);
+        Object.assign(reply, { replacementBytes, replacementEnds });
+        transfer.push(replacementBytes.buffer, replacementEnds.buffer);
+      }
+      port.postMessage(reply, transfer);
     } catch (error) {
       const { name, message } = error instanceof Error ? error : { name: "Error", message: String(error) };
       const reply: ChunkReply = { id: request.id, error: { name, message } };

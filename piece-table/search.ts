@@ -472,8 +472,7 @@ export async function replaceAllMatches(
   append: (bytes: Uint8Array) => number,
 ): Promise<{ count: number; root: PieceNode }> {
   const searcher = compile(pattern, options);
-  const usesGroups = searcher.regex !== null && /\$[0-9&<`']/.test(replacement);
-  const countLineFeeds = (bytes: Buffer) => bytes.filter((byte) => byte === 10).length;
+  const countLineFeeds = (bytes: Uint8Array) => bytes.filter((byte) => byte === 10).length;
   const builder = new TreeBuilder();
   const source = snapshot.lineFeedSource;
   const keep = (from: number, to: number) => {
@@ -487,34 +486,73 @@ export async function replaceAllMatches(
       return true;
     });
   };
-  // The replacement as last appended: reused while the text stays the same (always, for a
+  // The replacement as last appended: reused while the bytes stay the same (always, for a
   // plain replacement), so a million replacements cost one append.
-  let text: string | null = null;
-  let bytes = Buffer.alloc(0);
+  let last: Buffer = Buffer.alloc(0);
   let lineFeeds = 0;
   let appendedAt = -1;
-  const singleMatch = searcher.regex
-    ? new RegExp(searcher.regex.source, searcher.regex.flags.replace("g", ""))
-    : null;
+  const plain = Buffer.from(replacement, "utf8");
   let kept = 0;
   let count = 0;
-  for await (const match of findMatches(snapshot, pattern, options)) {
-    keep(kept, match.start);
-    let next = replacement;
-    if (usesGroups) {
-      const matched = readTree(snapshot.root, match.start, match.end, snapshot.original, snapshot.add);
-      next = matched.toString("utf8").replace(singleMatch!, replacement);
-    }
-    if (next !== text) {
-      text = next;
-      bytes = Buffer.from(next, "utf8");
+  const replaceWith = (start: number, end: number, bytes: Buffer): void => {
+    keep(kept, start);
+    if (count === 0 || !bytes.equals(last)) {
+      last = bytes;
       lineFeeds = countLineFeeds(bytes);
       appendedAt = bytes.length > 0 ? append(bytes) : -1;
     }
     if (bytes.length > 0) builder.push(ADDED, appendedAt, bytes.length, lineFeeds);
-    kept = match.end;
+    kept = end;
     count++;
+  };
+  if (!searcher.regex) {
+    for await (const match of findMatches(snapshot, pattern, options))
+      replaceWith(match.start, match.end, plain);
+    keep(kept, snapshot.length);
+    return { count, root: builder.finish() };
   }
+  // A RegExp: matches as String.prototype.replace finds them (empty ones too), each replacement
+  // computed on the worker where its match stands in the chunk, so $`, $', lookbehind, \b, ^
+  // and $ see the text around it.
+  const isRegex = typeof pattern !== "string" || options.regex === true;
+  const regex = searcher.regex;
+  const task: RegexTask = {
+    source: regex.source,
+    flags: regex.flags,
+    requiredLiteral: searcher.requiredLiteral,
+    lineLocal: searcher.lineLocal,
+    replacing: true,
+    ...(isRegex && replacement.includes("$") ? { template: replacement } : {}),
+  };
+  const [start, end] = searchRange(snapshot, options);
+  const limit = options.limit ?? Number.POSITIVE_INFINITY;
+  const report = progressReporter(options, start, end, () => count);
+  let position = start;
+  // An empty document is one empty chunk (an empty match there is replaced, as in a string).
+  let first = snapshot.length === 0;
+  scanning: while (position < end || first) {
+    first = false;
+    checkAborted(options.signal);
+    const { bytes, chunkEnd } = nextChunk(snapshot, position, end);
+    const found = await chunkMatchesOffThread(bytes, position, task, options.signal);
+    let replacementStart = 0;
+    for (let i = 0; i < found.starts.length; i++) {
+      const matchStart = found.starts[i]!;
+      const matchEnd = found.ends[i]!;
+      const replacementEnd = found.replacementEnds?.[i] ?? 0;
+      const bytesOf = found.replacementBytes
+        ? Buffer.from(found.replacementBytes.subarray(replacementStart, replacementEnd))
+        : plain;
+      replacementStart = replacementEnd;
+      // An empty match where a chunk was cut is the next chunk's to find (at its start).
+      if (matchStart === matchEnd && matchStart === chunkEnd && chunkEnd < end) continue;
+      if (count >= limit) break scanning;
+      replaceWith(matchStart, matchEnd, bytesOf);
+    }
+    position = chunkEnd;
+    report(position);
+  }
+  checkAborted(options.signal);
   keep(kept, snapshot.length);
   return { count, root: builder.finish() };
 }
