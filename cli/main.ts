@@ -226,7 +226,6 @@ function program(commander: typeof import("commander"), outcome: { exitCode: num
     .option("-p, --port <N>", "port to listen on (default: a free one)")
     .option("--host <H>", "address to listen on (default: 127.0.0.1; any other lets the network in)")
     .option("--root <DIR>", "the folder tree Save As may write (default: FILE's folder)")
-    .option("--root <DIR>", "the folder tree Save As may write (default: FILE's folder)")
     .option("--read-only", "serve FILE without allowing edits")
     .action(async (file: string, options: ServeOptions) => {
       await (await import("./serve.js")).serveCommand(file, options);
