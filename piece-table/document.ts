@@ -198,7 +198,7 @@ async function openForEditing(
   storeOptions: StoreOptions,
 ): Promise<Document> {
   const io = storeOptions.io ?? systemFiles;
-  let session = SessionFolder.acquire(path, stateDirectory);
+  let session = SessionFolder.acquire(path, stateDirectory, io);
   let setAside: SetAsideSession | null = null;
   try {
     let identity = identityOf(original);
@@ -234,7 +234,7 @@ async function openForEditing(
         : { committed: null, staleSlot: recovery.committed?.slot ?? null };
       if (!recovery.committed && !recovery.staleSlot) {
         setAside = { folder: "", committedAt: null, edits: 0, reason: "session could not be read" };
-        session = moveAside(session, path, stateDirectory, setAside);
+        session = moveAside(session, path, stateDirectory, setAside, io);
       }
     }
     // Holding the session, no save of this file can be running anywhere: temp files left beside
@@ -242,7 +242,7 @@ async function openForEditing(
     removeDeadSaveTempFiles(path);
     if (recovery.staleSlot) {
       setAside = { ...setAsideInfo(recovery.staleSlot), reason: "file changed on disk" };
-      session = moveAside(session, path, stateDirectory, setAside);
+      session = moveAside(session, path, stateDirectory, setAside, io);
       recovery = { committed: null, staleSlot: null };
     } else if (!recovery.committed && !everCommitted(session.path)) {
       // A process died before its first commit: an empty session is no session.
@@ -250,7 +250,7 @@ async function openForEditing(
     } else if (!recovery.committed && holdsData(session.path)) {
       // Session files that verify nowhere: not overwritten, in case the typed text matters.
       setAside = { folder: "", committedAt: null, edits: 0, reason: "session could not be read" };
-      session = moveAside(session, path, stateDirectory, setAside);
+      session = moveAside(session, path, stateDirectory, setAside, io);
     }
     let store = SessionStore.open(session.path, original, recovery.committed, { ...storeOptions, identity });
     let doc = new Document(path, original, store.add, store.add, session, store, io, stateDirectory);
@@ -262,7 +262,7 @@ async function openForEditing(
         // Verified records that do not replay: keep them aside, start clean.
         store.close();
         setAside = { ...setAsideInfo(recovery.committed.slot), reason: "session could not be replayed" };
-        session = moveAside(session, path, stateDirectory, setAside);
+        session = moveAside(session, path, stateDirectory, setAside, io);
         store = SessionStore.open(session.path, original, null, { ...storeOptions, identity });
         doc = new Document(path, original, store.add, store.add, session, store, io, stateDirectory);
       }
@@ -356,13 +356,14 @@ function moveAside(
   path: string,
   stateDirectory: string,
   info: SetAsideSession,
+  io: DurableFiles,
 ): SessionFolder {
   const target = `${session.path}.set-aside-${Date.now()}`;
   renameSync(session.path, target);
   durableIo.syncDirectory(dirname(target));
   info.folder = target;
   session.release();
-  return SessionFolder.acquire(path, stateDirectory);
+  return SessionFolder.acquire(path, stateDirectory, io);
 }
 
 export class Document extends EventEmitter<DocumentEvents> {

@@ -7,7 +7,18 @@
  * clean-up) the n-th time (default 1st) it reaches a named point; GIGAPAD_CRASH_AT=io:<n> kills
  * it just before its n-th I/O operation.
  */
-import { closeSync, constants, fstatSync, ftruncateSync, openSync, renameSync, rmSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+} from "node:fs";
+import { dirname, resolve } from "node:path";
 import { type AppendFile, durableIo } from "../native/index.js";
 
 export type FileHandle = number;
@@ -40,6 +51,8 @@ export interface DurableFiles {
   rename(from: string, to: string): void;
   /** Makes the directory's entries (new files, renames) durable. */
   syncDirectory(path: string): void;
+  /** Creates one directory (mode 0700) in an existing parent; one that exists already is fine. */
+  makeDirectory(path: string): void;
   /** Makes the add buffer's bytes durable: msync(MS_SYNC) of what was appended, then fdatasync. */
   syncAddBuffer(add: AppendFile): void;
   close(handle: FileHandle): void;
@@ -126,6 +139,14 @@ export const systemFiles: DurableFiles = {
     beforeIo();
     durableIo.syncDirectory(path);
   },
+  makeDirectory(path) {
+    beforeIo();
+    try {
+      mkdirSync(path, { mode: 0o700 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+  },
   syncAddBuffer(add) {
     beforeIo();
     add.sync();
@@ -138,3 +159,22 @@ export const systemFiles: DurableFiles = {
     rmSync(path, { force: true });
   },
 };
+
+/**
+ * Creates a directory and the parents it lacks, each made durable: the parent of every directory
+ * created is synced, up to the first one that already existed (a new directory's entry is only
+ * on disk once its parent is synced — CRASH-SAFETY.md, DESIGN.md "every directory Gigapad creates").
+ */
+export function makeDurableDirectory(path: string, io: DurableFiles = systemFiles): void {
+  const missing: string[] = [];
+  for (let dir = resolve(path); !existsSync(dir); dir = dirname(dir)) {
+    missing.push(dir);
+    if (dirname(dir) === dir) break;
+  }
+  if (missing.length === 0) return;
+  missing.reverse();
+  for (const dir of missing) io.makeDirectory(dir);
+  // Test-only: a deliberately broken build that leaves new folders' entries unsynced.
+  if (process.env.GIGAPAD_TEST_BREAK === "mkdir-without-sync") return;
+  for (const dir of missing.reverse()) io.syncDirectory(dirname(dir));
+}

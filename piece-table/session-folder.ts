@@ -6,7 +6,6 @@ import { createHash } from "node:crypto";
 import {
   closeSync,
   existsSync,
-  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -17,6 +16,7 @@ import {
 import { homedir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { durableIo } from "../native/index.js";
+import { type DurableFiles, makeDurableDirectory, systemFiles } from "./durable-files.js";
 
 /** The user's state folder for Gigapad: GIGAPAD_STATE_DIR, else the platform's convention. */
 export function defaultStateDirectory(): string {
@@ -85,7 +85,7 @@ export class SessionFolder {
       else rmSync(target, { recursive: true, force: true });
       other.release();
     }
-    mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
+    makeDurableDirectory(dirname(target));
     renameSync(this.folder, target);
     durableIo.syncDirectory(dirname(target));
     this.folder = target;
@@ -108,10 +108,17 @@ export class SessionFolder {
     }
   }
 
-  /** Creates the folder if needed and takes its lock, or throws SessionLockedError. */
-  static acquire(documentPath: string, stateDirectory: string): SessionFolder {
+  /**
+   * Creates the folder if needed — durably, with the state folder and its parents — and takes its
+   * lock, or throws SessionLockedError.
+   */
+  static acquire(
+    documentPath: string,
+    stateDirectory: string,
+    io: DurableFiles = systemFiles,
+  ): SessionFolder {
     const folder = sessionFolderFor(documentPath, stateDirectory);
-    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    makeDurableDirectory(folder, io);
     const lockPath = join(folder, "lock");
     const fd = openSync(lockPath, "a+", 0o600);
     let taken = false;

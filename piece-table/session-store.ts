@@ -18,7 +18,13 @@
 import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { type AppendFile, type MappedFile, openAppendFile } from "../native/index.js";
-import { crashPoint, type DurableFiles, type FileHandle, systemFiles } from "./durable-files.js";
+import {
+  crashPoint,
+  type DurableFiles,
+  type FileHandle,
+  makeDurableDirectory,
+  systemFiles,
+} from "./durable-files.js";
 import {
   ADDED,
   type Branch,
@@ -581,7 +587,7 @@ export class SessionStore {
   ): SessionStore {
     const io = options.io ?? systemFiles;
     const identity = options.identity ?? identityOf(original);
-    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    makeDurableDirectory(folder, io);
     const addPath = join(folder, SESSION_FILES.add);
     const slot = recovered?.slot ?? null;
     const generation = slot?.metaGeneration ?? 0;
@@ -593,11 +599,9 @@ export class SessionStore {
     const meta = io.open(metaPath, true);
     const root = io.open(rootPath, true);
     if (isNew) {
-      // New files are durable only once their directory entries are: the files in the folder,
-      // the folder in sessions/, sessions/ in the state folder.
+      // New files are durable only once their directory entries are (the folder itself and its
+      // parents were made durable when they were created).
       io.syncDirectory(folder);
-      io.syncDirectory(dirname(folder));
-      io.syncDirectory(dirname(dirname(folder)));
     }
     if (startsOver) {
       // Nothing here verified: clear the slots so no stale one can ever be picked again.

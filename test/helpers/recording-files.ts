@@ -22,6 +22,8 @@ export type LoggedOp =
   | { type: "truncate"; path: string; length: number }
   | { type: "sync"; path: string }
   | { type: "syncDir"; path: string }
+  /** A directory created: its entry is durable once its parent is synced after this. */
+  | { type: "mkdir"; path: string }
   /** The add buffer synced: its first `bytes.length` bytes are durable. */
   | { type: "addSync"; path: string; bytes: Buffer }
   | { type: "remove"; path: string }
@@ -79,6 +81,11 @@ export class RecordingFiles implements DurableFiles {
   syncDirectory(path: string): void {
     systemFiles.syncDirectory(path);
     this.log.push({ type: "syncDir", path });
+  }
+  makeDirectory(path: string): void {
+    const isNew = !existsSync(path);
+    systemFiles.makeDirectory(path);
+    if (isNew) this.log.push({ type: "mkdir", path });
   }
   syncAddBuffer(add: AppendFile): void {
     systemFiles.syncAddBuffer(add);
@@ -170,6 +177,7 @@ export function* crashStates(
       previous: FileModel | undefined;
     }[] = [];
     const createdAt = new Map<string, number>();
+    const dirCreatedAt = new Map<string, number>();
     const removedAt = new Map<string, number>();
     const syncedDirs = new Map<string, number>();
     let addDurable: { path: string; bytes: Buffer } | null = null;
@@ -210,6 +218,8 @@ export function* crashStates(
         }
       } else if (op.type === "syncDir") {
         syncedDirs.set(op.path, index);
+      } else if (op.type === "mkdir") {
+        dirCreatedAt.set(op.path, index);
       } else if (op.type === "addSync") {
         addDurable = { path: op.path, bytes: op.bytes };
       }
@@ -226,10 +236,27 @@ export function* crashStates(
       const synced = syncedDirs.get(dirname(path));
       return synced !== undefined && synced > created;
     };
+    // Directories created in the log whose entry is not durable (their parent was not synced
+    // after): a power cut may lose them, and with them everything inside.
+    const fragileDirs = [...dirCreatedAt].filter(([dir, created]) => {
+      const synced = syncedDirs.get(dirname(dir));
+      return synced === undefined || synced < created;
+    });
+    const insideLost = (path: string, lost: Set<string>) => {
+      for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) if (lost.has(dir)) return true;
+      return false;
+    };
     const variants = Math.max(1, perCut);
     for (let variant = 0; variant < variants; variant++) {
       const out = new Map<string, Buffer>();
       const notes: string[] = [];
+      const lostDirs = new Set<string>();
+      for (const [dir] of fragileDirs) {
+        if (variant === 0 || (variant !== 1 && random.below(2) === 0)) {
+          lostDirs.add(dir);
+          notes.push(`folder ${basename(dir)} lost`);
+        }
+      }
       // A rename is durable once its directory is synced; before that, either name may show.
       const view = new Map(files);
       for (const rename of [...renames].reverse()) {
@@ -243,6 +270,7 @@ export function* crashStates(
         }
       }
       for (const [path, file] of view) {
+        if (insideLost(path, lostDirs)) continue;
         const removed = removedAt.get(path);
         if (removed !== undefined) {
           // Gone once its directory was synced after the removal; until then, maybe still there.
@@ -292,7 +320,9 @@ export function* crashStates(
         out.set(path, content);
       }
       const add = addDurable as { path: string; bytes: Buffer } | null;
-      if (add && !entryDurable(add.path) && random.below(2) === 0) {
+      if (add && insideLost(add.path, lostDirs)) {
+        notes.push("add.buf's folder lost");
+      } else if (add && !entryDurable(add.path) && random.below(2) === 0) {
         notes.push("add.buf missing");
       } else if (add) {
         const tail =

@@ -23,11 +23,19 @@ const COMMITS = 12;
 async function explore(
   budget: number,
   keepFixtures: boolean,
-): Promise<{ explored: number; operations: number; violations: string[]; compactions: number }> {
+): Promise<{
+  explored: number;
+  operations: number;
+  violations: string[];
+  compactions: number;
+  foldersLost: number;
+  foldersCreated: number;
+}> {
   const dir = tempDir();
   const path = join(dir, "doc.log");
   writeFileSync(path, ORIGINAL_TEXT);
-  const stateDir = join(dir, "recorded");
+  // The state folder and its parent do not exist yet: their creation is part of the recording.
+  const stateDir = join(dir, "recorded", "state");
   const io = new RecordingFiles();
   const versions: string[] = [ORIGINAL_TEXT];
   // Small thresholds: the workload takes snapshots and compacts its log into new meta files.
@@ -50,6 +58,8 @@ async function explore(
   const perCut = Math.max(1, Math.floor(budget / (io.log.length + 1)));
   const violations: string[] = [];
   let explored = 0;
+  let foldersLost = 0;
+  const foldersCreated = io.log.filter((op) => op.type === "mkdir").length;
   const random = new Random(7);
   for (const state of crashStates(io.log, random, perCut)) {
     let acked = 0;
@@ -60,6 +70,7 @@ async function explore(
       if (word === "acked") acked = Number(k);
       if (word === "started") started = Number(k);
     }
+    if (state.description.includes("folder")) foldersLost++;
     const replayDir = join(dir, `state-${explored}`);
     for (const [file, content] of state.files) {
       const target = join(replayDir, relative(stateDir, file));
@@ -89,19 +100,37 @@ async function explore(
     explored++;
   }
   const compactions = io.log.filter((op) => op.type === "remove").length;
-  return { explored, operations: io.log.length, violations, compactions };
+  return { explored, operations: io.log.length, violations, compactions, foldersLost, foldersCreated };
 }
 
 describe("power loss at any point of a recorded workload", () => {
   it("every materialised crash state recovers a committed version (invariants 1-4)", async () => {
-    const { explored, operations, violations, compactions } = await explore(STATE_BUDGET, true);
+    const { explored, operations, violations, compactions, foldersLost, foldersCreated } = await explore(
+      STATE_BUDGET,
+      true,
+    );
     console.log(
       `tier 2: ${explored} crash states explored over ${operations} operations ` +
-        `(${compactions} log compactions), ${violations.length} violations`,
+        `(${compactions} log compactions; ${foldersCreated} folders created, lost in ${foldersLost} states), ` +
+        `${violations.length} violations`,
     );
     expect(compactions).toBeGreaterThan(0);
+    // The state folder, its parent, sessions/ and the session folder are created in the recording.
+    expect(foldersCreated).toBe(4);
+    expect(foldersLost).toBeGreaterThan(0);
     expect(violations).toEqual([]);
     expect(explored).toBeGreaterThan(Math.min(STATE_BUDGET, operations) / 2);
+  }, 600_000);
+
+  it("catches folders created without syncing their parents (the state folder lost with its sessions)", async () => {
+    process.env.GIGAPAD_TEST_BREAK = "mkdir-without-sync";
+    try {
+      const { explored, violations } = await explore(300, false);
+      console.log(`tier 2 (folders not synced): ${violations.length} violations in ${explored} states`);
+      expect(violations.length).toBeGreaterThan(0);
+    } finally {
+      delete process.env.GIGAPAD_TEST_BREAK;
+    }
   }, 600_000);
 
   it("catches a deliberately broken commit (slot written before its record and add bytes are synced)", async () => {
