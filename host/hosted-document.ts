@@ -9,7 +9,7 @@
  * pipelined edits from a UI apply in order. Reads (windows, lines, find) answer at once, between
  * them; long work (search, save) yields, so replies never wait for it.
  */
-import { realpathSync } from "node:fs";
+import { type FSWatcher, realpathSync, watch } from "node:fs";
 import { basename, resolve } from "node:path";
 import {
   type Document,
@@ -55,6 +55,8 @@ export interface HostedDocumentOptions {
   autosave?: AutosaveOptions | false;
   /** How often the file is checked for changes by other programs. */
   diskCheckMs?: number;
+  /** Pages start in follow mode (`gigapad serve --follow`). */
+  follow?: boolean;
   /**
    * Confine UIs' Save As to this folder tree (see confineSaveAs); default: not confined, as in
    * the desktop app, whose Save As path comes from the system's dialog.
@@ -80,6 +82,8 @@ const SAMPLE_BYTES = 1024 * 1024;
 const CHEAP_LINE_BYTES = 16 * 1024 * 1024;
 /** Most text one readText may return (a copy of a larger selection is refused). */
 export const MAX_READ_TEXT_BYTES = 64 * 1024 * 1024;
+/** A write the system reports is looked at after this long (writes coalesce meanwhile). */
+const FOLLOW_CHECK_MS = 40;
 /** Progress events are sent at most this often. */
 const PROGRESS_EVENT_MS = 100;
 /**
@@ -146,6 +150,12 @@ export class HostedDocument {
   private saveAsRoot: string | null = null;
   private readonly findInRangeMs: number;
   private readonly autosave: Autosave | null;
+  private readonly followOnOpen: boolean;
+  /** The file's write notifications (null where the platform gives none). */
+  private writes: FSWatcher | null = null;
+  private writeCheck: NodeJS.Timeout | null = null;
+  /** An append is being taken in. */
+  private appending = false;
   private readonly disk: DiskWatch;
   private indexed = false;
   private readonly encoding: string;
@@ -194,6 +204,8 @@ export class HostedDocument {
       (state) => this.diskChanged(state),
       options.diskCheckMs,
     );
+    this.followOnOpen = options.follow ?? false;
+    this.watchWrites();
   }
 
   /**
@@ -248,6 +260,7 @@ export class HostedDocument {
       encoding: this.encoding,
       readOnly: this.doc.readOnly,
       readOnlyReason: this.readOnlyReason,
+      canSave: this.doc.canSave,
       modified: this.doc.modified,
       safety: this.safety,
       recovered: this.doc.recovered
@@ -259,6 +272,7 @@ export class HostedDocument {
           `${this.doc.setAside.folder} — see gigapad recover`
         : null,
       diskState: this.disk.lastState,
+      follow: this.followOnOpen,
     };
   }
 
@@ -274,6 +288,8 @@ export class HostedDocument {
     if (this.closed) return;
     this.closed = true;
     this.disk.stop();
+    this.writes?.close();
+    if (this.writeCheck) clearTimeout(this.writeCheck);
     this.saveAbort?.abort();
     this.replaceAbort?.abort();
     for (const searches of this.counts.values()) for (const search of searches.values()) search.abort();
@@ -291,6 +307,8 @@ export class HostedDocument {
     if (this.closed) return;
     this.closed = true;
     this.disk.stop();
+    this.writes?.close();
+    if (this.writeCheck) clearTimeout(this.writeCheck);
     this.saveAbort?.abort();
     await this.mutations.catch(() => {});
     await this.doc.discard();
@@ -706,7 +724,69 @@ export class HostedDocument {
     );
   }
 
+  /**
+   * Checks the file as soon as the system says it was written (inotify and the like), so a log's
+   * new lines show within a blink rather than at the next poll; the poll stays as the fallback
+   * (some filesystems never tell). Checks are at most one per FOLLOW_CHECK_MS.
+   */
+  private watchWrites(): void {
+    try {
+      this.writes = watch(this.doc.path, { persistent: false }, () => {
+        if (this.writeCheck || this.closed) return;
+        this.writeCheck = setTimeout(() => {
+          this.writeCheck = null;
+          if (!this.closed) this.disk.check();
+        }, FOLLOW_CHECK_MS);
+      });
+      this.writes.on("error", () => this.writes?.close());
+    } catch {
+      this.writes = null; // polling alone
+    }
+  }
+
+  /**
+   * The file grew on disk. A document without edits takes the appended bytes in (a log being
+   * written: no warning, the text grows); with edits, or when the old bytes changed too, the UIs
+   * are told the file changed, as for any other change.
+   */
+  private async takeInAppended(): Promise<boolean> {
+    const doc = this.doc;
+    if (doc.modified) return false;
+    const lengthBefore = doc.length;
+    const grown = await this.mutate(() => doc.adoptAppended());
+    if (grown <= 0 || this.closed) return false;
+    this.disk.settle();
+    this.version++;
+    const progress = doc.indexProgress;
+    if (progress.bytesDone < progress.bytesTotal) this.watchIndex();
+    this.broadcast({
+      event: "appended",
+      version: this.version,
+      length: doc.length,
+      lineCount: this.lineCount(),
+      bytes: doc.length - lengthBefore,
+    });
+    return true;
+  }
+
   private diskChanged(state: DiskState): void {
+    if (state === "modified" && !this.appending) {
+      this.appending = true;
+      void this.takeInAppended()
+        .catch(() => false)
+        .then((taken) => {
+          this.appending = false;
+          if (!taken && this.disk.lastState === "modified") this.tellDiskState("modified");
+          // More may have come while this one was taken in.
+          else if (taken) this.disk.check();
+        });
+      return;
+    }
+    if (state === "modified") return; // the append being taken in will report
+    this.tellDiskState(state);
+  }
+
+  private tellDiskState(state: DiskState): void {
     const name = basename(this.doc.path);
     const messages: Record<DiskState, [HostEvent & { event: "fileChanged" }, string]> = {
       unchanged: [

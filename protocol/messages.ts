@@ -115,6 +115,11 @@ export interface DocumentInfo {
   modified: boolean;
   /** Why the document is read-only (another process holds it, the session failed), or null. */
   readOnlyReason: string | null;
+  /**
+   * Whether Save may write the file: false for a file (or folder) this user may not write — the
+   * editor's read-only badge; edits are still kept in the session and Save As can write a copy.
+   */
+  canSave?: boolean;
   safety: Safety;
   /** A one-line account of unsaved edits open() restored from a session, or null. */
   recovered: string | null;
@@ -122,6 +127,8 @@ export interface DocumentInfo {
   setAside: string | null;
   /** Whether another program changed the file since it was opened (as of the last check). */
   diskState: DiskState;
+  /** Start in follow mode (`gigapad serve --follow`): keep the end of a growing file in view. */
+  follow: boolean;
 }
 
 /**
@@ -234,6 +241,11 @@ export type HostEvent =
   | { event: "saved"; path: string; name: string; length: number; version: number }
   | { event: "countProgress"; searchId: number; count: number; scanned: number; done: boolean }
   | { event: "replaceProgress"; searchId: number; count: number; scanned: number; total: number }
+  /**
+   * Another program appended to the file and the document took the bytes in (it had no edits):
+   * a new version, `bytes` longer. A window showing the old end can grow; follow mode jumps.
+   */
+  | { event: "appended"; version: number; length: number; lineCount: number | null; bytes: number }
   | {
       event: "filterProgress";
       filterId: number;

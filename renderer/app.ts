@@ -289,6 +289,11 @@ export class App {
       this.message(`${info.recovered}. They are not in the file yet: Save writes them.`, "info");
     if (info.setAside) this.message(info.setAside, "error");
     if (info.readOnlyReason) this.message(`Read-only: ${info.readOnlyReason}`, "error");
+    else if (info.canSave === false)
+      this.message(
+        "Read-only file: you may not write it. Edits stay in the session; Save As writes a copy.",
+        "info",
+      );
     if (info.diskState !== "unchanged")
       this.fileChangedBanner(info.diskState === "deleted" ? "deleted" : "modified", "");
     void editor.show({ byte: 0 }, { align: "start", cursor: 0 }, firstWindow).then(() => {
