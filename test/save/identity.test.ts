@@ -26,20 +26,36 @@ const tempDir = useTempDirs();
 const NOGROUP = 65534;
 const moduleUrl = new URL("../../dist/piece-table/index.js", import.meta.url).href;
 
-function xattr(path: string, name: string): string | null {
+function xattrBytes(path: string, name: string): Buffer | null {
   const fd = openSync(path, "r");
   try {
-    return durableIo.getXattr(fd, name)?.toString() ?? null;
+    return durableIo.getXattr(fd, name);
   } finally {
     closeSync(fd);
   }
 }
 
-/** Sets a user xattr, or returns false where the filesystem has none (tmpfs before 6.6, ...). */
-function trySetXattr(path: string, name: string, value: string): boolean {
-  const fd = openSync(path, "r+");
+function xattr(path: string, name: string): string | null {
+  return xattrBytes(path, name)?.toString() ?? null;
+}
+
+/** A POSIX ACL as Linux stores it in system.posix_acl_*: version 2, then (tag, perm, id) entries. */
+function posixAcl(entries: [tag: number, perm: number, id: number][]): Buffer {
+  const bytes = Buffer.alloc(4 + 8 * entries.length);
+  bytes.writeUInt32LE(2, 0);
+  entries.forEach(([tag, perm, id], i) => {
+    bytes.writeUInt16LE(tag, 4 + 8 * i);
+    bytes.writeUInt16LE(perm, 6 + 8 * i);
+    bytes.writeUInt32LE(id >>> 0, 8 + 8 * i);
+  });
+  return bytes;
+}
+
+/** Sets an xattr, or returns false where the filesystem or the user cannot (ENOTSUP, EPERM). */
+function trySetXattr(path: string, name: string, value: string | Buffer): boolean {
+  const fd = openSync(path, "r");
   try {
-    durableIo.setXattr(fd, name, Buffer.from(value));
+    durableIo.setXattr(fd, name, typeof value === "string" ? Buffer.from(value) : value);
     return true;
   } catch (error) {
     if (["EOPNOTSUPP", "ENOTSUP", "EPERM"].includes((error as NodeJS.ErrnoException).code ?? ""))
@@ -144,6 +160,46 @@ describe("save keeps the file's identity", () => {
     expect(xattr(path, "user.gigapad.test")).toBe("kept");
     expect(readFileSync(path, "utf8")).toBe("3 2 1 tagged\n");
     await doc.close();
+  });
+
+  it("ACLs (and, as root, trusted.* xattrs) are copied exactly; an ACL the temp file inherited is removed", async (context) => {
+    const dir = tempDir();
+    const path = join(dir, "acl.txt");
+    writeFileSync(path, "with an acl\n");
+    chmodSync(path, 0o640);
+    // user::rw-, user:nobody:r--, group::r--, mask::r--, other::---
+    const access = posixAcl([
+      [0x01, 6, -1],
+      [0x02, 4, NOBODY],
+      [0x04, 4, -1],
+      [0x10, 4, -1],
+      [0x20, 0, -1],
+    ]);
+    if (!trySetXattr(path, "system.posix_acl_access", access)) {
+      context.skip("this filesystem has no POSIX ACLs");
+      return;
+    }
+    const trusted = runningAsRoot && trySetXattr(path, "trusted.gigapad.test", "root only");
+    const stateDir = join(tempDir(), "state");
+    const doc = await open(path, { stateDir });
+    doc.insert(0, "1 ");
+    await doc.save({ mode: "rename" });
+    expect(xattrBytes(path, "system.posix_acl_access")?.equals(access)).toBe(true);
+    expect(statSync(path).mode & 0o777).toBe(0o640);
+    if (trusted) expect(xattr(path, "trusted.gigapad.test")).toBe("root only");
+    await doc.close();
+    // A folder with a default ACL gives every new file an ACL; a file without one keeps none.
+    const plain = join(dir, "plain.txt");
+    writeFileSync(plain, "no acl\n");
+    chmodSync(plain, 0o644);
+    expect(trySetXattr(dir, "system.posix_acl_default", access)).toBe(true);
+    const other = await open(plain, { stateDir });
+    other.insert(0, "2 ");
+    await other.save();
+    expect(xattrBytes(plain, "system.posix_acl_access")).toBeNull();
+    expect(statSync(plain).mode & 0o777).toBe(0o644);
+    expect(readFileSync(plain, "utf8")).toBe("2 no acl\n");
+    await other.close();
   });
 
   it("in-place keeps the inode; undo starts over after it, the session is a clean epoch", async () => {
