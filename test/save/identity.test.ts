@@ -7,6 +7,7 @@ import {
   chmodSync,
   chownSync,
   closeSync,
+  fstatSync,
   linkSync,
   mkdirSync,
   openSync,
@@ -18,6 +19,7 @@ import {
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { durableIo } from "../../native/index.js";
+import { type DurableFiles, systemFiles } from "../../piece-table/durable-files.js";
 import { open } from "../../piece-table/index.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 import { DROP_TO_NOBODY, NOBODY, runModuleScript, runningAsRoot } from "../helpers/unprivileged.js";
@@ -223,6 +225,43 @@ describe("save keeps the file's identity", () => {
     const again = await open(path, { stateDir });
     expect(again.getText()).toBe(`${text.slice(0, 3)}!${text.slice(3)}`);
     await again.close();
+  });
+
+  it("an I/O error in the middle of the in-place copy: the document turns read-only, the next open finishes", async () => {
+    const dir = tempDir();
+    const path = join(dir, "doc.txt");
+    const before = "0123456789\n".repeat(2000);
+    writeFileSync(path, before);
+    const stateDir = join(dir, "state");
+    let copies = 0;
+    const failing: DurableFiles = {
+      ...systemFiles,
+      copyInto(handle, position, source, start, end) {
+        // The temp file is written by one copy per piece; the copy into the file is what fails.
+        if (fstatSync(handle).ino === statSync(path).ino && copies++ === 0) {
+          systemFiles.copyInto(handle, position, source, start, Math.min(end, start + 100));
+          throw Object.assign(new Error("cannot copy: Input/output error"), { code: "EIO" });
+        }
+        systemFiles.copyInto(handle, position, source, start, end);
+      },
+    };
+    const doc = await open(path, { stateDir, durableFiles: failing });
+    doc.replace(0, 10, "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+    doc.insert(doc.length, "end\n");
+    const edited = doc.getText();
+    await expect(doc.save({ mode: "in-place" })).rejects.toMatchObject({
+      code: "EIO",
+      message: expect.stringContaining("reopen the file to finish the save"),
+    });
+    expect(doc.readOnly).toBe(true);
+    expect(() => doc.insert(0, "x")).toThrow(/in-place save .* was interrupted/);
+    await doc.close();
+    const again = await open(path, { stateDir });
+    expect(again.getText()).toBe(edited);
+    expect(again.setAside).toBeNull();
+    await again.close();
+    expect(readFileSync(path, "utf8")).toBe(edited);
+    expect(readdirSync(dir).filter((name) => name.endsWith(".tmp"))).toEqual([]);
   });
 
   it("refuses an unknown save mode", async () => {
