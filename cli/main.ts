@@ -227,6 +227,7 @@ function program(commander: typeof import("commander"), outcome: { exitCode: num
     .option("--host <H>", "address to listen on (default: 127.0.0.1; any other lets the network in)")
     .option("--root <DIR>", "the folder tree Save As may write (default: FILE's folder)")
     .option("--read-only", "serve FILE without allowing edits")
+    .option("--follow", "keep the end of FILE in view as another program appends to it (a log)")
     .action(async (file: string, options: ServeOptions) => {
       await (await import("./serve.js")).serveCommand(file, options);
     });

@@ -10,6 +10,7 @@ export interface ServeOptions {
   host?: string;
   root?: string;
   readOnly?: boolean;
+  follow?: boolean;
 }
 
 /** A stop signal ends `serve` within this long, whatever runs (edits are committed first). */
@@ -32,7 +33,10 @@ export async function serveCommand(file: string, options: ServeOptions): Promise
   }
 
   // Its errors already say which file and why (`cannot open FILE: No such file or directory`).
-  const document = await HostedDocument.open(file, { readOnly: options.readOnly ?? false });
+  const document = await HostedDocument.open(file, {
+    readOnly: options.readOnly ?? false,
+    follow: options.follow ?? false,
+  });
   const info = document.info();
   const lockedOut = info.readOnly && !options.readOnly;
   if (lockedOut) {

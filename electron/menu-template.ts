@@ -153,6 +153,7 @@ export function menuTemplate(platform: NodeJS.Platform, state: MenuState): MenuI
     type: "submenu",
     submenu: [
       editor("toggleWrap", "Word &Wrap", "Alt+Z"),
+      editor("follow", "&Follow the End of the File", "CmdOrCtrl+Shift+F"),
       separator("view-separator-wrap"),
       { id: "zoom-in", label: "Zoom In", accelerator: "CmdOrCtrl+=", role: "zoomIn" },
       { id: "zoom-out", label: "Zoom Out", accelerator: "CmdOrCtrl+-", role: "zoomOut" },

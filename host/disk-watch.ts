@@ -40,6 +40,15 @@ export class DiskWatch {
     return next;
   }
 
+  /**
+   * Takes the file as it is now for the state to compare with, without telling anyone (the
+   * document took in what another program appended: nothing to report).
+   */
+  settle(): void {
+    const { path, identity } = this.current();
+    this.state = diskStateOf(path, identity);
+  }
+
   /** Stops checking while `work` runs (our own save renames the file), then takes a fresh look. */
   async whilePaused<T>(work: () => Promise<T>): Promise<T> {
     this.paused++;

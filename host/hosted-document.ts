@@ -9,7 +9,7 @@
  * pipelined edits from a UI apply in order. Reads (windows, lines, find) answer at once, between
  * them; long work (search, save) yields, so replies never wait for it.
  */
-import { type FSWatcher, realpathSync, watch } from "node:fs";
+import { type FSWatcher, realpathSync, statSync, watch } from "node:fs";
 import { basename, resolve } from "node:path";
 import {
   type Document,
@@ -786,6 +786,15 @@ export class HostedDocument {
     this.tellDiskState(state);
   }
 
+  /** The file on disk is longer than the document's original (same file). */
+  private grewOnDisk(): boolean {
+    try {
+      return statSync(this.doc.path).size > this.doc.originalFile.size;
+    } catch {
+      return false;
+    }
+  }
+
   private tellDiskState(state: DiskState): void {
     const name = basename(this.doc.path);
     const messages: Record<DiskState, [HostEvent & { event: "fileChanged" }, string]> = {
@@ -795,8 +804,11 @@ export class HostedDocument {
       ],
       modified: [
         { event: "fileChanged", reason: "modified", message: "" },
-        `Another program changed ${name} on disk. What you see may mix its bytes with the old ones; ` +
-          "Save will ask before overwriting.",
+        this.doc.modified && this.grewOnDisk()
+          ? `Another program appends to ${name}. Your edits are over the file as it was when you ` +
+            "started editing, so its new lines are not shown; Save would replace them (it asks first)."
+          : `Another program changed ${name} on disk. What you see may mix its bytes with the old ones; ` +
+            "Save will ask before overwriting.",
       ],
       replaced: [
         { event: "fileChanged", reason: "modified", message: "" },

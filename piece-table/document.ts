@@ -5,7 +5,16 @@
  */
 import { constants as bufferConstants } from "node:buffer";
 import { EventEmitter } from "node:events";
-import { existsSync, fstatSync, ftruncateSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import {
+  type BigIntStats,
+  existsSync,
+  fstatSync,
+  ftruncateSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { type AppendFile, durableIo, type MappedFile, openMappedFile } from "../native/index.js";
 import { crashPoint, type DurableFiles, systemFiles } from "./durable-files.js";
@@ -122,6 +131,8 @@ interface OriginalBuffer {
   file: MappedFile;
   index: LineIndex;
   indexed: Promise<void>;
+  /** Sampled when the buffer was set up: the mapping shows later changes, this does not. */
+  identity: OriginalIdentity;
 }
 
 /** One edit of {@link Document.applyEdits}: bytes [start, end) become `text`. */
@@ -144,6 +155,8 @@ export interface DocumentEvents {
   changed: [];
   saveProgress: [SaveProgress];
   saved: [];
+  /** The file grew and the document took the new bytes in (see adoptAppended): how many. */
+  appended: [number];
 }
 
 /**
@@ -441,8 +454,8 @@ export class Document extends EventEmitter<DocumentEvents> {
   }
 
   /** A mapped original with its line index, building in the background. */
-  private originalBuffer(file: MappedFile): OriginalBuffer {
-    const index = new LineIndex(file);
+  private originalBuffer(file: MappedFile, seeded: LineIndex | null = null): OriginalBuffer {
+    const index = seeded ?? new LineIndex(file);
     const indexed = index.build((progress) => {
       if (this.current?.index === index) this.emit("indexProgress", progress);
     });
@@ -452,7 +465,7 @@ export class Document extends EventEmitter<DocumentEvents> {
       },
       () => {},
     );
-    return { file, index, indexed };
+    return { file, index, indexed, identity: identityOf(file) };
   }
 
   private get original(): MappedFile {
@@ -1072,11 +1085,81 @@ export class Document extends EventEmitter<DocumentEvents> {
   }
 
   /**
+   * Follows a file that another program appends to (a log being written): while the document is
+   * exactly its file, a longer file whose old bytes are unchanged becomes the document's original
+   * — a new epoch, as after an append save, so a session committed from now on matches it. The
+   * old bytes are checked as recovery checks an interrupted append: the sampled bytes of the
+   * identity are still there. Returns the bytes adopted; 0 when the file did not grow this way or
+   * the document has edits (their pieces stay over the file as it was opened).
+   */
+  async adoptAppended(): Promise<number> {
+    this.checkOpen();
+    if (this.modified) return 0;
+    const before = this.newest.file;
+    const oldSize = before.size;
+    const target = resolveTarget(this.path);
+    let stat: BigIntStats;
+    try {
+      stat = statSync(target, { bigint: true });
+    } catch {
+      return 0;
+    }
+    const { dev, ino } = before.identity;
+    if (stat.dev !== dev || stat.ino !== ino || Number(stat.size) <= oldSize) return 0;
+    const file = openMappedFile(target);
+    try {
+      // The bytes sampled when the file became the original, read again where they were: an
+      // append leaves them, a rewrite does not. (The old mapping cannot tell: it shows the file
+      // as it is now.)
+      const then = this.newest.identity;
+      const now = identityFrom({ ...then }, (start, end) => file.read(start, end));
+      if (file.size <= oldSize || now.sample !== then.sample) {
+        file.close();
+        return 0;
+      }
+    } catch (error) {
+      file.close();
+      throw error;
+    }
+    const lineFeeds = this.root.lineFeeds + file.countNewlines(oldSize, file.size);
+    const root = singlePieceTree(ORIGINAL, 0, file.size, lineFeeds);
+    if (this.store) {
+      const read = (start: number, end: number) => file.read(start, end);
+      this.store.beginEpoch(identityFrom(file.identity, read), { root, undo: [], redo: [] }, file.size);
+    }
+    const grown = file.size - oldSize;
+    const previous = this.newest;
+    this.adoptOriginal(file, root, false, LineIndex.extending(file, previous.index));
+    // The old mapping stays only while an undo or redo step still reads it.
+    const stillRead = new Set(
+      [...this.undoStack, ...this.redoStack].map((entry) => this.originalOf.get(entry)),
+    );
+    if (!stillRead.has(previous)) {
+      previous.index.cancel();
+      previous.file.close();
+      const at = this.retired.indexOf(previous);
+      if (at >= 0) this.retired.splice(at, 1);
+    }
+    this.emit("appended", grown);
+    return grown;
+  }
+
+  private becomeSaved(file: MappedFile, root: PieceNode, overwritten = false): void {
+    this.adoptOriginal(file, root, overwritten);
+    this.emit("saved");
+  }
+
+  /**
    * After a save: the written file is the original; older versions keep theirs for undo. After
    * an in-place save (`overwritten`) the old file's bytes are gone, and with them every version
    * that read them: undo and redo start over.
    */
-  private becomeSaved(file: MappedFile, root: PieceNode, overwritten = false): void {
+  private adoptOriginal(
+    file: MappedFile,
+    root: PieceNode,
+    overwritten = false,
+    index: LineIndex | null = null,
+  ): void {
     const before = this.current;
     if (overwritten) {
       this.undoStack.length = 0;
@@ -1095,7 +1178,7 @@ export class Document extends EventEmitter<DocumentEvents> {
     for (const buffer of overwritten ? [] : new Set([before, this.newest])) {
       if (!this.retired.includes(buffer)) this.retired.push(buffer);
     }
-    const saved = this.originalBuffer(file);
+    const saved = this.originalBuffer(file, index);
     this.newest = saved;
     this.current = saved;
     this.epoch = saved;
@@ -1103,7 +1186,6 @@ export class Document extends EventEmitter<DocumentEvents> {
     this.root = root;
     this.pendingOps = [];
     this.edits = 0;
-    this.emit("saved");
   }
 
   /**

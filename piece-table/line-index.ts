@@ -38,6 +38,49 @@ export class LineIndex {
     if (this.chunkCount === 0) this.complete(0);
   }
 
+  /**
+   * The index of `file`, a longer version of `previous`'s file whose first bytes are the same (a
+   * log another program appends to): the whole chunks `previous` counted are taken over, and only
+   * the rest — the last partial chunk and what was appended — is counted, at once. Null when that
+   * would not be cheap (`previous` incomplete, or more than 64 MiB to count): build it afresh.
+   */
+  static extending(file: MappedFile, previous: LineIndex): LineIndex | null {
+    const reused = Math.floor(previous.file.size / CHUNK_BYTES);
+    if (
+      !previous.prefix ||
+      previous.crlfPairs === null ||
+      file.size - reused * CHUNK_BYTES > 64 * 1024 * 1024
+    ) {
+      return null;
+    }
+    const index = new LineIndex(file);
+    index.lineFeeds.set(previous.lineFeeds.subarray(0, reused));
+    index.known.fill(1, 0, reused);
+    for (let chunk = reused; chunk < index.chunkCount; chunk++) {
+      index.lineFeeds[chunk] = file.countNewlines(
+        chunk * CHUNK_BYTES,
+        Math.min(file.size, (chunk + 1) * CHUNK_BYTES),
+      );
+    }
+    index.known.fill(1);
+    // CRLF pairs: those wholly before the reused edge, plus a count of the rest (a pair may
+    // straddle the edge: the tail is read from one byte before it).
+    const edge = reused * CHUNK_BYTES;
+    const before = edge === 0 ? 0 : previous.crlfPairsBefore(edge);
+    const tail = file.read(Math.max(0, edge - 1), file.size);
+    index.crlfPairs = before + countCrlf(tail);
+    index.complete(index.chunkCount);
+    index.progress = { bytesDone: file.size, bytesTotal: file.size };
+    return index;
+  }
+
+  /** CRLF pairs ending at or before `offset` (pairs wholly inside [0, offset)). */
+  private crlfPairsBefore(offset: number): number {
+    // The pairs after the edge are few next to a whole file: count them and subtract.
+    const after = countCrlf(this.file.read(Math.max(0, offset - 1), this.file.size));
+    return this.crlfPairs! - after;
+  }
+
   /** True once every chunk is counted. */
   get isComplete(): boolean {
     return this.prefix !== null;
@@ -206,4 +249,13 @@ export class LineIndex {
     this.prefix = prefix;
     this.knownChunks = chunks;
   }
+}
+
+/** "\r\n" pairs in `bytes`. */
+function countCrlf(bytes: Uint8Array): number {
+  let pairs = 0;
+  for (let i = bytes.indexOf(13); i >= 0 && i + 1 < bytes.length; i = bytes.indexOf(13, i + 1)) {
+    if (bytes[i + 1] === 10) pairs++;
+  }
+  return pairs;
 }

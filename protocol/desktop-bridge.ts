@@ -68,6 +68,7 @@ export const EDITOR_COMMANDS = [
   "redo",
   "selectAll",
   "toggleWrap",
+  "follow",
   "help",
 ] as const;
 export type EditorCommand = (typeof EDITOR_COMMANDS)[number];

@@ -135,6 +135,9 @@ export class App {
         return editor.goToStart(false);
       case "goToEnd":
         return editor.goToEnd(false);
+      case "follow":
+        this.setFollow(editor.follow === "on" ? "off" : "on");
+        return true;
       case "save":
         void this.save(false);
         return true;
@@ -247,6 +250,12 @@ export class App {
     performance.mark("gigapad-editor-created");
     this.editor = editor;
     if (recallWrap(info.path)) editor.setWrap(true);
+    editor.onAppended = (bytes) => this.appended(bytes);
+    // The follow cell of the status bar is its toggle.
+    this.ui.status.addEventListener("click", (event) => {
+      if ((event.target as HTMLElement).dataset?.cell === "follow") this.run("follow");
+    });
+    this.pauseFollowOnScrollUp(editor);
     // For tests and the curious: the page's editor, from the devtools console.
     (window as unknown as { gigapad: unknown }).gigapad = { app: this, editor };
     this.scrollbar = new VirtualScrollbar(this.ui.scrollbar, editor);
@@ -303,6 +312,7 @@ export class App {
       this.ui.firstScreen?.remove();
       document.body.dataset.ready = "true";
       editor.view.focus();
+      if (info.follow) this.setFollow("on");
       // When the editor's lines reach the screen: after the next frame is drawn. The first lines
       // were there before, at the page's first contentful paint, if it came with its first
       // screen. (Benchmarks read both marks.)
@@ -407,6 +417,55 @@ export class App {
       await editor.show({ byte }, { align: "center", cursor: byte });
     }
     editor.view.focus();
+  }
+
+  // ----- following a growing file --------------------------------------------------------------------
+
+  /** Follow mode on (the end stays in view as the file grows), paused, or off. */
+  private setFollow(state: "off" | "on" | "paused"): void {
+    const editor = this.editor!;
+    editor.follow = state;
+    if (state === "on") editor.goToEnd(false);
+    this.scheduleStatus();
+  }
+
+  /** Scrolling up (wheel, keys, the scrollbar) pauses following; Ctrl+End takes it up again. */
+  private pauseFollowOnScrollUp(editor: WindowEditor): void {
+    const pause = () => {
+      if (editor.follow === "on") this.setFollow("paused");
+    };
+    editor.view.scrollDOM.addEventListener("wheel", (event) => event.deltaY < 0 && pause(), {
+      passive: true,
+    });
+    this.ui.scrollbar.addEventListener("pointerdown", pause);
+    editor.view.contentDOM.addEventListener("keydown", (event) => {
+      const mod = event.ctrlKey || event.metaKey;
+      if (["ArrowUp", "PageUp"].includes(event.key) || (mod && event.key === "Home")) pause();
+    });
+  }
+
+  private appendedNote: { bytes: number; timer: number } | null = null;
+
+  /** Another program appended: said quietly (once a couple of seconds), unless following. */
+  private appended(bytes: number): void {
+    this.scheduleStatus();
+    if (this.editor?.follow === "on") return;
+    if (this.appendedNote) {
+      this.appendedNote.bytes += bytes;
+      return;
+    }
+    this.appendedNote = {
+      bytes,
+      timer: window.setTimeout(() => {
+        const total = this.appendedNote?.bytes ?? bytes;
+        this.appendedNote = null;
+        this.message(
+          `${formatBytes(total)} appended to ${this.editor?.info.name ?? "the file"} by another program` +
+            ` — ${isMac() ? "Cmd" : "Ctrl"}+Shift+F follows it`,
+          "info",
+        );
+      }, 1500),
+    };
   }
 
   // ----- help and the context menu -------------------------------------------------------------------
@@ -686,6 +745,8 @@ export class App {
     if (selected > 0) cells.push(["selection", `${formatBytes(selected)} selected`]);
     if (this.filterView?.active) cells.push(["filter", `filter: ${this.filterView.summary}`]);
     if (editor.wrap) cells.push(["wrap", "wrap"]);
+    const follow = { off: "follow: off", on: "following", paused: "follow paused (Ctrl+End)" };
+    cells.push(["follow", follow[editor.follow]]);
     cells.push(
       ["lines", indexing],
       ["size", formatBytes(info.length)],

@@ -38,6 +38,11 @@ export const KEY_HELP: readonly KeyHelpRow[] = [
   { keys: "Mod+Shift+Z / Mod+Y", does: "Redo", commands: ["redo"] },
   { keys: "Mod+S / Mod+Shift+S", does: "Save / save as", commands: ["save", "saveAs"] },
   { keys: "Alt+Z", does: "Soft wrap on/off", commands: ["toggleWrap"] },
+  {
+    keys: "Mod+Shift+F",
+    does: "Follow a growing file (a log): the end stays in view; scrolling up pauses, Mod+End resumes",
+    commands: ["follow"],
+  },
   { keys: "Right-click", does: "Cut, copy, paste, find the selection, go to a line" },
   { keys: "F1", does: "This sheet", commands: ["help"] },
 ];

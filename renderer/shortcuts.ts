@@ -30,6 +30,7 @@ export function pageShortcut(event: KeyPress, mac: boolean): EditorCommand | nul
   if (!mod) return null;
   if (key === "f" && !event.shiftKey) return "find";
   if (key === "l" && event.shiftKey) return "filter";
+  if (key === "f" && event.shiftKey) return "follow";
   if (key === "g" && !event.shiftKey) return "goToLine";
   if (key === "s") return event.shiftKey ? "saveAs" : "save";
   return null;

@@ -539,6 +539,14 @@ export class WindowEditor {
     this.onWindowChanged?.();
   }
 
+  /**
+   * Follow mode: "on" keeps the end of a growing file in view; scrolling up makes it "paused"
+   * (the app does that), Ctrl+End turns it on again.
+   */
+  follow: "off" | "on" | "paused" = "off";
+  /** Told how many bytes another program appended (the app says so when not following). */
+  onAppended: ((bytes: number) => void) | null = null;
+
   /** Called after the window's text changed by a load or slide (find highlights hook in here). */
   onWindowChanged: (() => void) | null = null;
 
@@ -1085,6 +1093,11 @@ export class WindowEditor {
   }
 
   goToEnd(extend: boolean): boolean {
+    // Ctrl+End takes up following again where scrolling up paused it.
+    if (this.follow === "paused" && !extend) {
+      this.follow = "on";
+      this.callbacks.changed();
+    }
     const anchor = this.selectionBytes().anchor;
     if (!extend && this.moveInWindow(this.info.length)) return true;
     void this.show({ end: true }, { align: "end", cursor: this.info.length }).then(() => {
@@ -1239,6 +1252,23 @@ export class WindowEditor {
         };
         if (this.window.placement.firstLine === null) void this.learnFirstLine();
         this.refreshGutter(); // sized for the counted lines now, not the estimate
+        this.callbacks.changed();
+        break;
+      case "appended":
+        this.info = { ...this.info, length: event.length, lineCount: event.lineCount, modified: false };
+        if (event.version > this.expectedVersion && this.settled && !this.loading) {
+          this.expectedVersion = event.version;
+          this.info = { ...this.info, version: event.version };
+          if (this.follow === "on") {
+            void this.show({ end: true }, { align: "end", cursor: event.length });
+          } else if (this.window.placement.atEnd) {
+            // The window shows the old end: it grows, the view stays where it is.
+            const top = this.safeTopByte();
+            const cursor = Math.min(this.cursorByte(), event.length);
+            void this.show({ byte: top }, { align: "keep", keepByte: top, cursor });
+          }
+        }
+        this.onAppended?.(event.bytes);
         this.callbacks.changed();
         break;
       case "indexProgress":

@@ -84,6 +84,7 @@ describe("desktop menus, as data", () => {
         "replace",
         "filter",
         "help",
+        "follow",
       ] as const) {
         const accelerator = menuItems(menuTemplate(platform, state)).find((item) => item.id === command)!
           .accelerator!;

@@ -1,0 +1,83 @@
+/**
+ * A document follows a file another program appends to (adoptAppended): the new bytes become
+ * part of it, its lines are counted without indexing the file again, a session committed after
+ * matches the longer file, and anything but a clean append is left alone.
+ */
+import { appendFileSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { open } from "../../piece-table/index.js";
+import { useTempDirs } from "../helpers/temp-dir.js";
+
+const tempDir = useTempDirs();
+
+function logFile(content: string | Buffer) {
+  const dir = tempDir();
+  const path = join(dir, "app.log");
+  writeFileSync(path, content);
+  return { dir, path, stateDir: join(dir, "state") };
+}
+
+describe("following a file that grows", () => {
+  it("takes in appended bytes and lines, many times, with the line index carried over", async () => {
+    // Over a 64 KiB chunk edge, with a CRLF split across the old end.
+    const first = `${"x".repeat(70_000)}\r`;
+    const { path, stateDir } = logFile(first);
+    const doc = await open(path, { stateDir });
+    await doc.whenIndexed();
+    expect(doc.lineCount()).toBe(1);
+    const events: number[] = [];
+    doc.on("appended", (bytes) => events.push(bytes));
+    appendFileSync(path, "\nsecond line\r\n");
+    expect(await doc.adoptAppended()).toBe(14);
+    expect(doc.length).toBe(first.length + 14);
+    expect(doc.lineCount()).toBe(3);
+    expect(doc.getLine(1)).toBe("second line");
+    expect(doc.originalCrlfPairs).toBe(2);
+    for (let i = 0; i < 50; i++) {
+      appendFileSync(path, `line ${i}\n`);
+      await doc.adoptAppended();
+    }
+    expect(doc.lineCount()).toBe(53);
+    expect(doc.getLine(52)).toBe("");
+    expect(doc.getLine(51)).toBe("line 49");
+    expect(doc.read(0, doc.length).equals(readFileSync(path))).toBe(true);
+    expect(events.length).toBe(51);
+    expect(doc.modified).toBe(false);
+    // Nothing more on disk: nothing to take in.
+    expect(await doc.adoptAppended()).toBe(0);
+    await doc.close();
+  });
+
+  it("a session committed after following matches the longer file on reopen", async () => {
+    const { path, stateDir } = logFile("a\nb\n");
+    let doc = await open(path, { stateDir });
+    appendFileSync(path, "c\n");
+    expect(await doc.adoptAppended()).toBe(2);
+    doc.insert(doc.length, "typed\n");
+    await doc.commit();
+    await doc.close();
+    doc = await open(path, { stateDir });
+    expect(doc.getText()).toBe("a\nb\nc\ntyped\n");
+    expect(doc.recovered).not.toBeNull();
+    await doc.discard();
+  });
+
+  it("leaves the document alone when it has edits, or the file changed other than by an append", async () => {
+    const { path, stateDir } = logFile("one\ntwo\n");
+    const doc = await open(path, { stateDir });
+    doc.insert(0, "X");
+    appendFileSync(path, "three\n");
+    expect(await doc.adoptAppended()).toBe(0);
+    expect(doc.getText()).toBe("Xone\ntwo\n");
+    doc.undo();
+    // The old bytes rewritten, then grown: not an append.
+    writeFileSync(path, "ONE\ntwo\nthree\nfour\n");
+    expect(await doc.adoptAppended()).toBe(0);
+    truncateSync(path, 2);
+    expect(await doc.adoptAppended()).toBe(0);
+    // (The mapping shows what another program wrote in place; the length stays the document's.)
+    expect(doc.length).toBe(8);
+    await doc.close();
+  });
+});
