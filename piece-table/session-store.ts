@@ -15,8 +15,8 @@
  * was written; bytes appended after it are ignored. A torn phase-3 write fails its checksum and
  * recovery takes the other slot. Recovery (`readCommitted`) is the one place that picks a slot.
  */
-import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { type AppendFile, type MappedFile, openAppendFile } from "../native/index.js";
 import {
   crashPoint,
