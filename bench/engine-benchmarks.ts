@@ -1,4 +1,4 @@
-/** Benchmarks of the engine: info, edits at scale, line lookups, find, and VS Code's piece tree. */
+/** Benchmarks of the engine: edits at scale, line lookups, find, and VS Code's piece tree. */
 import { spawnSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,7 +11,6 @@ import { MiB, SeededRandom } from "./corpora.js";
 import { type Benchmark, type Corpus, type ResultRow, timeRatio } from "./harness.js";
 import { hasCommand, medianTime, nowMs, percentile, runPeer } from "./measure.js";
 
-const cliPath = fileURLToPath(new URL("../../cli/gigapad.mjs", import.meta.url));
 const isLog = (corpus: Corpus) => corpus.kind === "log";
 /** vscode-textbuffer's DefaultEndOfLine.LF (a const enum, which plain JS cannot import). */
 const VSCODE_EOL_LF = 1;
@@ -51,40 +50,6 @@ function microsecondRows(
     return row;
   });
 }
-
-export const infoBenchmark: Benchmark = {
-  name: "info",
-  description: "`gigapad info --json FILE` end to end (process start included) vs `wc -l FILE`",
-  wants: isLog,
-  async run(corpus, { runs }) {
-    let lines = 0;
-    const ours = await medianTime(runs, () => {
-      const result = spawnSync(process.execPath, [cliPath, "info", "--json", corpus.path], {
-        encoding: "utf8",
-      });
-      if (result.status !== 0) throw new Error(`gigapad info failed: ${result.stderr}`);
-      lines = JSON.parse(result.stdout).lines;
-    });
-    let wcLines = 0;
-    const peer = await medianTime(runs, () => {
-      wcLines = Number.parseInt(runPeer("wc", ["-l", corpus.path]), 10);
-    });
-    if (lines !== wcLines + 1 && lines !== wcLines)
-      throw new Error(`info says ${lines} lines, wc -l ${wcLines}`);
-    return [
-      {
-        bench: "info",
-        corpus: corpus.name,
-        metric: "time",
-        value: ours,
-        unit: "ms",
-        peer: "wc -l",
-        peerValue: peer,
-        ratio: timeRatio(ours, peer),
-      },
-    ];
-  },
-};
 
 export const editBenchmark: Benchmark = {
   name: "edits",
@@ -321,10 +286,4 @@ export const vscodeBenchmark: Benchmark = {
   },
 };
 
-export const engineBenchmarks = [
-  infoBenchmark,
-  editBenchmark,
-  lineLookupBenchmark,
-  findBenchmark,
-  vscodeBenchmark,
-];
+export const engineBenchmarks = [editBenchmark, lineLookupBenchmark, findBenchmark, vscodeBenchmark];

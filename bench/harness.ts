@@ -30,8 +30,8 @@ export interface BenchOptions {
 export interface Benchmark {
   name: string;
   description: string;
-  /** Which corpora this benchmark runs on. */
-  wants(corpus: Corpus): boolean;
+  /** Which corpora this benchmark runs on; `all` is every corpus of the run. */
+  wants(corpus: Corpus, all: readonly Corpus[]): boolean;
   run(corpus: Corpus, options: BenchOptions): Promise<ResultRow[]>;
 }
 

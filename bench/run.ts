@@ -10,6 +10,7 @@ import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { cliBenchmarks } from "./cli-benchmarks.js";
 import {
   corpusFolder,
   MiB,
@@ -29,6 +30,7 @@ import { uiBenchmarks } from "./ui-benchmarks.js";
 
 const benchmarks: Benchmark[] = [
   ...nativeBenchmarks,
+  ...cliBenchmarks,
   ...engineBenchmarks,
   ...sessionBenchmarks,
   ...saveBenchmarks,
@@ -108,12 +110,12 @@ async function main(): Promise<void> {
       "single-line": writeSingleLineCorpus,
     };
     for (const corpus of corpora) {
-      if (!selected.some((bench) => bench.wants(corpus))) continue;
+      if (!selected.some((bench) => bench.wants(corpus, corpora))) continue;
       const start = nowMs();
       writers[corpus.kind](corpus.path, corpus.size);
       console.error(`generated ${corpus.name} in ${((nowMs() - start) / 1000).toFixed(1)} s`);
       for (const bench of selected) {
-        if (!bench.wants(corpus)) continue;
+        if (!bench.wants(corpus, corpora)) continue;
         warmCache(corpus.path);
         console.error(`running ${bench.name} on ${corpus.name}...`);
         rows.push(...(await bench.run(corpus, { runs })));
