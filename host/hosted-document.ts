@@ -222,7 +222,12 @@ export class HostedDocument {
     } catch (error) {
       if ((error as { code?: string }).code !== "ESESSIONLOCKED") throw error;
       const doc = await open(path, { ...openOptions, readOnly: true });
-      return new HostedDocument(doc, options, (error as Error).message);
+      // In a UI's words (the engine's message names the scripting option).
+      const pid = (error as { holderPid?: number | null }).holderPid;
+      const reason =
+        `another Gigapad${pid ? ` (pid ${pid})` : ""} is editing this file; ` +
+        "close it there and open it again to edit it here";
+      return new HostedDocument(doc, options, reason);
     }
   }
 
