@@ -77,12 +77,16 @@ export interface RunningServer {
 export const MAX_SOCKETS = 16;
 /** HTTP connections at once (pages, assets, upgrades); the system queues or drops the rest. */
 const MAX_HTTP_CONNECTIONS = 64;
-/** A message of more than this many bytes counts against the shared HEAVY_BUDGET_BYTES. */
+/** A request weighing more than this (see weightOf) counts against HEAVY_BUDGET_BYTES. */
 const HEAVY_MESSAGE_BYTES = 64 * 1024;
-/** Bytes of heavy messages, over all sockets, whose replies are pending before senders pause. */
+/** Weight of the heavy requests in progress over all sockets; more wait (one bigger runs alone). */
 export const HEAVY_BUDGET_BYTES = 24 * 1024 * 1024;
 /** Bytes of small messages one socket may have waiting for replies before it pauses. */
 const SOCKET_BUDGET_BYTES = 1024 * 1024;
+/** Bytes waiting to be written to one client beyond which its further requests wait. */
+const SOCKET_OUTBOUND_BYTES = 8 * 1024 * 1024;
+/** A client that reads nothing of a big reply for this long is dropped (it holds memory). */
+const SLOW_READER_MS = 60_000;
 /** Requests one socket may have waiting for replies before it pauses. */
 const SOCKET_MAX_PENDING = 256;
 /** At most one line per this interval about misbehaving clients. */
@@ -163,97 +167,146 @@ function cookieValue(request: IncomingMessage, name: string): string | undefined
   return undefined;
 }
 
-/** Requests and their sizes that wait for replies, over all sockets: what pauses a sender. */
+/** The heavy requests in progress over all sockets, and the sockets waiting for room. */
 class Backpressure {
   heavyBytes = 0;
-  private readonly paused = new Set<() => void>();
+  private readonly waiting = new Set<() => void>();
 
-  /** Wakes the paused sockets that may go on. */
+  /** Lets the waiting sockets try again. */
   relieved(): void {
-    for (const check of [...this.paused]) check();
+    for (const pump of [...this.waiting]) pump();
   }
 
-  watch(check: () => void): void {
-    this.paused.add(check);
+  watch(pump: () => void): void {
+    this.waiting.add(pump);
   }
 
-  unwatch(check: () => void): void {
-    this.paused.delete(check);
+  unwatch(pump: () => void): void {
+    this.waiting.delete(pump);
   }
 }
 
 /**
- * A WebSocket as a Channel: JSON text frames both ways. Each request with an id is counted until
- * its reply goes out; the socket pauses while its own or the shared budget is exceeded.
+ * What a request costs until its reply has been written out: its own size, or for readText the
+ * text it asks for (the reply is that big).
  */
-function webSocketChannel(socket: WebSocket, pressure: Backpressure): Channel {
-  /** Sizes of the requests waiting for replies, by id (a client may reuse ids). */
+function weightOf(message: unknown, frameBytes: number): number {
+  const request = message as { type?: unknown; start?: unknown; end?: unknown } | null;
+  if (request?.type === "readText" && typeof request.start === "number" && typeof request.end === "number") {
+    return Math.max(frameBytes, request.end - request.start);
+  }
+  return frameBytes;
+}
+
+/**
+ * A WebSocket as a Channel: JSON text frames both ways. A request is handed to the host only
+ * when there is room for it: fewer than SOCKET_MAX_PENDING of this socket's requests await their
+ * replies, their small messages total under SOCKET_BUDGET_BYTES, less than SOCKET_OUTBOUND_BYTES
+ * wait to be written to this client, and a heavy one (a big edit, a big readText) fits in the
+ * shared HEAVY_BUDGET_BYTES (one at a time when it is bigger). Until then the socket is paused
+ * (TCP pushes back on the client) and its requests wait in order. A request costs until its reply
+ * has been written out; a client that stops reading a big reply for SLOW_READER_MS is dropped.
+ */
+function webSocketChannel(socket: WebSocket, pressure: Backpressure, note: (line: string) => void): Channel {
+  /** Weights of the requests whose replies are not yet written out, by id (ids may repeat). */
   const pending = new Map<number, number[]>();
   let pendingCount = 0;
   let smallBytes = 0;
-  let heavyBytes = 0;
-  const overBudget = () =>
-    pendingCount > SOCKET_MAX_PENDING ||
-    smallBytes > SOCKET_BUDGET_BYTES ||
-    (heavyBytes > 0 && pressure.heavyBytes > HEAVY_BUDGET_BYTES);
-  const check = () => {
-    if (overBudget()) return;
-    pressure.unwatch(check);
-    if (socket.readyState === WebSocket.OPEN && socket.isPaused) socket.resume();
+  let deliver: (message: unknown) => void = () => {};
+  const queue: { message: unknown; weight: number }[] = [];
+  let closed = false;
+
+  const admits = (weight: number) => {
+    if (pendingCount >= SOCKET_MAX_PENDING || socket.bufferedAmount > SOCKET_OUTBOUND_BYTES) return false;
+    if (weight > HEAVY_MESSAGE_BYTES) {
+      return pressure.heavyBytes === 0 || pressure.heavyBytes + weight <= HEAVY_BUDGET_BYTES;
+    }
+    return smallBytes === 0 || smallBytes + weight <= SOCKET_BUDGET_BYTES;
   };
-  const account = (id: number, size: number, sign: 1 | -1) => {
+  const count = (weight: number, sign: 1 | -1) => {
     pendingCount += sign;
-    if (size > HEAVY_MESSAGE_BYTES) {
-      heavyBytes += sign * size;
-      pressure.heavyBytes += sign * size;
-    } else {
-      smallBytes += sign * size;
+    if (weight > HEAVY_MESSAGE_BYTES) pressure.heavyBytes += sign * weight;
+    else smallBytes += sign * weight;
+  };
+  const pump = () => {
+    while (!closed && queue.length > 0 && admits(queue[0]!.weight)) {
+      const { message, weight } = queue.shift()!;
+      const id = (message as { id?: unknown } | null)?.id;
+      if (typeof id === "number") {
+        count(weight, 1);
+        const weights = pending.get(id) ?? [];
+        weights.push(weight);
+        pending.set(id, weights);
+      }
+      deliver(message);
     }
-    if (sign > 0) {
-      const sizes = pending.get(id) ?? [];
-      sizes.push(size);
-      pending.set(id, sizes);
+    if (closed) return;
+    if (queue.length === 0) {
+      pressure.unwatch(pump);
+      if (socket.isPaused && socket.readyState === WebSocket.OPEN) socket.resume();
+    } else {
+      pressure.watch(pump);
+      if (!socket.isPaused) socket.pause();
     }
   };
-  const answered = (id: number) => {
-    const sizes = pending.get(id);
-    const size = sizes?.shift();
-    if (size === undefined) return;
-    if (sizes!.length === 0) pending.delete(id);
-    account(id, size, -1);
-    check();
-    if (size > HEAVY_MESSAGE_BYTES) pressure.relieved();
+  const release = (id: number) => {
+    const weights = pending.get(id);
+    const weight = weights?.shift();
+    if (weight === undefined) return;
+    if (weights!.length === 0) pending.delete(id);
+    count(weight, -1);
+    if (weight > HEAVY_MESSAGE_BYTES) pressure.relieved();
+    else pump();
   };
   socket.on("close", () => {
-    pressure.unwatch(check);
-    for (const [id, sizes] of pending) for (const size of sizes) account(id, size, -1);
+    closed = true;
+    queue.length = 0;
+    pressure.unwatch(pump);
+    for (const weights of pending.values()) for (const weight of weights) count(weight, -1);
     pending.clear();
     pressure.relieved();
   });
   return {
     send(message: HostMessage) {
-      if ("id" in message && typeof message.id === "number") answered(message.id);
-      if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+      const id = "id" in message && typeof message.id === "number" ? message.id : null;
+      if (socket.readyState !== WebSocket.OPEN) {
+        if (id !== null) release(id);
+        return;
+      }
+      const json = JSON.stringify(message);
+      let slow: NodeJS.Timeout | undefined;
+      if (json.length > HEAVY_MESSAGE_BYTES) {
+        slow = setTimeout(() => {
+          note(
+            `dropped a client that read nothing of a ${json.length}-byte reply for ${SLOW_READER_MS / 1000} s`,
+          );
+          socket.terminate();
+        }, SLOW_READER_MS);
+        slow.unref();
+      }
+      // Written out (or failed): the request stops counting, and this socket may read on.
+      socket.send(json, () => {
+        clearTimeout(slow);
+        if (id !== null) release(id);
+        else pump();
+      });
     },
     onMessage(handler) {
+      deliver = handler;
       socket.on("message", (data, isBinary) => {
-        if (isBinary) return handler(null);
-        const bytes = data as Buffer;
-        let message: unknown;
-        try {
-          message = JSON.parse(bytes.toString());
-        } catch {
-          message = null;
-        }
-        const id = (message as { id?: unknown } | null)?.id;
-        if (typeof id === "number") {
-          account(id, bytes.length, 1);
-          if (overBudget()) {
-            socket.pause();
-            pressure.watch(check);
+        if (isBinary) {
+          queue.push({ message: null, weight: 0 });
+        } else {
+          const bytes = data as Buffer;
+          let message: unknown;
+          try {
+            message = JSON.parse(bytes.toString());
+          } catch {
+            message = null;
           }
+          queue.push({ message, weight: weightOf(message, bytes.length) });
         }
-        handler(message);
+        pump();
       });
     },
     onClose(handler) {
@@ -439,7 +492,7 @@ export async function serve(document: HostedDocument, options: ServeOptions = {}
       ws.on("error", (error: Error & { code?: string }) => {
         note(`closed the connection from ${from}: ${error.message}${error.code ? ` (${error.code})` : ""}`);
       });
-      document.attach(webSocketChannel(ws, pressure));
+      document.attach(webSocketChannel(ws, pressure, note));
     });
   });
 

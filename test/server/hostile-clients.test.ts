@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { HostedDocument } from "../../host/hosted-document.js";
 import { editMessages, MAX_MESSAGE_BYTES } from "../../protocol/index.js";
 import { networkWarning, type RunningServer, type ServeOptions, serve } from "../../server/serve.js";
@@ -286,6 +286,32 @@ describe("finding 6: bounded connections", () => {
     await hello(next);
     for (const client of [...clients, next]) client.close();
   });
+});
+
+describe("finding 6: bounded heavy requests", () => {
+  it("a client that asks for big copies and reads nothing gets no more of them made until it reads", async () => {
+    const size = 8 * 1024 * 1024;
+    const { server, host } = await serving({}, "x".repeat(size));
+    const reads = vi.spyOn(host.doc, "read");
+    const cookie = await login(server.url);
+    const client = await Client.open(server.origin, cookie);
+    await hello(client);
+    client.socket.pause(); // reads nothing
+    const replies = Array.from({ length: 20 }, () => client.request("readText", { start: 0, end: size }));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const bigReads = () =>
+      reads.mock.calls.filter(([start, end]) => (end ?? 0) - (start ?? 0) === size).length;
+    // The shared budget (24 MiB) lets a few run; the rest wait unread, not in memory.
+    expect(bigReads()).toBeGreaterThan(0);
+    expect(bigReads()).toBeLessThanOrEqual(4);
+    client.socket.resume();
+    for (const reply of await Promise.all(replies)) {
+      if (!reply.ok) throw new Error(reply.error.message);
+      expect((reply.result.text as string).length).toBe(size);
+    }
+    expect(bigReads()).toBe(20);
+    client.close();
+  }, 30_000);
 });
 
 describe("finding 7: --host", () => {
