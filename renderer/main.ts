@@ -48,7 +48,11 @@ function start(): void {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const platform: Platform = {
       chooseSavePath: (path) =>
-        app.prompt("Save as", "A path on the machine running gigapad serve; the document moves there", path),
+        app.prompt(
+          "Save as",
+          "A name or path in the file's folder (gigapad serve saves only there, or under its --root); the document moves there",
+          path,
+        ),
     };
     const early = window.gigapadEarlySocket ?? null;
     window.gigapadEarlySocket = undefined;
