@@ -13,9 +13,11 @@
  * Clients are not trusted to behave: a socket that breaks the WebSocket protocol is closed (with
  * the code the protocol asks for) and logged once; messages are capped at MAX_MESSAGE_BYTES (the
  * page sends big edits in pieces, see protocol/edit-pieces.ts); connections are capped; and a
- * socket whose requests wait for replies beyond a budget is paused (TCP pushes back) until they
- * are answered, so memory stays bounded however many big edits arrive at once. Save As from a
- * page writes only inside the document's folder tree or `root` (see host/save-target.ts).
+ * request reaches the host only when there is room for it (see webSocketChannel: big edits and
+ * big copies share one budget, a client that does not read its replies gets no more work done),
+ * its socket paused meanwhile (TCP pushes back), so memory stays bounded however many big
+ * requests arrive at once. Save As from a page writes only inside the document's folder tree or
+ * `root` (see host/save-target.ts).
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
