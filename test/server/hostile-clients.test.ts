@@ -87,6 +87,25 @@ describe("finding 1: a bad WebSocket frame closes that socket only", () => {
     again.close();
   });
 
+  it("a handshake ws refuses (a bad version) is answered 400 and noted; the server carries on", async () => {
+    const { server, logged } = await serving();
+    const cookie = await login(server.url);
+    const response = await rawGet(server.origin, "/ws", {
+      cookie,
+      host: new URL(server.origin).host,
+      origin: server.origin,
+      connection: "Upgrade",
+      upgrade: "websocket",
+      "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+      "sec-websocket-version": "12",
+    });
+    expect(response.status).toBe(400);
+    expect(logged.some((line) => line.startsWith("refused a WebSocket handshake"))).toBe(true);
+    const client = await Client.open(server.origin, cookie);
+    await hello(client);
+    client.close();
+  });
+
   it("logs at most a line a second however many sockets misbehave", async () => {
     const { server, logged } = await serving();
     const cookie = await login(server.url);
