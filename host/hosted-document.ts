@@ -103,6 +103,28 @@ function progressThrottle(): () => boolean {
   };
 }
 
+/**
+ * A signal that aborts with `parent`, or with a TimeoutError after `ms`; `done` lets go of both
+ * (AbortSignal.any would tie every such signal to the long-lived parent).
+ */
+function timeLimited(parent: AbortSignal, ms: number): { signal: AbortSignal; done: () => void } {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(parent.reason);
+  if (parent.aborted) onAbort();
+  else parent.addEventListener("abort", onAbort, { once: true });
+  const timer = setTimeout(
+    () => controller.abort(new DOMException("the search took too long", "TimeoutError")),
+    ms,
+  );
+  return {
+    signal: controller.signal,
+    done: () => {
+      clearTimeout(timer);
+      parent.removeEventListener("abort", onAbort);
+    },
+  };
+}
+
 /** Turns any error into what a UI is told: a stable code and a sentence. */
 export function toProtocolError(error: unknown): ProtocolError {
   const candidate = error as { code?: unknown; name?: unknown; message?: unknown } | null;
@@ -391,15 +413,19 @@ export class HostedDocument {
         const [pattern, options] = findArguments(request.query);
         const end = Math.min(request.end, doc.length);
         const matches = [];
-        const signal = AbortSignal.any([this.findSignal(channel), AbortSignal.timeout(this.findInRangeMs)]);
-        for await (const match of doc.find(pattern, {
-          ...options,
-          signal,
-          start: Math.min(request.start, end),
-          end,
-          limit: request.limit + 1,
-        })) {
-          matches.push(match);
+        const { signal, done } = timeLimited(this.findSignal(channel), this.findInRangeMs);
+        try {
+          for await (const match of doc.find(pattern, {
+            ...options,
+            signal,
+            start: Math.min(request.start, end),
+            end,
+            limit: request.limit + 1,
+          })) {
+            matches.push(match);
+          }
+        } finally {
+          done();
         }
         const truncated = matches.length > request.limit;
         return { matches: truncated ? matches.slice(0, request.limit) : matches, truncated };
