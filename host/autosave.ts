@@ -61,7 +61,12 @@ export class Autosave extends EventEmitter<AutosaveEvents> {
           this.setState(this.doc.allEditsSafe ? "all edits safe" : "unsaved edits");
           if (!this.doc.allEditsSafe) this.schedule();
         },
-        (error: Error) => this.setState("commit failed", error),
+        (error: Error) => {
+          // A version from before a save too large to keep in the session: not a failure of the
+          // session; saving it (or an undo/redo back) makes it safe.
+          if ((error as NodeJS.ErrnoException).code === "EVERSIONTOOLARGE") this.setState("unsaved edits");
+          else this.setState("commit failed", error);
+        },
       )
       .finally(() => {
         this.running = null;

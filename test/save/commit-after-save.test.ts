@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
+import { Autosave } from "../../host/autosave.js";
 import { Document, open } from "../../piece-table/index.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 
@@ -109,7 +110,7 @@ describe("commit after edit, save, undo", () => {
         expect(again.getText()).toBe(committed);
         await again.close();
       }),
-      { numRuns: 80 },
+      { numRuns: 50 },
     );
   });
 
@@ -126,6 +127,18 @@ describe("commit after edit, save, undo", () => {
     await expect(doc.commit()).rejects.toMatchObject({ code: "EVERSIONTOOLARGE" });
     expect(doc.allEditsSafe).toBe(false);
     expect(doc.readOnly).toBe(false);
+    // The host's autosave says "unsaved edits" (no failure, nothing read-only), and commits again
+    // once the document is back on a version it can keep.
+    const autosave = new Autosave(doc, { quietMs: 5 });
+    await autosave.flush();
+    expect(autosave.state).toBe("unsaved edits");
+    doc.redo();
+    await autosave.flush();
+    expect(autosave.state).toBe("all edits safe");
+    doc.undo();
+    await autosave.flush();
+    expect(autosave.state).toBe("unsaved edits");
+    await autosave.stop();
     // Saving it is the way to make it durable.
     await doc.save();
     expect(doc.allEditsSafe).toBe(true);
