@@ -159,7 +159,8 @@ export class Random {
 export function* crashStates(
   log: LoggedOp[],
   random: Random,
-  perCut: number,
+  /** Variants per cut: a number, or one per cut (to spend the budget where writes are pending). */
+  perCut: number | ((cut: number) => number),
   /** Files that existed before the log began (durable), e.g. the document a save replaces. */
   initial: Map<string, Buffer> = new Map(),
 ): Generator<CrashState> {
@@ -246,7 +247,7 @@ export function* crashStates(
       for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) if (lost.has(dir)) return true;
       return false;
     };
-    const variants = Math.max(1, perCut);
+    const variants = Math.max(1, typeof perCut === "number" ? perCut : perCut(cut));
     for (let variant = 0; variant < variants; variant++) {
       const out = new Map<string, Buffer>();
       const notes: string[] = [];

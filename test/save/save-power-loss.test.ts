@@ -81,7 +81,9 @@ function rewriteInPlace(path: string, content: Buffer, mtimeNs: bigint): void {
  * reopened file must be exactly the old or the new content, the document the edited text, and the
  * session must match (a second open sets nothing aside and finds the same text).
  */
-async function exploreInPlace(budget: number): Promise<{ explored: number; violations: string[] }> {
+async function exploreInPlace(
+  budget: number,
+): Promise<{ explored: number; violations: string[]; truncatesLost: number; tornInFile: number }> {
   const dir = tempDir();
   const path = join(dir, "doc.log");
   const before = Buffer.from("a line that will be edited in place\n".repeat(400));
@@ -105,8 +107,16 @@ async function exploreInPlace(budget: number): Promise<{ explored: number; viola
 
   const violations: string[] = [];
   let explored = 0;
-  const perCut = Math.max(1, Math.floor(budget / (io.log.length - saveStart + 1)));
+  // Half the budget where the file's own writes and truncate are issued but not yet synced.
+  const firstWrite = io.log.findIndex((op) => op.type === "write" && op.path === path);
+  const fileSync = io.log.findIndex((op) => op.type === "sync" && op.path === path);
+  const copyWindow = fileSync - firstWrite;
+  const elsewhere = Math.max(1, Math.floor(budget / 2 / (io.log.length - saveStart + 1)));
+  const inWindow = Math.max(elsewhere, Math.floor(budget / 2 / Math.max(1, copyWindow)));
+  const perCut = (cut: number) => (cut > firstWrite && cut <= fileSync ? inWindow : elsewhere);
   const replayDir = join(dir, "replay");
+  let truncatesLost = 0;
+  let tornInFile = 0;
   for (const state of crashStates(io.log, new Random(13), perCut, new Map([[path, before]]))) {
     if (state.cut <= saveStart) continue;
     const issued = io.log.slice(0, state.cut);
@@ -127,6 +137,8 @@ async function exploreInPlace(budget: number): Promise<{ explored: number; viola
       writeFileSync(target, content);
     }
     const where = `cut ${state.cut} (${state.description})`;
+    if (/doc\.log truncate \d+ lost/.test(state.description)) truncatesLost++;
+    if (/doc\.log write \d+ torn/.test(state.description)) tornInFile++;
     try {
       const reopened = await open(path, { stateDir: replayDir });
       const text = reopened.read();
@@ -149,15 +161,20 @@ async function exploreInPlace(budget: number): Promise<{ explored: number; viola
     }
     explored++;
   }
-  return { explored, violations };
+  return { explored, violations, truncatesLost, tornInFile };
 }
 
 describe("power loss during an in-place save", () => {
   it("reopens every crash state as exactly the old or the new file, with a matching session", async () => {
-    const { explored, violations } = await exploreInPlace(BUDGET / 3);
-    console.log(`in-place save tier 2: ${explored} crash states, ${violations.length} violations`);
+    const { explored, violations, truncatesLost, tornInFile } = await exploreInPlace(BUDGET / 3);
+    console.log(
+      `in-place save tier 2: ${explored} crash states (${tornInFile} with a torn write into the file, ` +
+        `${truncatesLost} with its truncate lost), ${violations.length} violations`,
+    );
     expect(violations.slice(0, 5)).toEqual([]);
     expect(explored).toBeGreaterThan(50);
+    expect(tornInFile).toBeGreaterThan(0);
+    expect(truncatesLost).toBeGreaterThan(0);
   }, 300_000);
 
   it("catches an in-place save that copies before its temp file is synced", async () => {
