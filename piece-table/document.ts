@@ -893,6 +893,14 @@ export class Document extends EventEmitter<DocumentEvents> {
       if (this.current === this.epoch) await this.commit();
       // In place only over the document's own file (the session journals the copy).
       const inPlaceAsked = sameFile && how === "in-place";
+      // An in-place save writes the bytes twice (the temp file, then the file): when that is known
+      // up front, progress spans both passes.
+      const passes =
+        inPlaceAsked || (sameFile && how === "auto" && existing !== null && existing.nlink > 1) ? 2 : 1;
+      const report = (progress: SaveProgress) => {
+        this.emit("saveProgress", progress);
+        options.onProgress?.(progress);
+      };
       let identityLost: string | null = null;
       const written = await writeTempFile(
         this.root,
@@ -903,17 +911,14 @@ export class Document extends EventEmitter<DocumentEvents> {
         this.io,
         {
           ...options,
-          onProgress: (progress) => {
-            this.emit("saveProgress", progress);
-            options.onProgress?.(progress);
-          },
+          onProgress: ({ bytesDone, bytesTotal }) => report({ bytesDone, bytesTotal: bytesTotal * passes }),
           prepare: (handle) => {
             if (existing && !inPlaceAsked) identityLost = giveIdentity(target, existing, handle);
           },
         },
       );
       if (inPlaceAsked || (sameFile && how === "auto" && identityLost !== null)) {
-        await this.copyInPlace(written, target, options);
+        await this.copyInPlace(written, target, report, passes === 2 ? this.length : 0);
         return;
       }
       const saved = singlePieceTree(ORIGINAL, 0, this.length, this.root.lineFeeds);
@@ -945,7 +950,13 @@ export class Document extends EventEmitter<DocumentEvents> {
    * the copy from T, so the file is the old or the new version once reopened. The file keeps its
    * inode, hence its owner, group, mode, hard links, xattrs and ACLs.
    */
-  private async copyInPlace(written: WrittenFile, target: string, options: SaveOptions): Promise<void> {
+  private async copyInPlace(
+    written: WrittenFile,
+    target: string,
+    report: (progress: SaveProgress) => void,
+    /** Bytes the progress already counted for the temp file's pass (0: the copy counts alone). */
+    counted: number,
+  ): Promise<void> {
     const store = this.store!;
     const old = this.newest;
     try {
@@ -966,10 +977,9 @@ export class Document extends EventEmitter<DocumentEvents> {
     old.index.cancel();
     let identity: OriginalIdentity;
     try {
-      identity = await copyTempIntoFile(written.tempPath, target, this.io, (progress) => {
-        this.emit("saveProgress", progress);
-        options.onProgress?.(progress);
-      });
+      identity = await copyTempIntoFile(written.tempPath, target, this.io, ({ bytesDone, bytesTotal }) =>
+        report({ bytesDone: counted + bytesDone, bytesTotal: counted + bytesTotal }),
+      );
       const saved = singlePieceTree(ORIGINAL, 0, this.length, this.root.lineFeeds);
       store.beginEpoch(identity, { root: saved, undo: [], redo: [] }, this.length);
       crashPoint("save:after-epoch-commit");

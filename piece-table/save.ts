@@ -24,6 +24,10 @@ import { forEachPiece, ORIGINAL, type PieceNode } from "./piece-tree.js";
 import type { OriginalIdentity } from "./session-format.js";
 import { identityFrom } from "./session-store.js";
 
+/**
+ * How far a save is. An in-place save writes its bytes twice (the temp file, then the file): when
+ * that is known before it starts, bytesTotal counts both passes.
+ */
 export interface SaveProgress {
   bytesDone: number;
   bytesTotal: number;

@@ -264,6 +264,24 @@ describe("save keeps the file's identity", () => {
     expect(readdirSync(dir).filter((name) => name.endsWith(".tmp"))).toEqual([]);
   });
 
+  it("progress of an in-place save spans both passes (temp file, then the file) and never goes back", async () => {
+    const dir = tempDir();
+    const path = join(dir, "linked.txt");
+    writeFileSync(path, "x".repeat(100_000));
+    linkSync(path, join(dir, "other-name.txt"));
+    const doc = await open(path, { stateDir: join(dir, "state") });
+    doc.insert(0, "head ");
+    const seen: { bytesDone: number; bytesTotal: number }[] = [];
+    await doc.save({ onProgress: (progress) => seen.push(progress) });
+    const length = 100_005;
+    expect(seen.length).toBeGreaterThan(1);
+    for (let i = 1; i < seen.length; i++)
+      expect(seen[i]!.bytesDone).toBeGreaterThanOrEqual(seen[i - 1]!.bytesDone);
+    expect(new Set(seen.map((progress) => progress.bytesTotal))).toEqual(new Set([2 * length]));
+    expect(seen.at(-1)).toEqual({ bytesDone: 2 * length, bytesTotal: 2 * length });
+    await doc.close();
+  });
+
   it("refuses an unknown save mode", async () => {
     const dir = tempDir();
     const path = join(dir, "doc.txt");
