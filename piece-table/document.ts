@@ -253,7 +253,13 @@ async function openForEditing(
     // Holding the session, no save of this file can be running anywhere: temp files left beside
     // it by a save that died are garbage (often as large as the file).
     removeDeadSaveTempFiles(path);
-    if (recovery.staleSlot) {
+    if (recovery.staleSlot?.edits === 0) {
+      // Committed as the file was (an epoch begun by a save or by following a growing log, no
+      // edit since): the session holds nothing but bytes of a file that has changed — nothing of
+      // the user's to keep aside.
+      clearUncommitted(session.path, io);
+      recovery = { committed: null, staleSlot: null };
+    } else if (recovery.staleSlot) {
       setAside = { ...setAsideInfo(recovery.staleSlot), reason: "file changed on disk" };
       session = moveAside(session, path, stateDirectory, setAside, io);
       recovery = { committed: null, staleSlot: null };
@@ -1134,8 +1140,10 @@ export class Document extends EventEmitter<DocumentEvents> {
     const lineFeeds = this.root.lineFeeds + file.countNewlines(oldSize, file.size);
     const root = singlePieceTree(ORIGINAL, 0, file.size, lineFeeds);
     if (this.store) {
-      const read = (start: number, end: number) => file.read(start, end);
-      this.store.beginEpoch(identityFrom(file.identity, read), { root, undo: [], redo: [] }, file.size);
+      const identity = identityFrom(file.identity, (start, end) => file.read(start, end));
+      // A session with commits begins a new epoch over the longer file; an empty one stays empty.
+      if (this.store.committed) this.store.beginEpoch(identity, { root, undo: [], redo: [] }, file.size);
+      else this.store.adoptIdentity(identity);
     }
     const grown = file.size - oldSize;
     const previous = this.newest;

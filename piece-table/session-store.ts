@@ -678,6 +678,17 @@ export class SessionStore {
    * slot naming a file that is not there, so recovery takes the previous one: the old session
    * over the old file. After the rename it names the file: a clean session over the new file.
    */
+  /**
+   * The original grew by an append another program made (a followed log) before anything was
+   * committed: later commits are made against the longer file. Nothing is written — a session
+   * that promises nothing stays empty (and the next open removes it).
+   */
+  adoptIdentity(identity: OriginalIdentity): void {
+    if (this.lastSlot)
+      throw new Error("the session has commits: a new original begins an epoch (beginEpoch)");
+    this.identity = identity;
+  }
+
   beginEpoch(identity: OriginalIdentity, state: SessionState, documentLength: number): RootSlot {
     const slot = this.write([], () => state, 0, documentLength, true, identity);
     this.identity = identity;

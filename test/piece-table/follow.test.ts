@@ -63,6 +63,37 @@ describe("following a file that grows", () => {
     await doc.discard();
   });
 
+  it("a followed log opened again after it grew further is no set-aside session, with or without commits", async () => {
+    const { path, stateDir } = logFile("a\n");
+    let doc = await open(path, { stateDir });
+    appendFileSync(path, "b\n");
+    expect(await doc.adoptAppended()).toBe(2);
+    await doc.close();
+    appendFileSync(path, "c\n");
+    doc = await open(path, { stateDir });
+    expect(doc.setAside).toBeNull();
+    expect(doc.getText()).toBe("a\nb\nc\n");
+    // Edited, saved (an epoch is committed), followed, closed; the log grows on.
+    doc.insert(0, "#");
+    await doc.save();
+    appendFileSync(path, "d\n");
+    expect(await doc.adoptAppended()).toBe(2);
+    await doc.close();
+    appendFileSync(path, "e\n");
+    doc = await open(path, { stateDir });
+    expect(doc.setAside).toBeNull();
+    expect(doc.recovered).toBeNull();
+    expect(doc.getText()).toBe("#a\nb\nc\nd\ne\n");
+    // Edits since are kept aside when the file changes under them, as before.
+    doc.insert(0, "!");
+    await doc.commit();
+    await doc.close();
+    appendFileSync(path, "f\n");
+    doc = await open(path, { stateDir });
+    expect(doc.setAside).toMatchObject({ reason: "file changed on disk", edits: 1 });
+    await doc.close();
+  });
+
   it("leaves the document alone when it has edits, or the file changed other than by an append", async () => {
     const { path, stateDir } = logFile("one\ntwo\n");
     const doc = await open(path, { stateDir });
