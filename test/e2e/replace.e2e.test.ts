@@ -9,7 +9,15 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MiB, writeLogCorpus } from "../../bench/corpora.js";
-import { launchChromium, messages, openEditor, type ServeProcess, startServe, status } from "./browser.js";
+import {
+  launchChromium,
+  messages,
+  openEditor,
+  type ServeProcess,
+  screenshot,
+  startServe,
+  status,
+} from "./browser.js";
 
 function sha256(bytes: Buffer | string): string {
   return createHash("sha256").update(bytes).digest("hex");
@@ -55,6 +63,8 @@ describe("find and replace", () => {
     await page.keyboard.press("Tab");
     await expect.poll(() => page.evaluate("document.activeElement?.className")).toBe("gp-replace-input");
     await page.keyboard.type("E!");
+    await expect.poll(() => page.textContent(".gp-find-count"), { timeout: 30_000 }).toMatch(/matches$/);
+    await screenshot(page, "replace");
     const started = Date.now();
     await page.keyboard.press("Control+Alt+Enter");
     await expect
