@@ -752,7 +752,16 @@ export class App {
       ["size", formatBytes(info.length)],
       ["eol", info.eol.toUpperCase()],
       ["encoding", info.encoding.toUpperCase()],
-      ["safety", this.connection.status !== "open" ? "not connected" : info.readOnly ? "read-only" : safety],
+      [
+        "safety",
+        this.connection.status !== "open"
+          ? "not connected"
+          : info.readOnly
+            ? "read-only"
+            : info.canSave === false
+              ? `read-only file · ${safety}`
+              : safety,
+      ],
     );
     const status = this.ui.status;
     if (status.childElementCount !== cells.length) {
