@@ -20,6 +20,7 @@ import {
   writeLogCorpus,
   writeSingleLineCorpus,
 } from "./corpora.js";
+import { editorBenchmarks } from "./editor-benchmarks.js";
 import { engineBenchmarks } from "./engine-benchmarks.js";
 import type { Benchmark, Corpus, ResultRow } from "./harness.js";
 import { nowMs } from "./measure.js";
@@ -35,6 +36,7 @@ const benchmarks: Benchmark[] = [
   ...sessionBenchmarks,
   ...saveBenchmarks,
   ...uiBenchmarks,
+  ...editorBenchmarks,
 ];
 
 function formatNumber(value: number | undefined): string {
