@@ -189,7 +189,8 @@ export class HostedDocument {
 
   private constructor(
     readonly doc: Document,
-    options: HostedDocumentOptions,
+    /** The options it was opened with (`gigapad serve` opens the folder's other files alike). */
+    readonly options: HostedDocumentOptions,
     readOnlyReason: string | null,
   ) {
     this.readOnlyReason = readOnlyReason ?? (doc.readOnly ? "opened read-only" : null);

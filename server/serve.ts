@@ -18,17 +18,29 @@
  * its socket paused meanwhile (TCP pushes back), so memory stays bounded however many big
  * requests arrive at once. Save As from a page writes only inside the document's folder tree or
  * `root` (see host/save-target.ts).
+ *
+ * Pages may open the tree's other files (Ctrl+O): `/files?dir=D` lists a folder, `/files/open?file=F`
+ * opens a file, and `/?file=F` and `/ws?file=F` are its page and socket (see served-documents.ts;
+ * `/` is FILE). The same tree and the same confinement as Save As (see folder.ts); the same
+ * admission rules for every document.
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { readFileSync, realpathSync } from "node:fs";
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from "node:http";
 import { type AddressInfo, isIPv4, isIPv6, type Socket } from "node:net";
 import { hostname, networkInterfaces } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { WebSocket, WebSocketServer } from "ws";
 import type { Channel } from "../host/channel.js";
-import type { HostedDocument } from "../host/hosted-document.js";
+import { fileKey } from "../host/file-key.js";
+import { type HostedDocument, type HostedDocumentOptions, toProtocolError } from "../host/hosted-document.js";
 import {
   type DocumentInfo,
   type DocumentWindow,
@@ -40,6 +52,8 @@ import {
   pageContentType,
 } from "../protocol/index.js";
 import { withFirstScreen } from "./first-screen.js";
+import { confinedFile, listFolder, relativeToRoot } from "./folder.js";
+import { ServedDocuments } from "./served-documents.js";
 
 export interface ServeOptions {
   /** Interface to listen on (default 127.0.0.1). */
@@ -56,6 +70,13 @@ export interface ServeOptions {
   log?: (line: string) => void;
   /** Most WebSocket connections at once (default MAX_SOCKETS). */
   maxSockets?: number;
+  /**
+   * How the tree's other files are opened (default: as `document` was, read-only included, but
+   * not following).
+   */
+  documentOptions?: HostedDocumentOptions;
+  /** A file opened from the tree closes once no socket has used it for this long (ms). */
+  idleCloseMs?: number;
 }
 
 export interface RunningServer {
@@ -71,7 +92,14 @@ export interface RunningServer {
   port: number;
   /** "loopback" when only this machine can connect, else "network". */
   exposure: "loopback" | "network";
-  /** Stops accepting, closes every connection. The document stays open (its owner closes it). */
+  /** The real path of the folder tree pages may open files from and Save As to. */
+  root: string;
+  /** Paths of the files pages opened from the tree, open now (not the served document). */
+  openFiles(): string[];
+  /**
+   * Stops accepting, closes every connection and the files pages opened (committing). The
+   * document stays open (its owner closes it).
+   */
   close(): Promise<void>;
 }
 
@@ -331,8 +359,14 @@ export async function serve(document: HostedDocument, options: ServeOptions = {}
   } catch {
     throw new Error(`the editor UI is not built (no ${join(assets, "index.html")}); run npm run build`);
   }
-  // A page may Save As only inside this tree.
-  document.confineSaveAs(options.root ?? dirname(document.info().path));
+  // A page may Save As, and open files, only inside this tree.
+  const root = realpathSync(options.root ?? dirname(document.info().path));
+  document.confineSaveAs(root);
+  const documents = new ServedDocuments(
+    document,
+    { ...document.options, follow: false, ...options.documentOptions, saveAsRoot: root },
+    options.idleCloseMs,
+  );
 
   // The UI's files are read once: every page load would otherwise read the 300 KB bundle again.
   const assetCache = new Map<string, Buffer>();
@@ -344,7 +378,13 @@ export async function serve(document: HostedDocument, options: ServeOptions = {}
 
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   const pressure = new Backpressure();
-  const server: Server = createServer((request, response) => handleHttp(request, response));
+  const server: Server = createServer((request, response) => {
+    handleHttp(request, response).catch((error: unknown) => {
+      note(`a request for ${request.url} failed: ${error instanceof Error ? error.message : String(error)}`);
+      if (!response.headersSent) refuse(response, 500, "Gigapad could not answer that request.");
+      else response.destroy();
+    });
+  });
   server.maxConnections = MAX_HTTP_CONNECTIONS;
   let tokenUsed = false;
   let hosts = new Set<string>();
@@ -367,23 +407,77 @@ export async function serve(document: HostedDocument, options: ServeOptions = {}
   const peer = (socket: Socket | undefined) =>
     socket?.remoteAddress ? `${urlHost(socket.remoteAddress)}:${socket.remotePort}` : "a client";
 
-  /** The document's first lines for the page to paint at once; none if they cannot be read now. */
-  function firstWindow(): { window: DocumentWindow; info: DocumentInfo } | null {
+  /** A document's first lines for the page to paint at once; none if they cannot be read now. */
+  function firstWindow(shown: HostedDocument): { window: DocumentWindow; info: DocumentInfo } | null {
     try {
-      return { window: document.firstWindow(), info: document.info() };
+      return { window: shown.firstWindow(), info: shown.info() };
     } catch {
       return null; // the page's editor asks again and reports what went wrong
     }
   }
 
-  function refuse(response: ServerResponse, status: 401 | 403 | 404 | 405, text: string): void {
+  function refuse(response: ServerResponse, status: number, text: string): void {
     response.writeHead(status, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" });
     response.end(`${text}\n`);
   }
 
+  /** The HTTP status for a refusal to open or list a path. */
+  function statusOf(code: string): number {
+    if (code === "ENOENT") return 404;
+    if (code === "EOUTSIDE" || code === "EACCES" || code === "EPERM") return 403;
+    if (code === "EISDIR" || code === "ENOTDIR" || code === "EBADPATH") return 400;
+    return 500;
+  }
+
+  function json(response: ServerResponse, status: number, body: unknown, head: boolean): void {
+    response.writeHead(status, {
+      "content-type": "application/json; charset=utf-8",
+      "x-content-type-options": "nosniff",
+      "cache-control": "no-store",
+    });
+    response.end(head ? undefined : JSON.stringify(body));
+  }
+
+  /** The document a page or socket names: `file` (relative to the root), or FILE when none. */
+  async function documentFor(file: string | null): Promise<HostedDocument> {
+    if (file === null || file === "") return document;
+    return documents.open(await confinedFile(file, root));
+  }
+
+  /** Where a page shows `shown`: `/` for FILE, else `/?file=` its path in the tree. */
+  function pageOf(shown: HostedDocument): { file: string; url: string; name: string } {
+    const name = shown.info().name;
+    if (shown === document) return { file: "", url: "/", name };
+    const file = relativeToRoot(root, fileKey(shown.doc.path));
+    return { file, url: `/?file=${encodeURIComponent(file)}`, name };
+  }
+
+  /** `/files?dir=D` (or `?near=F`: the folder of the page's file) and `/files/open?file=F`. */
+  async function handleFiles(url: URL, response: ServerResponse, head: boolean): Promise<void> {
+    try {
+      if (url.pathname === "/files/open") {
+        const shown = await documentFor(url.searchParams.get("file") ?? "");
+        json(response, 200, pageOf(shown), head);
+        return;
+      }
+      let dir = url.searchParams.get("dir");
+      if (dir === null) {
+        // The folder of the page's own file, if it lies in the tree; else the tree's root.
+        const near = await documentFor(url.searchParams.get("near"));
+        const folder = dirname(fileKey(near.doc.path));
+        const inTree = relativeToRoot(root, folder);
+        dir = inTree.startsWith("..") || inTree.startsWith("/") ? "" : inTree;
+      }
+      json(response, 200, await listFolder(dir, root), head);
+    } catch (error) {
+      const { code, message } = toProtocolError(error);
+      json(response, statusOf(code), { error: { code, message } }, head);
+    }
+  }
+
   const knownHost = (request: IncomingMessage) => hosts.has((request.headers.host ?? "").toLowerCase());
 
-  function handleHttp(request: IncomingMessage, response: ServerResponse): void {
+  async function handleHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (!knownHost(request)) {
       refuse(response, 403, "Unknown host name: open the URL gigapad serve printed.");
       return;
@@ -427,6 +521,11 @@ export async function serve(document: HostedDocument, options: ServeOptions = {}
       return;
     }
 
+    const head = request.method === "HEAD";
+    if (url.pathname === "/files" || url.pathname === "/files/open") {
+      await handleFiles(url, response, head);
+      return;
+    }
     let name: string | null;
     try {
       name = pageAssetName(decodeURIComponent(url.pathname));
@@ -439,11 +538,21 @@ export async function serve(document: HostedDocument, options: ServeOptions = {}
     }
     let body: Buffer;
     const nonce = randomBytes(16).toString("base64");
+    let shown: HostedDocument | null = null;
+    if (name === "index.html") {
+      const file = url.searchParams.get("file");
+      try {
+        shown = await documentFor(file);
+      } catch (error) {
+        const { code, message } = toProtocolError(error);
+        refuse(response, statusOf(code), `Gigapad cannot open ${file}: ${message}`);
+        return;
+      }
+    }
     try {
-      body =
-        name === "index.html"
-          ? Buffer.from(withFirstScreen(index.replaceAll(NONCE_PLACEHOLDER, nonce), firstWindow()))
-          : (assetCache.get(name) ?? cacheAsset(name));
+      body = shown
+        ? Buffer.from(withFirstScreen(index.replaceAll(NONCE_PLACEHOLDER, nonce), firstWindow(shown)))
+        : (assetCache.get(name) ?? cacheAsset(name));
     } catch {
       refuse(response, 404, "Not found.");
       return;
@@ -455,7 +564,7 @@ export async function serve(document: HostedDocument, options: ServeOptions = {}
       "referrer-policy": "no-referrer",
       "cache-control": "no-store",
     });
-    response.end(request.method === "HEAD" ? undefined : body);
+    response.end(head ? undefined : body);
   }
 
   // Handshakes ws itself refuses (bad version, bad key...): answered 400 and noted.
@@ -466,7 +575,9 @@ export async function serve(document: HostedDocument, options: ServeOptions = {}
     socket.destroy();
   });
 
-  server.on("upgrade", (request, socket: Socket, head) => {
+  server.on("upgrade", (request, socket: Socket, head) => void upgrade(request, socket, head));
+
+  async function upgrade(request: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
     // The raw socket is ours until ws takes it: a reset must not become an unhandled 'error'.
     socket.on("error", () => socket.destroy());
     const url = new URL(request.url ?? "/", "http://gigapad.invalid");
@@ -482,6 +593,17 @@ export async function serve(document: HostedDocument, options: ServeOptions = {}
       socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       return;
     }
+    let shown: HostedDocument;
+    try {
+      shown = await documentFor(url.searchParams.get("file"));
+    } catch (error) {
+      const status = statusOf(toProtocolError(error).code);
+      socket.end(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+      );
+      return;
+    }
+    if (socket.destroyed) return;
     if (sockets.clients.size >= maxSockets) {
       note(`refused a connection from ${peer(socket)}: ${maxSockets} are open already`);
       socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
@@ -494,9 +616,11 @@ export async function serve(document: HostedDocument, options: ServeOptions = {}
       ws.on("error", (error: Error & { code?: string }) => {
         note(`closed the connection from ${from}: ${error.message}${error.code ? ` (${error.code})` : ""}`);
       });
-      document.attach(webSocketChannel(ws, pressure, note));
+      const gone = documents.use(shown);
+      ws.on("close", gone);
+      shown.attach(webSocketChannel(ws, pressure, note));
     });
-  });
+  }
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -520,12 +644,15 @@ export async function serve(document: HostedDocument, options: ServeOptions = {}
     address: bound,
     port: address.port,
     exposure: isLoopback(bound) ? "loopback" : "network",
+    root,
+    openFiles: () => documents.openPaths,
     close: async () => {
       for (const client of sockets.clients) client.terminate();
       sockets.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
+      await documents.closeAll();
     },
   };
 }
