@@ -220,7 +220,7 @@ export const replaceAllBenchmark: Benchmark = {
             peer: sed,
             peerValue: sedMs,
             ratio: timeRatio(total, sedMs),
-            note: `serve RSS ${mib(before.rss)} → ${mib(after.rss)}, peak ${mib(after.peak)}; n=1`,
+            note: `serve RSS ${mib(before.rss)} → ${mib(after.rss)} (anonymous ${mib(before.anon)} → ${mib(after.anon)}), peak ${mib(after.peak)}; n=1`,
           },
         );
       } finally {
@@ -269,8 +269,8 @@ export const filterBenchmark: Benchmark = {
     let lines: number;
     let rowsShown: number;
     let heap: { before: number; after: number };
-    let before: { rss: number; peak: number };
-    let after: { rss: number; peak: number };
+    let before: ReturnType<typeof processMemory>;
+    let after: ReturnType<typeof processMemory>;
     try {
       const editor = await openEditorPage(browser, server.url);
       await whenIndexed(editor);
@@ -304,7 +304,12 @@ export const filterBenchmark: Benchmark = {
       peer = { label: rg.label, ms: rg.ms, count: Number.parseInt(rg.stdout, 10), note: rg.other };
     } else {
       const grep = await bestOf(3, () => runFresh("grep", ["-c", FILTER, corpus.path]));
-      peer = { label: "grep -c", ms: grep.ms, count: Number.parseInt(grep.result, 10), note: RG_MISSING };
+      peer = {
+        label: "grep -c",
+        ms: grep.ms,
+        count: Number.parseInt(grep.result, 10),
+        note: `rg ${RG_MISSING}`,
+      };
     }
     if (peer.count !== lines)
       throw new Error(`filter: the page counts ${lines} lines, ${peer.label} ${peer.count}`);
@@ -342,7 +347,7 @@ export const filterBenchmark: Benchmark = {
         metric: "serve RSS",
         value: after.rss,
         unit: "MiB",
-        note: `${mib(before.rss)} before; peak ${mib(after.peak)} (${mib(before.peak)} before)`,
+        note: `${mib(before.rss)} before; anonymous (not the mapped file) ${mib(before.anon)} → ${mib(after.anon)}; peak ${mib(after.peak)} (${mib(before.peak)} before)`,
       },
     ];
   },

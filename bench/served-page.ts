@@ -56,14 +56,17 @@ export function startServe(file: string, stateDir: string, args: string[] = []):
   });
 }
 
-/** A process's resident set now and at its peak (VmRSS, VmHWM) in MiB; NaN off Linux. */
-export function processMemory(pid: number): { rss: number; peak: number } {
+/**
+ * A process's resident set now and at its peak (VmRSS, VmHWM), and the part of it that is its own
+ * memory rather than mapped file pages (RssAnon), in MiB; NaN off Linux.
+ */
+export function processMemory(pid: number): { rss: number; peak: number; anon: number } {
   try {
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
     const kib = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status)?.[1]) / 1024;
-    return { rss: kib("VmRSS"), peak: kib("VmHWM") };
+    return { rss: kib("VmRSS"), peak: kib("VmHWM"), anon: kib("RssAnon") };
   } catch {
-    return { rss: Number.NaN, peak: Number.NaN };
+    return { rss: Number.NaN, peak: Number.NaN, anon: Number.NaN };
   }
 }
 
