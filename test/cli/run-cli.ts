@@ -4,6 +4,7 @@ import { DROP_TO_NOBODY } from "../helpers/unprivileged.js";
 
 export const bin = new URL("../../cli/gigapad.mjs", import.meta.url).pathname;
 const dist = new URL("../../dist/cli/", import.meta.url);
+const repo = new URL("../..", import.meta.url).pathname;
 
 export interface Ran {
   code: number | null;
@@ -34,11 +35,15 @@ export function gigapadAsNobody(args: string[], env: NodeJS.ProcessEnv = {}): Ra
   const script =
     `const { main } = await import(${JSON.stringify(new URL("main.js", dist).href)});\n` +
     `await import(${JSON.stringify(new URL(`${module}.js`, dist).href)}).catch(() => {});\n` +
+    // commander loads lazily, after the drop — too late in a checkout nobody may enter.
+    `await import("commander");\n` +
     `${DROP_TO_NOBODY}\nprocess.exitCode = await main(${JSON.stringify(args)});`;
   const result = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
     encoding: "utf8",
     env: { ...process.env, ...env },
     timeout: 60_000,
+    // Packages resolve from here: the preloads below are the very modules main.js imports.
+    cwd: repo,
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
