@@ -6,8 +6,9 @@
  *   then Ctrl+S → "Saved NAME", on a log holding about 10⁶ ERRORs (the first GiB of the
  *   smallest log); also the engine alone (doc.replaceAll + doc.save()) and `sed -i` on a copy.
  * - filter: Ctrl+F, INFO, Ctrl+Shift+L on the largest log of the run → the first screen of
- *   numbered matching rows, → the full count; the page's JS heap and serve's RSS around it;
- *   `rg -c INFO` (its faster read mode) or `grep -c INFO` for the count.
+ *   numbered matching rows, → the full count; the page's JS heap and serve's RSS around it; the
+ *   host's line filter alone; `rg -i -c INFO` (its faster read mode) or `grep -i -c INFO`.
+ * The find box ignores case unless Aa is on: the engine alone and the peers do the same.
  * - follow: `gigapad serve FILE --follow` while a child process appends a marked line every
  *   200 ms, 30 times: write → the marked line drawn in the page, against `tail -F`.
  */
@@ -28,7 +29,8 @@ import {
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { open } from "../piece-table/index.js";
+import { LineFilter } from "../host/line-filter.js";
+import { type FindOptions, open } from "../piece-table/index.js";
 import { CHROMIUM_INSTALL_HINT } from "./chromium.js";
 import { fastestRg, RG_MISSING } from "./cli-benchmarks.js";
 import { GiB } from "./corpora.js";
@@ -85,6 +87,11 @@ function copyPrefix(from: string, to: string, maxBytes: number): number {
   return statSync(to).size;
 }
 
+/**
+ * What the find box asks by default (Aa, ab and .* off): a literal, ignoring case. The engine alone
+ * and the peers are given the same (`sed …/gI`, `rg -i`), so every row does the same job.
+ */
+const PAGE_QUERY = { caseSensitive: false, wholeWord: false, regex: false };
 const FIND = "ERROR";
 const REPLACE = "E!";
 
@@ -124,7 +131,7 @@ export const replaceAllBenchmark: Benchmark = {
       try {
         await doc.whenIndexed();
         const start = nowMs();
-        count = await doc.replaceAll(FIND, REPLACE);
+        count = await doc.replaceAll(FIND, REPLACE, PAGE_QUERY);
         replaceMs = nowMs() - start;
         const saving = nowMs();
         await doc.save();
@@ -138,12 +145,12 @@ export const replaceAllBenchmark: Benchmark = {
       const sedPath = join(dir, "sed.log");
       copyPrefix(corpus.path, sedPath, GiB);
       const sedStart = nowMs();
-      runFresh("sed", ["-i", `s/${FIND}/${REPLACE}/g`, sedPath]);
+      runFresh("sed", ["-i", `s/${FIND}/${REPLACE}/gI`, sedPath]);
       const sedMs = nowMs() - sedStart;
       if (!sameBytes(enginePath, sedPath))
         throw new Error("replace-all: the engine's file differs from sed's");
       rmSync(enginePath);
-      const sed = `sed -i s/${FIND}/${REPLACE}/g`;
+      const sed = `sed -i s/${FIND}/${REPLACE}/gI`;
       const engineMs = replaceMs + saveMs;
       rows.push({
         bench: "replace-all engine",
@@ -254,10 +261,34 @@ const FULL_COUNT = `() => {
   return match ? Number(match[1].replaceAll(",", "")) : null;
 }`;
 
+/** The host's line filter on `path` in this process: the page's query, then a case-sensitive one. */
+async function engineFilter(
+  path: string,
+  dir: string,
+): Promise<{ ms: number; lines: number; caseSensitiveMs: number }> {
+  const stateDir = join(dir, "engine-state");
+  const doc = await open(path, { readOnly: true, stateDir });
+  try {
+    await doc.whenIndexed();
+    const run = async (options: FindOptions) => {
+      const start = nowMs();
+      const filter = new LineFilter(doc, 0, FILTER, options, new AbortController().signal, () => {});
+      const lines = await filter.done;
+      return { ms: nowMs() - start, lines };
+    };
+    const page = await run(PAGE_QUERY);
+    const caseSensitive = await run({ ...PAGE_QUERY, caseSensitive: true });
+    return { ms: page.ms, lines: page.lines, caseSensitiveMs: caseSensitive.ms };
+  } finally {
+    await doc.close();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
 export const filterBenchmark: Benchmark = {
   name: "filter",
   description:
-    "filter view (Ctrl+Shift+L) on the run's largest log: first screen, full count, memory, vs rg -c / grep -c",
+    "filter view (Ctrl+Shift+L) on the run's largest log: first screen, full count, memory, vs rg -i -c / grep -i -c",
   wants: isLargestLog,
   async run(corpus) {
     const browser = await launchBrowser();
@@ -271,6 +302,7 @@ export const filterBenchmark: Benchmark = {
     let heap: { before: number; after: number };
     let before: ReturnType<typeof processMemory>;
     let after: ReturnType<typeof processMemory>;
+    let engine: Awaited<ReturnType<typeof engineFilter>>;
     try {
       const editor = await openEditorPage(browser, server.url);
       await whenIndexed(editor);
@@ -293,19 +325,26 @@ export const filterBenchmark: Benchmark = {
       heap.after = await editor.heapMiB();
       after = processMemory(server.pid);
       await page.context().close();
+      await browser.close();
+      await server.stop();
+      // The engine alone: the host's line filter in this process, the page's query and a
+      // case-sensitive one (which the engine searches natively).
+      engine = await engineFilter(corpus.path, dir);
     } finally {
       await browser.close();
       await server.stop();
       rmSync(dir, { recursive: true, force: true });
     }
-    const rg = await fastestRg(["-c", FILTER, corpus.path]);
+    if (engine.lines !== lines)
+      throw new Error(`filter: the page counts ${lines} lines, the engine ${engine.lines}`);
+    const rg = await fastestRg(["-i", "-c", FILTER, corpus.path]);
     let peer: { label: string; ms: number; count: number; note: string };
     if (rg) {
       peer = { label: rg.label, ms: rg.ms, count: Number.parseInt(rg.stdout, 10), note: rg.other };
     } else {
-      const grep = await bestOf(3, () => runFresh("grep", ["-c", FILTER, corpus.path]));
+      const grep = await bestOf(3, () => runFresh("grep", ["-i", "-c", FILTER, corpus.path]));
       peer = {
-        label: "grep -c",
+        label: "grep -i -c",
         ms: grep.ms,
         count: Number.parseInt(grep.result, 10),
         note: `rg ${RG_MISSING}`,
@@ -332,6 +371,17 @@ export const filterBenchmark: Benchmark = {
         peerValue: peer.ms,
         ratio: timeRatio(countMs, peer.ms),
         note: `${lines} matching lines; ${peer.note}`,
+      },
+      {
+        bench: "filter engine",
+        corpus: corpus.name,
+        metric: "LineFilter, in-process",
+        value: engine.ms,
+        unit: "ms",
+        peer: peer.label,
+        peerValue: peer.ms,
+        ratio: timeRatio(engine.ms, peer.ms),
+        note: `the host's line filter alone; case-sensitive (native search): ${engine.caseSensitiveMs.toFixed(0)} ms`,
       },
       {
         bench: "filter",
