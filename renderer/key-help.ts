@@ -37,6 +37,10 @@ export const KEY_HELP: readonly KeyHelpRow[] = [
   { keys: "Mod+Z", does: "Undo, anywhere in the file", commands: ["undo"] },
   { keys: "Mod+Shift+Z / Mod+Y", does: "Redo", commands: ["redo"] },
   { keys: "Mod+S / Mod+Shift+S", does: "Save / save as", commands: ["save", "saveAs"] },
+  {
+    keys: "Mod+O",
+    does: "Open another file of the folder, in a new tab (type to filter); in the desktop app, File › Open…",
+  },
   { keys: "Alt+Z", does: "Soft wrap on/off", commands: ["toggleWrap"] },
   {
     keys: "Mod+Shift+F",

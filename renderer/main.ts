@@ -2,7 +2,8 @@
 import type { DesktopBridge } from "../protocol/desktop-bridge.js";
 import type { Request } from "../protocol/messages.js";
 import { App, type Platform } from "./app.js";
-import { type Transport, type TransportHandlers, WebSocketTransport } from "./connection.js";
+import type { Transport, TransportHandlers } from "./connection.js";
+import { installOpenDialog, RoutedTransport } from "./open-dialog.js";
 
 declare global {
   interface Window {
@@ -45,7 +46,6 @@ function start(): void {
       if (files.length > 0) bridge.openFiles(files);
     });
   } else {
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
     const platform: Platform = {
       chooseSavePath: (path) =>
         app.prompt(
@@ -56,7 +56,9 @@ function start(): void {
     };
     const early = window.gigapadEarlySocket ?? null;
     window.gigapadEarlySocket = undefined;
-    app = new App(new WebSocketTransport(`${scheme}://${location.host}/ws`, early), platform);
+    // The socket names the tab's file (`/?file=PATH`, Ctrl+O opens them); `/` is the served one.
+    app = new App(new RoutedTransport(early), platform);
+    installOpenDialog();
   }
   app.start();
 }
