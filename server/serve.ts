@@ -463,8 +463,8 @@ export async function serve(document: HostedDocument, options: ServeOptions = {}
       let dir = url.searchParams.get("dir");
       if (dir === null) {
         // The folder of the page's own file, if it lies in the tree; else the tree's root.
-        const near = await documentFor(url.searchParams.get("near"));
-        const folder = dirname(fileKey(near.doc.path));
+        const near = url.searchParams.get("near") ?? "";
+        const folder = dirname(near === "" ? fileKey(document.doc.path) : await confinedFile(near, root));
         const inTree = relativeToRoot(root, folder);
         dir = inTree.startsWith("..") || inTree.startsWith("/") ? "" : inTree;
       }

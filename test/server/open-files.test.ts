@@ -277,7 +277,39 @@ describe("gigapad serve: opening the tree's other files", () => {
     expect((await get(t, "/?file=other.log")).body).toContain(">OTHER first</div>");
     // The page's own origin only, for every document.
     await expect(connect(t, "other.log", "http://evil.example")).rejects.toThrow("403");
+    // Listing does not open files.
+    await getJson(t, "/files?near=sub%2Fdeep.txt");
+    expect(t.server.openFiles()).toEqual([join(t.root, "other.log")]);
     for (const socket of [main, other, again]) await closed(socket);
+  });
+
+  it("finds a document where Save As moved it; its old name opens the file on disk", async () => {
+    const t = await tree();
+    const other = await connect(t, "other.log");
+    await request(other, { type: "hello", protocol: 1 });
+    await request(other, { type: "edit", baseVersion: 0, edits: [{ start: 0, end: 0, text: "moved " }] });
+    await expect(request(other, { type: "saveAs", path: "sub/moved.log" })).resolves.toMatchObject({
+      ok: true,
+    });
+    // The page asks where its document is now (by the path the saved event names).
+    await expect(
+      getJson(t, `/files/open?file=${encodeURIComponent(join(t.root, "sub", "moved.log"))}`),
+    ).resolves.toMatchObject({ body: { file: "sub/moved.log", url: "/?file=sub%2Fmoved.log" } });
+    const again = await connect(t, "sub/moved.log");
+    await expect(request(again, { type: "hello", protocol: 1 })).resolves.toMatchObject({
+      result: { name: "moved.log", version: 1 },
+    });
+    expect(t.server.openFiles()).toEqual([join(t.root, "sub", "moved.log")]);
+    // other.log on disk is untouched and opens as a document of its own.
+    expect((await get(t, "/?file=other.log")).body).toContain(">other first</div>");
+    expect(t.server.openFiles()).toHaveLength(2);
+    // Save As stays in the tree for these documents too.
+    await expect(request(again, { type: "saveAs", path: "../../escaped.log" })).resolves.toMatchObject({
+      ok: false,
+      error: { code: "EOUTSIDE" },
+    });
+    await closed(other);
+    await closed(again);
   });
 
   it("counts every document's sockets against one cap", async () => {
