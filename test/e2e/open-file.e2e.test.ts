@@ -160,6 +160,7 @@ describe("Ctrl+O: another file of the folder, in a new tab", () => {
     // Escape closes it and gives the editor its keys back.
     await page.keyboard.press("Escape");
     expect(await page.isHidden(".gp-open")).toBe(true);
+    expect(await page.evaluate("document.activeElement?.classList.contains('cm-content')")).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(tabs).toBe(0);
     expect(pageErrors(page)).toEqual([]);

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { HostedDocument } from "../../host/hosted-document.js";
+import { MAX_MESSAGE_BYTES } from "../../protocol/index.js";
 import { type RunningServer, serve } from "../../server/serve.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 
@@ -32,7 +33,7 @@ interface Tree {
  * out-dir(→../elsewhere/) fifo-like folder; outside.txt and elsewhere/ beside root.
  */
 async function tree(
-  options: { readOnly?: boolean; idleCloseMs?: number; maxSockets?: number } = {},
+  options: { readOnly?: boolean; idleCloseMs?: number; maxSockets?: number; root?: "." } = {},
 ): Promise<Tree> {
   const dir = tempDir();
   const assets = join(dir, "assets");
@@ -60,6 +61,7 @@ async function tree(
     log: () => {},
     ...(options.idleCloseMs !== undefined ? { idleCloseMs: options.idleCloseMs } : {}),
     ...(options.maxSockets !== undefined ? { maxSockets: options.maxSockets } : {}),
+    ...(options.root ? { root: dir } : {}),
   });
   cleanups.push(async () => {
     await server.close();
@@ -312,13 +314,35 @@ describe("gigapad serve: opening the tree's other files", () => {
     await closed(again);
   });
 
-  it("counts every document's sockets against one cap", async () => {
+  it("counts every document's sockets against one cap, and caps every document's messages", async () => {
     const t = await tree({ maxSockets: 2 });
     const a = await connect(t, null);
     const b = await connect(t, "other.log");
     await expect(connect(t, "sub/deep.txt")).rejects.toThrow("503");
+    // A message over the limit closes that socket (1009), nothing else.
+    const code = await new Promise<number>((resolve) => {
+      b.once("close", (closeCode) => resolve(closeCode));
+      b.send("x".repeat(MAX_MESSAGE_BYTES + 1));
+    });
+    expect(code).toBe(1009);
+    await expect(request(a, { type: "hello", protocol: 1 })).resolves.toMatchObject({ ok: true });
     await closed(a);
-    await closed(b);
+  });
+
+  it("confines to --root when given: FILE's folder below it lists first, up to the root and no further", async () => {
+    const t = await tree({ root: "." });
+    expect(t.server.root).toBe(t.dir);
+    await expect(getJson(t, "/files?near=")).resolves.toMatchObject({ body: { dir: "root", parent: "" } });
+    const top = (await getJson(t, "/files?dir=")).body;
+    expect(top.parent).toBeNull();
+    expect((top.entries as Entry[]).map((entry) => entry.name)).toEqual(
+      expect.arrayContaining(["elsewhere", "root", "outside.txt"]),
+    );
+    // Inside this tree, what led out of root/ before is in: the link opens the file it names.
+    await expect(getJson(t, "/files/open?file=root%2Fout-link")).resolves.toMatchObject({
+      body: { file: "outside.txt" },
+    });
+    await expect(getJson(t, "/files?dir=..")).resolves.toMatchObject({ status: 403 });
   });
 
   it("closes a document once its last socket has gone, committing its edits first; it opens again", async () => {
@@ -347,6 +371,10 @@ describe("gigapad serve: opening the tree's other files", () => {
     } finally {
       await reopened.close();
     }
+    // A file asked for but never connected to goes as well.
+    await expect(getJson(t, "/files/open?file=sub%2Fdeep.txt")).resolves.toMatchObject({ status: 200 });
+    expect(t.server.openFiles()).toEqual([join(t.root, "sub", "deep.txt")]);
+    await expect.poll(() => t.server.openFiles(), { timeout: 5000 }).toEqual([]);
     // And a page opens it again, edit included.
     expect((await get(t, "/?file=other.log")).body).toContain(">typed other first</div>");
     const third = await connect(t, "other.log");
