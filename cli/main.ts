@@ -77,9 +77,15 @@ function plainInfo(argv: string[]): { file: string; json: boolean } | null {
   return { file: files[0]!, json };
 }
 
+let packageVersion: string | null = null;
+
+/** package.json's version, read once per process. */
 function version(): string {
-  const manifest = new URL("../../package.json", import.meta.url);
-  return (JSON.parse(readFileSync(manifest, "utf8")) as { version: string }).version;
+  if (packageVersion === null) {
+    const manifest = new URL("../../package.json", import.meta.url);
+    packageVersion = (JSON.parse(readFileSync(manifest, "utf8")) as { version: string }).version;
+  }
+  return packageVersion;
 }
 
 /** The help of a command, as the line that ends every usage error names it. */

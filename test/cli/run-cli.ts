@@ -28,21 +28,27 @@ export function gigapad(
 
 /**
  * Runs the CLI as nobody when the tests run as root (root may read anything): it loads the CLI
- * and the command's module as root, then drops, then runs the command.
+ * and the command's module as root, then drops, then runs the command. After the drop nothing of
+ * the checkout may be needed — it may lie in a folder nobody cannot enter (/root, a 0700 home) —
+ * so every module the command imports lazily is imported first, by running it once on a file
+ * that is not there (Node resolves an import it has resolved before without the file system).
  */
 export function gigapadAsNobody(args: string[], env: NodeJS.ProcessEnv = {}): Ran {
   const module = args[0] === "run" ? "run-script" : (args[0] ?? "info");
   const script =
     `const { main } = await import(${JSON.stringify(new URL("main.js", dist).href)});\n` +
     `await import(${JSON.stringify(new URL(`${module}.js`, dist).href)}).catch(() => {});\n` +
-    // commander loads lazily, after the drop — too late in a checkout nobody may enter.
-    `await import("commander");\n` +
+    // Once as root, with the output thrown away: commander, then the command's own module.
+    `{ const out = process.stdout.write; const err = process.stderr.write;\n` +
+    `  process.stdout.write = process.stderr.write = () => true;\n` +
+    `  await main(["help", ${JSON.stringify(args[0] ?? "info")}]);\n` +
+    `  await main([${JSON.stringify(args[0] ?? "info")}, "/nonexistent/gigapad-warm-up"]);\n` +
+    `  process.stdout.write = out; process.stderr.write = err; process.exitCode = 0; }\n` +
     `${DROP_TO_NOBODY}\nprocess.exitCode = await main(${JSON.stringify(args)});`;
   const result = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
     encoding: "utf8",
     env: { ...process.env, ...env },
     timeout: 60_000,
-    // Packages resolve from here: the preloads below are the very modules main.js imports.
     cwd: repo,
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
