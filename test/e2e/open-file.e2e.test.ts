@@ -148,6 +148,9 @@ describe("Ctrl+O: another file of the folder, in a new tab", () => {
     await expect
       .poll(() => page.textContent(".gp-open-note"))
       .toMatch(/^escape\.txt cannot be opened: a symlink leading outside/);
+    await page.emulateMedia({ colorScheme: "dark" });
+    await screenshot(page, "open-dialog-refused-dark");
+    await page.emulateMedia({ colorScheme: "light" });
     // A folder opens in the list; Backspace in the empty filter goes back up.
     await page.fill(".gp-open-filter", "");
     await page.click('.gp-open-row[data-path="archive"]');
