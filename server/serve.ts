@@ -575,7 +575,12 @@ export async function serve(document: HostedDocument, options: ServeOptions = {}
     socket.destroy();
   });
 
-  server.on("upgrade", (request, socket: Socket, head) => void upgrade(request, socket, head));
+  server.on("upgrade", (request, socket: Socket, head) => {
+    upgrade(request, socket, head).catch((error: unknown) => {
+      note(`a WebSocket upgrade failed: ${error instanceof Error ? error.message : String(error)}`);
+      socket.destroy();
+    });
+  });
 
   async function upgrade(request: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
     // The raw socket is ours until ws takes it: a reset must not become an unhandled 'error'.
