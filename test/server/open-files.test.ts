@@ -209,6 +209,22 @@ describe("gigapad serve: opening the tree's other files", () => {
     expect(t.server.openFiles()).toEqual([]);
   });
 
+  it("opens a binary file like any other (it is not refused for its bytes)", async () => {
+    const t = await tree();
+    writeFileSync(join(t.root, "blob.bin"), Buffer.from([0, 1, 2, 0xff, 0xfe, 10, 0x80, 0]));
+    const entries = (await getJson(t, "/files?dir=")).body.entries as Entry[];
+    expect(entries.find((entry) => entry.name === "blob.bin")).toMatchObject({ size: 8, error: null });
+    await expect(getJson(t, "/files/open?file=blob.bin")).resolves.toMatchObject({
+      status: 200,
+      body: { name: "blob.bin" },
+    });
+    const socket = await connect(t, "blob.bin");
+    await expect(request(socket, { type: "hello", protocol: 1 })).resolves.toMatchObject({
+      result: { name: "blob.bin", length: 8 },
+    });
+    await closed(socket);
+  });
+
   it("says in the list that a file cannot be opened (a pipe; unreadable), and refuses to open it", async () => {
     const t = await tree();
     execFileSync("mkfifo", [join(t.root, "pipe")]);
