@@ -50,6 +50,11 @@ export interface MappedFile {
   copyTo(fd: number, outOffset: number, start: number, end: number): number;
   /** Number of LF bytes in [start, end). */
   countNewlines(start: number, end: number): number;
+  /**
+   * LF counts of chunks [firstChunk, endChunk) of chunkSize bytes (the last chunk of the file may
+   * be shorter): a bulk scan on all cores, read as {@link configureScan} says.
+   */
+  countChunks(chunkSize: number, firstChunk: number, endChunk: number): Uint32Array;
   /** Leftmost non-overlapping match starts of needle in [start, end), at most limit (synchronous). */
   findAll(needle: Uint8Array, start: number, end: number, limit?: number): Float64Array;
   /** Like findAll, on background threads. */
@@ -89,12 +94,27 @@ export interface AppendFile {
   close(): void;
 }
 
+/**
+ * How bulk sequential scans (the chunk index, large LF counts, literal search) read a mapped
+ * file: through the mapping (`mmap`, the default) or with `pread` into a reused buffer per
+ * thread. Random access always uses the mapping. `GIGAPAD_SCAN=mmap|pread` sets the strategy
+ * at load; the sizes are for tests (tiny buffers put chunk and match edges everywhere).
+ */
+export interface ScanSettings {
+  strategy: "mmap" | "pread";
+  /** Bytes each thread reads at once with pread (default 1 MiB). */
+  bufferBytes: number;
+  /** Bytes handed to a thread at a time (default 4 MiB). */
+  batchBytes: number;
+}
+
 interface NativeAddon {
   MappedFile: new (path: string) => MappedFile;
   AppendFile: new (path: string, length?: number) => AppendFile;
   countNewlinesInBytes(bytes: Uint8Array): number;
   indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from?: number): number;
   scanThreads: number;
+  configureScan(settings?: Partial<ScanSettings>): ScanSettings;
   dataSync(fd: number, label?: string): void;
   fullSync(fd: number, label?: string): void;
   syncDirectory(path: string): void;
@@ -165,6 +185,8 @@ export const indexOfBytes: (haystack: Uint8Array, needle: Uint8Array, from?: num
   addon.indexOfBytes;
 /** Threads the background scans use. */
 export const scanThreads: number = addon.scanThreads;
+/** Changes (some of) the scan settings for the whole process; returns those now in force. */
+export const configureScan: (settings?: Partial<ScanSettings>) => ScanSettings = addon.configureScan;
 
 /** Durable I/O primitives (all synchronous; errors carry code/syscall/path like Node's fs errors). */
 export const durableIo = {

@@ -10,6 +10,8 @@ import type { MappedFile } from "../native/index.js";
 export const CHUNK_BYTES = 64 * 1024;
 /** Ranges up to this size are scanned directly even when the prefix sums could answer. */
 const SMALL_COUNT_BYTES = 16 * 1024;
+/** Runs of at least this many uncounted chunks (4 MiB) are counted in one bulk native call. */
+const BULK_COUNT_CHUNKS = 64;
 /** Ranges up to this size are counted directly; tryCount() answers for them before the index is built. */
 const CHEAP_COUNT_BYTES = 1024 * 1024;
 
@@ -137,7 +139,26 @@ export class LineIndex {
       this.file.countNewlines(start, firstFull * CHUNK_BYTES) +
       this.file.countNewlines(lastFull * CHUNK_BYTES, end);
     if (this.prefix) return total + this.prefix[lastFull]! - this.prefix[firstFull]!;
-    for (let chunk = firstFull; chunk < lastFull; chunk++) total += this.chunk(chunk);
+    for (let chunk = firstFull; chunk < lastFull; ) {
+      if (this.known[chunk] === 1) {
+        total += this.lineFeeds[chunk]!;
+        chunk++;
+        continue;
+      }
+      // A run of chunks not counted yet: a long one is one bulk scan on all cores.
+      let runEnd = chunk + 1;
+      while (runEnd < lastFull && this.known[runEnd] === 0) runEnd++;
+      if (runEnd - chunk >= BULK_COUNT_CHUNKS) {
+        const counts = this.file.countChunks(CHUNK_BYTES, chunk, runEnd);
+        this.lineFeeds.set(counts, chunk);
+        this.known.fill(1, chunk, runEnd);
+        this.knownChunks += runEnd - chunk;
+        for (const count of counts) total += count;
+      } else {
+        for (let each = chunk; each < runEnd; each++) total += this.chunk(each);
+      }
+      chunk = runEnd;
+    }
     this.completeIfAllKnown();
     return total;
   }

@@ -37,6 +37,43 @@ Napi::Value IndexOfBytes(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), hit == kNotFound ? -1.0 : static_cast<double>(from + hit));
 }
 
+// configureScan({ strategy?: "mmap" | "pread", bufferBytes?, batchBytes? }) → the settings now in
+// force. How bulk scans read (see ScanSettings); for measurement and tests.
+Napi::Value ConfigureScan(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ScanSettings settings = CurrentScanSettings();
+  if (info[0].IsObject()) {
+    Napi::Object options = info[0].As<Napi::Object>();
+    Napi::Value strategy = options.Get("strategy");
+    if (!strategy.IsUndefined()) {
+      std::string name = strategy.IsString() ? strategy.As<Napi::String>().Utf8Value() : "";
+      if (name == "mmap") settings.strategy = ScanStrategy::kMmap;
+      else if (name == "pread") settings.strategy = ScanStrategy::kPread;
+      else throw Napi::TypeError::New(env, "strategy must be 'mmap' or 'pread'");
+    }
+    Napi::Value buffer = options.Get("bufferBytes");
+    if (!buffer.IsUndefined()) {
+      settings.buffer_bytes = ReadOffset(buffer, "bufferBytes");
+      if (settings.buffer_bytes < 2 || settings.buffer_bytes > (256u << 20)) {
+        throw Napi::RangeError::New(env, "bufferBytes must be in 2..256 MiB");
+      }
+    }
+    Napi::Value batch = options.Get("batchBytes");
+    if (!batch.IsUndefined()) {
+      settings.batch_bytes = ReadOffset(batch, "batchBytes");
+      if (settings.batch_bytes < 1 || settings.batch_bytes > (1u << 30)) {
+        throw Napi::RangeError::New(env, "batchBytes must be in 1..1 GiB");
+      }
+    }
+    SetScanSettings(settings);
+  }
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("strategy", Napi::String::New(env, settings.strategy == ScanStrategy::kMmap ? "mmap" : "pread"));
+  result.Set("bufferBytes", Napi::Number::New(env, static_cast<double>(settings.buffer_bytes)));
+  result.Set("batchBytes", Napi::Number::New(env, static_cast<double>(settings.batch_bytes)));
+  return result;
+}
+
 }  // namespace
 }  // namespace gigapad
 
@@ -48,6 +85,7 @@ static Napi::Object InitGigapad(Napi::Env env, Napi::Object exports) {
   exports.Set("countNewlinesInBytes", Napi::Function::New<CountNewlinesInBytes>(env, "countNewlinesInBytes"));
   exports.Set("indexOfBytes", Napi::Function::New<IndexOfBytes>(env, "indexOfBytes"));
   exports.Set("scanThreads", Napi::Number::New(env, ScanThreadCount()));
+  exports.Set("configureScan", Napi::Function::New<ConfigureScan>(env, "configureScan"));
   DefineDurableIo(env, exports);
   return exports;
 }

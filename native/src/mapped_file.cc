@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstring>
+
 #include "durable_io.h"
 #include "errors.h"
 
@@ -42,6 +44,7 @@ Napi::Function MappedFile::Define(Napi::Env env) {
                          InstanceMethod<&MappedFile::ReadInto>("readInto"),
                          InstanceMethod<&MappedFile::CopyTo>("copyTo"),
                          InstanceMethod<&MappedFile::CountNewlines>("countNewlines"),
+                         InstanceMethod<&MappedFile::CountChunks>("countChunks"),
                          InstanceMethod<&MappedFile::NthNewline>("nthNewline"),
                          InstanceMethod<&MappedFile::FindAll>("findAll"),
                          InstanceMethod<&MappedFile::StartFind>("startFind"),
@@ -148,6 +151,20 @@ Napi::Value MappedFile::CountNewlines(const Napi::CallbackInfo& info) {
   uint64_t count =
       CountNewlinesIn(info.Env(), mapping, ReadOffset(info[0], "start"), ReadOffset(info[1], "end"));
   return Napi::Number::New(info.Env(), static_cast<double>(count));
+}
+
+// countChunks(chunkSize, firstChunk, endChunk) → Uint32Array of the LF counts of chunks
+// [firstChunk, endChunk) of chunkSize bytes (a bulk scan: pread on all cores, see ScanSettings).
+Napi::Value MappedFile::CountChunks(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Mapping& mapping = Live(env);
+  uint64_t chunk_size = ReadOffset(info[0], "chunkSize");
+  if (chunk_size == 0 || chunk_size > (1u << 30)) throw Napi::RangeError::New(env, "chunkSize must be in 1..2^30");
+  std::vector<uint32_t> counts =
+      CountChunksIn(env, mapping, chunk_size, ReadOffset(info[1], "firstChunk"), ReadOffset(info[2], "endChunk"));
+  Napi::Uint32Array result = Napi::Uint32Array::New(env, counts.size());
+  if (!counts.empty()) std::memcpy(result.Data(), counts.data(), counts.size() * sizeof(uint32_t));
+  return result;
 }
 
 // nthNewline(start, end, n) → offset of the n-th (0-based) LF in [start, end), or -1.

@@ -24,6 +24,7 @@ class MappedFile : public Napi::ObjectWrap<MappedFile> {
   Napi::Value ReadInto(const Napi::CallbackInfo& info);
   Napi::Value CopyTo(const Napi::CallbackInfo& info);
   Napi::Value CountNewlines(const Napi::CallbackInfo& info);
+  Napi::Value CountChunks(const Napi::CallbackInfo& info);
   Napi::Value NthNewline(const Napi::CallbackInfo& info);
   Napi::Value FindAll(const Napi::CallbackInfo& info);
   Napi::Value StartFind(const Napi::CallbackInfo& info);

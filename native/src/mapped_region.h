@@ -67,4 +67,29 @@ Napi::Value StartFindJob(Napi::Env env, std::shared_ptr<Mapping> mapping, std::v
 // Number of scanning threads for background jobs (both cores here, at most 8 anywhere).
 unsigned ScanThreadCount();
 
+// How bulk sequential scans (the chunk index, large LF counts, literal search over a big span)
+// read a MappedFile: through the mapping, or by pread into per-thread buffers (issue #19: on a
+// VM, reading page-cache pages through a mapping cost ~5x copying them with pread). Random
+// access (read, readInto, small counts, nthNewline) always uses the mapping. The default is the
+// mapping: measured again on kernel 6.18 (README "Benchmarks"), a fresh mapping's faults cost
+// less than pread's copy (1 GiB on 2 threads: ~40-95 ms mapped, ~57-185 ms pread, whose system
+// time is 2-3x higher). GIGAPAD_SCAN=mmap|pread in the environment chooses at load,
+// configureScan() at run time.
+enum class ScanStrategy { kMmap, kPread };
+struct ScanSettings {
+  ScanStrategy strategy;
+  // Bytes each scanning thread reads at once (pread); a multiple of the page size normally,
+  // tiny in tests so that chunk and match edges fall inside them.
+  uint64_t buffer_bytes;
+  // Bytes handed to a thread at a time.
+  uint64_t batch_bytes;
+};
+ScanSettings CurrentScanSettings();
+void SetScanSettings(const ScanSettings& settings);
+
+// LF counts of chunks [first_chunk, end_chunk) of chunk_size bytes (the last one clipped to the
+// mapping's size), on all cores, synchronously. Throws ETRUNCATED if the file shrank.
+std::vector<uint32_t> CountChunksIn(Napi::Env env, const Mapping& mapping, uint64_t chunk_size,
+                                    uint64_t first_chunk, uint64_t end_chunk);
+
 }  // namespace gigapad
