@@ -46,19 +46,13 @@ function start(): void {
       if (files.length > 0) bridge.openFiles(files);
     });
   } else {
-    const platform: Platform = {
-      chooseSavePath: (path) =>
-        app.prompt(
-          "Save as",
-          "A name or path in the file's folder (gigapad serve saves only there, or under its --root); the document moves there",
-          path,
-        ),
-    };
+    // Ctrl+O's list of the served folder tree; Save As picks a name in the same list.
+    const files = installOpenDialog();
+    const platform: Platform = { chooseSavePath: (path) => files.chooseSavePath(path) };
     const early = window.gigapadEarlySocket ?? null;
     window.gigapadEarlySocket = undefined;
     // The socket names the tab's file (`/?file=PATH`, Ctrl+O opens them); `/` is the served one.
     app = new App(new RoutedTransport(early), platform);
-    installOpenDialog();
   }
   app.start();
 }

@@ -140,8 +140,16 @@ const STYLE = `
 .gp-open-note a { color: var(--cursor); }
 `;
 
-/** The list Ctrl+O shows. */
+/**
+ * The list Ctrl+O shows, and the Save As of `gigapad serve`: the same list of a folder of the tree,
+ * its filter field then being the name to save as (a click on a file takes its name; a folder
+ * opens; Enter saves; an existing file is replaced only after the page asked).
+ */
 export class OpenDialog {
+  private mode: "open" | "save" = "open";
+  /** Save As waiting for a name: resolves with the absolute path chosen, or null. */
+  private saving: ((path: string | null) => void) | null = null;
+  private readonly title: HTMLElement;
   private readonly element: HTMLElement;
   private readonly where: HTMLElement;
   private readonly filter: HTMLInputElement;
@@ -170,6 +178,7 @@ export class OpenDialog {
     const title = root.createElement("span");
     title.className = "gp-open-title";
     title.textContent = "Open";
+    this.title = title;
     this.where = root.createElement("span");
     this.where.className = "gp-open-where";
     head.append(title, this.where);
@@ -188,6 +197,7 @@ export class OpenDialog {
     root.body.append(element);
     this.element = element;
     this.filter.addEventListener("input", () => {
+      if (this.mode === "save") return; // the name being typed does not filter the folder
       this.selected = 0;
       this.render();
     });
@@ -210,12 +220,47 @@ export class OpenDialog {
     return !this.element.hidden;
   }
 
+  /**
+   * Save As: the list of the document's folder and its name to change. Resolves with the absolute
+   * path to save to (inside the served tree), or null if cancelled.
+   */
+  chooseSavePath(currentPath: string): Promise<string | null> {
+    this.close();
+    this.mode = "save";
+    this.title.textContent = "Save as";
+    this.element.setAttribute("aria-label", "Save as");
+    this.filter.placeholder = "Name to save as · a click on a file takes its name · Enter saves";
+    this.filter.setAttribute("aria-label", "Name to save as");
+    const name = currentPath.slice(currentPath.lastIndexOf("/") + 1);
+    const chosen = new Promise<string | null>((resolve) => {
+      this.saving = resolve;
+    });
+    this.returnFocus = this.root.activeElement;
+    this.element.hidden = false;
+    this.filter.value = name;
+    this.filter.focus();
+    // The name without its extension is what one changes: select it.
+    const dot = name.lastIndexOf(".");
+    this.filter.setSelectionRange(0, dot > 0 ? dot : name.length);
+    const near = servedFile() ?? "";
+    void this.load(
+      this.listing ? `dir=${encodeURIComponent(this.listing.dir)}` : `near=${encodeURIComponent(near)}`,
+    );
+    return chosen;
+  }
+
   /** Shows the list of the tab's file's folder (or the folder shown last). */
   async open(): Promise<void> {
-    if (this.isOpen) {
+    if (this.isOpen && this.mode === "open") {
       this.filter.focus();
       return;
     }
+    this.close();
+    this.mode = "open";
+    this.title.textContent = "Open";
+    this.element.setAttribute("aria-label", "Open a file");
+    this.filter.placeholder = "Type to filter · Enter opens in a new tab · Backspace goes up";
+    this.filter.setAttribute("aria-label", "Filter the files");
     this.returnFocus = this.root.activeElement;
     this.element.hidden = false;
     this.filter.value = "";
@@ -229,6 +274,8 @@ export class OpenDialog {
   close(): void {
     if (!this.isOpen) return;
     this.element.hidden = true;
+    this.saving?.(null);
+    this.saving = null;
     const back = this.returnFocus;
     this.returnFocus = null;
     if (back instanceof HTMLElement && back.isConnected) back.focus();
@@ -261,7 +308,7 @@ export class OpenDialog {
   private visible(): Row[] {
     const listing = this.listing;
     if (!listing) return [];
-    const words = this.filter.value.toLowerCase().split(/\s+/).filter(Boolean);
+    const words = this.mode === "save" ? [] : this.filter.value.toLowerCase().split(/\s+/).filter(Boolean);
     const entries = listing.entries.filter((entry) =>
       words.every((word) => entry.name.toLowerCase().includes(word)),
     );
@@ -313,9 +360,11 @@ export class OpenDialog {
     if (!listing) return;
     const files = rows.filter((row) => row.kind !== "up").length;
     const shown =
-      this.filter.value.trim() === ""
-        ? `${files} entr${files === 1 ? "y" : "ies"}`
-        : `${files} of ${listing.entries.length} match “${this.filter.value.trim()}”`;
+      this.mode === "save"
+        ? `${files} entr${files === 1 ? "y" : "ies"} · Enter saves here under the name above`
+        : this.filter.value.trim() === ""
+          ? `${files} entr${files === 1 ? "y" : "ies"}`
+          : `${files} of ${listing.entries.length} match “${this.filter.value.trim()}”`;
     this.say(listing.omitted > 0 ? `${shown} (${listing.omitted} more not listed)` : shown);
   }
 
@@ -329,12 +378,15 @@ export class OpenDialog {
     const by = moves[event.key];
     if (by !== undefined) {
       move(by);
+      // Save As: moving onto a file takes its name (to save over it, after the page asks).
+      const row = this.rows[this.selected];
+      if (this.mode === "save" && row?.kind === "file" && row.error === null) this.filter.value = row.name;
       return;
     }
     switch (event.key) {
       case "Enter":
         event.preventDefault();
-        void this.activate();
+        void this.activate(true);
         return;
       case "Escape":
         event.preventDefault();
@@ -342,7 +394,7 @@ export class OpenDialog {
         this.close();
         return;
       case "Backspace":
-        if (this.filter.value === "" && this.listing?.parent != null) {
+        if (this.filter.value === "" && this.listing?.parent != null && this.mode === "open") {
           event.preventDefault();
           void this.load(`dir=${encodeURIComponent(this.listing.parent)}`);
         }
@@ -350,10 +402,34 @@ export class OpenDialog {
     }
   }
 
-  /** Enter or a click: a folder opens in the list, a file in a new tab. */
-  private async activate(): Promise<void> {
+  /** Save As: the name typed, in the folder shown, as an absolute path. */
+  private finishSave(): void {
+    const listing = this.listing;
+    const name = this.filter.value.trim();
+    if (!listing || name === "") {
+      this.say("Type a name to save as", "error");
+      return;
+    }
+    const folder = listing.dir === "" ? listing.root : `${listing.root}/${listing.dir}`;
+    const resolve = this.saving;
+    this.saving = null;
+    this.close();
+    resolve?.(name.startsWith("/") ? name : `${folder}/${name}`);
+  }
+
+  /** Enter or a click: a folder opens in the list, a file in a new tab (Save As: takes its name). */
+  private async activate(fromKey = false): Promise<void> {
+    if (this.mode === "save" && fromKey) {
+      this.finishSave();
+      return;
+    }
     const row = this.rows[this.selected];
     if (!row) return;
+    if (this.mode === "save" && row.kind === "file") {
+      if (row.error === null) this.filter.value = row.name;
+      this.filter.focus();
+      return;
+    }
     if (row.error !== null) {
       this.say(`${row.name} cannot be opened: ${row.error}`, "error");
       return;

@@ -116,9 +116,15 @@ describe("Ctrl+O: another file of the folder, in a new tab", () => {
     );
     await screenshot(tab, "open-dialog-new-tab");
     // Save As moves the document: the tab's URL follows it, so a reload shows the same text.
+    // Save As shows the folder's files (not a bare path prompt), with the name to change.
     await tab.keyboard.press("Control+Shift+S");
-    await tab.waitForSelector("#dialog:not([hidden]) input");
-    await tab.fill("#dialog input", "archive/renamed.log");
+    await tab.waitForSelector(".gp-open:not([hidden]) .gp-open-filter");
+    expect(await tab.inputValue(".gp-open-filter")).toBe("app-2.log");
+    await expect
+      .poll(() => tab.locator(".gp-open-row .gp-open-name").allTextContents())
+      .toEqual(expect.arrayContaining(["main.log", "app-2.log", "archive/"]));
+    await screenshot(tab, "save-as-list");
+    await tab.fill(".gp-open-filter", "archive/renamed.log");
     await tab.keyboard.press("Enter");
     await expect
       .poll(() => new URL(tab.url()).search, { timeout: 10_000 })
