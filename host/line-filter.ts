@@ -54,6 +54,53 @@ class LineList {
   }
 }
 
+/**
+ * The line (0-based) of offsets asked for in increasing order: counts the LFs between one offset
+ * and the next in blocks read once, remembering where the next LF is, so a long line with many
+ * matches is not scanned again for each.
+ */
+export class ForwardLineCounter {
+  private block: Buffer = Buffer.alloc(0);
+  private blockStart = 0;
+  /** Offset counted up to, and the line it lies on. */
+  private at = 0;
+  private line = 0;
+  /** The first LF at or after `at` in the block, if known (-1: none in the rest of the block). */
+  private nextLf: number | null = null;
+
+  constructor(
+    private readonly doc: Pick<Document, "read" | "length">,
+    private readonly blockBytes = 1024 * 1024,
+  ) {}
+
+  lineOf(offset: number): number {
+    if (offset < this.at) throw new RangeError(`offsets go forward: ${offset} after ${this.at}`);
+    while (this.at < offset) {
+      const blockEnd = this.blockStart + this.block.length;
+      if (this.at >= blockEnd) {
+        this.blockStart = this.at;
+        this.block = this.doc.read(this.at, Math.min(this.doc.length, this.at + this.blockBytes));
+        this.nextLf = null;
+        if (this.block.length === 0) break;
+        continue;
+      }
+      const stop = Math.min(offset, blockEnd);
+      if (this.nextLf === null) {
+        const found = this.block.indexOf(10, this.at - this.blockStart);
+        this.nextLf = found < 0 ? -1 : this.blockStart + found;
+      }
+      if (this.nextLf >= 0 && this.nextLf < stop) {
+        this.line++;
+        this.at = this.nextLf + 1;
+        this.nextLf = null;
+      } else {
+        this.at = stop;
+      }
+    }
+    return this.line;
+  }
+}
+
 export class LineFilter {
   private readonly list = new LineList();
   private finished = false;
@@ -99,22 +146,21 @@ export class LineFilter {
   ): Promise<number> {
     const doc = this.doc;
     try {
-      await doc.whenIndexed();
       signal.throwIfAborted();
+      // Matches come in order: their lines are counted going forward, each byte once (asking
+      // the line index for each match cost a chunk scan a match: 15 s for 3.5 M lines).
+      const lines = new ForwardLineCounter(doc);
       let lastLine = -1;
-      let lineEnd = -1;
       for await (const match of doc.find(pattern, {
         ...options,
         signal,
         onProgress: (progress) =>
           onProgress({ lines: this.list.length, scanned: progress.bytesDone, total: progress.bytesTotal }),
       })) {
-        // Several matches on one line count once; the line lookup runs once a line.
-        if (match.start < lineEnd) continue;
-        const line = doc.lineAt(match.start);
+        const line = lines.lineOf(match.start);
+        // Several matches on one line count once.
         if (line === lastLine) continue;
         lastLine = line;
-        lineEnd = line + 1 < doc.lineCount() ? doc.lineStart(line + 1) : doc.length + 1;
         this.list.push(line);
       }
       this.finished = true;

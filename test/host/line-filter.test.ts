@@ -106,3 +106,34 @@ describe("the filter view's lines", () => {
     expect(existsSync(join(dir, "..", "out.log"))).toBe(false);
   });
 });
+
+describe("counting lines going forward", () => {
+  it("gives the line of each offset as a full count would, with small blocks and long lines", async () => {
+    const { ForwardLineCounter } = await import("../../host/line-filter.js");
+    const fc = await import("fast-check");
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom("a", "\n", "bb", "\r\n", "x".repeat(40)), { maxLength: 80 }),
+        fc.array(fc.nat(), { maxLength: 30 }),
+        fc.integer({ min: 1, max: 17 }),
+        (parts, picks, blockBytes) => {
+          const bytes = Buffer.from(parts.join(""));
+          const doc = {
+            length: bytes.length,
+            read: (start: number, end: number) => bytes.subarray(start, end),
+          };
+          const offsets = picks
+            .map((pick) => (bytes.length === 0 ? 0 : pick % bytes.length))
+            .sort((a, b) => a - b);
+          const counter = new ForwardLineCounter(doc as never, blockBytes);
+          for (const offset of offsets) {
+            const expected = bytes.subarray(0, offset).filter((byte) => byte === 10).length;
+            if (counter.lineOf(offset) !== expected) return false;
+          }
+          return true;
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
