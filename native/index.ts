@@ -68,6 +68,8 @@ export interface MappedFile {
   startChunkIndex(
     chunkSize: number,
     onProgress?: (bytesDone: number, bytesTotal: number) => void,
+    /** True when nothing else waits (`gigapad info`): normal priority instead of nice 10. */
+    foreground?: boolean,
   ): NativeJob<ChunkIndex>;
   advise(advice: Advice, start?: number, end?: number): void;
   /** Unmaps now (or, if a background job runs, as soon as it has stopped). Idempotent. */

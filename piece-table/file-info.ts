@@ -34,7 +34,8 @@ export async function fileInfo(
   const file = openMappedFile(resolve(path));
   try {
     const index = new LineIndex(file);
-    await index.build(onProgress);
+    // The user waits for this scan alone: normal priority, not the editor's background nice 10.
+    await index.build(onProgress, { foreground: true });
     const lineFeeds = index.count(0, file.size);
     const crlf = index.crlfPairCount ?? 0;
     const eol = lineEndingsOf(lineFeeds, crlf);

@@ -100,15 +100,23 @@ export class LineIndex {
 
   /**
    * Starts the background build (once); resolves when the index is complete. Rejects with the
-   * native error (ETRUNCATED if the file shrank under us, ABORT_ERR if stopped).
+   * native error (ETRUNCATED if the file shrank under us, ABORT_ERR if stopped). `foreground`:
+   * nothing else waits (gigapad info), so the scan threads keep normal priority.
    */
-  build(onProgress?: (progress: IndexProgress) => void): Promise<void> {
+  build(
+    onProgress?: (progress: IndexProgress) => void,
+    options: { foreground?: boolean } = {},
+  ): Promise<void> {
     if (this.building) return this.building;
     if (this.isComplete && this.crlfPairs !== null) return Promise.resolve();
-    const job = this.file.startChunkIndex(CHUNK_BYTES, (bytesDone, bytesTotal) => {
-      this.progress = { bytesDone, bytesTotal };
-      onProgress?.(this.indexProgress);
-    });
+    const job = this.file.startChunkIndex(
+      CHUNK_BYTES,
+      (bytesDone, bytesTotal) => {
+        this.progress = { bytesDone, bytesTotal };
+        onProgress?.(this.indexProgress);
+      },
+      options.foreground === true,
+    );
     this.cancelBuild = job.cancel;
     this.building = job.promise.then(({ lineFeeds, crlfPairs }) => {
       this.lineFeeds.set(lineFeeds);

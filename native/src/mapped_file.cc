@@ -197,14 +197,14 @@ Napi::Value MappedFile::StartFind(const Napi::CallbackInfo& info) {
                       limit, closing_);
 }
 
-// startChunkIndex(chunkSize, onProgress?) → { promise: Promise<Uint32Array>, cancel() }.
+// startChunkIndex(chunkSize, onProgress?, foreground = false) → { promise, cancel() }.
 Napi::Value MappedFile::StartChunkIndex(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Live(env);
   uint64_t chunk_size = ReadOffset(info[0], "chunkSize");
   if (chunk_size == 0 || chunk_size > (1u << 30)) throw Napi::RangeError::New(env, "chunkSize must be in 1..2^30");
   Napi::Function on_progress = info[1].IsFunction() ? info[1].As<Napi::Function>() : Napi::Function();
-  return StartChunkIndexJob(env, mapping_, chunk_size, on_progress, closing_);
+  return StartChunkIndexJob(env, mapping_, chunk_size, on_progress, closing_, info[2].ToBoolean().Value());
 }
 
 // advise(mode, start = 0, end = size)

@@ -319,7 +319,9 @@ void LowerThisThreadPriority() {
 // stop everyone. Returns false if any call did.
 //
 // Where scans run (issue #17): on threads of their own, created per scan, not on the libuv pool.
-// A job is queued on the pool (AsyncWorker) only to wait for them and settle its promise. Reasons:
+// A job is queued on the pool (AsyncWorker) to settle its promise; that one pool thread waits for
+// the scan threads (background) or takes one share of the batches itself (foreground: a find, or
+// the index for gigapad info), so a scan holds at most one pool thread, whatever its size. Reasons:
 // the pool has 4 threads shared with every fs call and DNS lookup of the process, and a scan of a
 // big file holds its threads for a second or more — on the pool it would stall the editor's own
 // reads and the session's writes; a background scan lowers its threads' priority, which cannot be
@@ -409,8 +411,9 @@ class ChunkIndexJob : public Napi::AsyncProgressWorker<double> {
  public:
   ChunkIndexJob(Napi::Env env, std::shared_ptr<Mapping> mapping, uint64_t chunk_size,
                 Napi::Function on_progress, std::shared_ptr<std::atomic<bool>> cancelled,
-                std::shared_ptr<std::atomic<bool>> closing)
+                std::shared_ptr<std::atomic<bool>> closing, bool foreground)
       : Napi::AsyncProgressWorker<double>(env, "gigapad.chunkIndex"),
+        foreground_(foreground),
         deferred_(Napi::Promise::Deferred::New(env)),
         mapping_(std::move(mapping)),
         chunk_size_(chunk_size),
@@ -474,7 +477,7 @@ class ChunkIndexJob : public Napi::AsyncProgressWorker<double> {
         reporting.unlock();
       }
       return true;
-    }, ScanPriority::kBackground);
+    }, foreground_ ? ScanPriority::kForeground : ScanPriority::kBackground);
     if (!ok && failure_ == JobFailure::kNone) failure_ = JobFailure::kCancelled;
   }
 
@@ -512,6 +515,7 @@ class ChunkIndexJob : public Napi::AsyncProgressWorker<double> {
   }
 
  private:
+  bool foreground_;
   Napi::Promise::Deferred deferred_;
   std::shared_ptr<Mapping> mapping_;
   uint64_t chunk_size_;
@@ -831,9 +835,11 @@ void Advise(Napi::Env env, const Mapping& mapping, const std::string& mode, uint
 }
 
 Napi::Value StartChunkIndexJob(Napi::Env env, std::shared_ptr<Mapping> mapping, uint64_t chunk_size,
-                               Napi::Function on_progress, std::shared_ptr<std::atomic<bool>> closing) {
+                               Napi::Function on_progress, std::shared_ptr<std::atomic<bool>> closing,
+                               bool foreground) {
   auto cancelled = std::make_shared<std::atomic<bool>>(false);
-  auto* job = new ChunkIndexJob(env, std::move(mapping), chunk_size, on_progress, cancelled, std::move(closing));
+  auto* job = new ChunkIndexJob(env, std::move(mapping), chunk_size, on_progress, cancelled, std::move(closing),
+                                foreground);
   Napi::Promise promise = job->Promise();
   job->Queue();
   return JobHandle(env, promise, cancelled);

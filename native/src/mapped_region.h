@@ -56,9 +56,11 @@ void Advise(Napi::Env env, const Mapping& mapping, const std::string& mode, uint
 // Background jobs over a mapping, run on a pool of threads; each returns { promise, cancel }.
 // Chunk line index: resolves to { lineFeeds: Uint32Array (newline count per chunk_size bytes of
 // [0, size)), crlfPairs: number (CRLF pairs in the whole file) }.
+// foreground: the caller waits for nothing else (gigapad info), so the scan keeps normal priority
+// instead of yielding to the editor's threads.
 Napi::Value StartChunkIndexJob(Napi::Env env, std::shared_ptr<Mapping> mapping, uint64_t chunk_size,
                                Napi::Function on_progress,
-                               std::shared_ptr<std::atomic<bool>> closing);
+                               std::shared_ptr<std::atomic<bool>> closing, bool foreground = false);
 // Literal search: like FindAllIn, but in parallel; resolves to a Float64Array of match starts.
 Napi::Value StartFindJob(Napi::Env env, std::shared_ptr<Mapping> mapping, std::vector<uint8_t> needle,
                          uint64_t start, uint64_t end, uint64_t limit,
