@@ -9,8 +9,8 @@
  * pipelined edits from a UI apply in order. Reads (windows, lines, find) answer at once, between
  * them; long work (search, save) yields, so replies never wait for it.
  */
-import { type FSWatcher, realpathSync, statSync, watch } from "node:fs";
-import { basename, resolve } from "node:path";
+import { type FSWatcher, realpathSync, type Stats, statSync, watch } from "node:fs";
+import { basename, dirname, resolve } from "node:path";
 import {
   type Document,
   detectEncoding,
@@ -83,7 +83,7 @@ const CHEAP_LINE_BYTES = 16 * 1024 * 1024;
 /** Most text one readText may return (a copy of a larger selection is refused). */
 export const MAX_READ_TEXT_BYTES = 64 * 1024 * 1024;
 /** A write the system reports is looked at after this long (writes coalesce meanwhile). */
-const FOLLOW_CHECK_MS = 40;
+const FOLLOW_CHECK_MS = 100;
 /** Progress events are sent at most this often. */
 const PROGRESS_EVENT_MS = 100;
 /**
@@ -516,16 +516,8 @@ export class HostedDocument {
       case "filterIndex":
         return { index: this.filterOf(channel, request.filterId).indexOfLine(request.line) };
       case "saveFiltered": {
-        const filter = this.filterOf(channel, request.filterId);
-        const force = request.force ?? false;
-        const root = this.saveAsRoot;
-        const path =
-          root === null ? resolve(request.path) : confinedSaveTarget(request.path, doc.path, root, force);
-        if (fileKey(path) === fileKey(doc.path)) {
-          throw new HostError("EINVAL", "the filtered lines go to a new file, not over the document itself");
-        }
-        const written = await filter.saveTo(path, this.newline);
-        return { ...written, path };
+        // In the queue of changes: no edit may change the lines while they are written.
+        return this.mutate(() => this.saveFiltered(channel, request));
       }
       case "commit":
         await this.flush();
@@ -596,6 +588,8 @@ export class HostedDocument {
     }
     // A save makes the file the document's original: the index and the safety state start over.
     this.watchIndex();
+    // Another program may have written while the save ran (the watch was paused): say so now.
+    if (this.disk.lastState !== "unchanged") this.diskChanged(this.disk.lastState);
     await this.autosave?.flush();
     this.broadcast({
       event: "saved",
@@ -605,6 +599,44 @@ export class HostedDocument {
       version: this.version,
     });
     return path === null ? { length: this.doc.length } : { length: this.doc.length, path: this.doc.path };
+  }
+
+  /**
+   * Writes a filter's lines to a new file: a relative path is taken from the document's folder;
+   * under a Save As root only inside it; an existing file only with `force` (the page asks); never
+   * the document itself, by any of its names (a symlink, a hard link).
+   */
+  private async saveFiltered(
+    channel: Channel,
+    request: Extract<Request, { type: "saveFiltered" }>,
+  ): Promise<{ lines: number; bytes: number; path: string }> {
+    const doc = this.doc;
+    const filter = this.filterOf(channel, request.filterId);
+    const force = request.force ?? false;
+    const root = this.saveAsRoot;
+    const path =
+      root === null
+        ? resolve(dirname(doc.path), request.path)
+        : confinedSaveTarget(request.path, doc.path, root, force);
+    let existing: Stats | null = null;
+    try {
+      existing = statSync(path);
+    } catch {
+      existing = null;
+    }
+    const identity = doc.originalFile.identity;
+    const isDocument =
+      fileKey(path) === fileKey(doc.path) ||
+      (existing !== null && BigInt(existing.dev) === identity.dev && BigInt(existing.ino) === identity.ino);
+    if (isDocument) {
+      throw new HostError("EINVAL", "the filtered lines go to a new file, not over the document itself");
+    }
+    if (existing && !force) {
+      throw new HostError("EEXIST", `${basename(path)} exists; replace it?`);
+    }
+    // (Run in the queue of changes, after filterOf checked the version: no edit comes between.)
+    const written = await filter.saveTo(path, this.newline);
+    return { ...written, path };
   }
 
   /** Runs a filter for a UI (replacing its previous one); resolves when the scan is done. */
@@ -808,9 +840,14 @@ export class HostedDocument {
         .catch(() => false)
         .then((taken) => {
           this.appending = false;
-          if (!taken && this.disk.lastState === "modified") this.tellDiskState("modified");
-          // More may have come while this one was taken in.
-          else if (taken) this.disk.check();
+          if (this.closed) return;
+          if (!taken) {
+            if (this.disk.lastState === "modified") this.tellDiskState("modified");
+            return;
+          }
+          // More may have come while this one was taken in (settle() saw it): take that in too.
+          this.disk.check();
+          if (this.disk.lastState === "modified") this.diskChanged("modified");
         });
       return;
     }

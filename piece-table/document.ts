@@ -253,7 +253,7 @@ async function openForEditing(
     // Holding the session, no save of this file can be running anywhere: temp files left beside
     // it by a save that died are garbage (often as large as the file).
     removeDeadSaveTempFiles(path);
-    if (recovery.staleSlot?.edits === 0) {
+    if (recovery.staleSlot && recovery.staleEdits === false) {
       // Committed as the file was (an epoch begun by a save or by following a growing log, no
       // edit since): the session holds nothing but bytes of a file that has changed — nothing of
       // the user's to keep aside.
@@ -1129,7 +1129,8 @@ export class Document extends EventEmitter<DocumentEvents> {
       // as it is now.)
       const then = this.newest.identity;
       const now = identityFrom({ ...then }, (start, end) => file.read(start, end));
-      if (file.size <= oldSize || now.sample !== then.sample) {
+      const sameFile = file.identity.dev === dev && file.identity.ino === ino;
+      if (!sameFile || file.size <= oldSize || now.sample !== then.sample) {
         file.close();
         return 0;
       }
@@ -1147,17 +1148,22 @@ export class Document extends EventEmitter<DocumentEvents> {
     }
     const grown = file.size - oldSize;
     const previous = this.newest;
+    // Undo and redo start over: their versions lack the appended bytes, and saving one of them
+    // would drop what the other program wrote.
+    this.undoStack.length = 0;
+    this.redoStack.length = 0;
+    this.lastEdit = null;
     this.adoptOriginal(file, root, false, LineIndex.extending(file, previous.index));
-    // The old mapping stays only while an undo or redo step still reads it.
-    const stillRead = new Set(
-      [...this.undoStack, ...this.redoStack].map((entry) => this.originalOf.get(entry)),
-    );
-    if (!stillRead.has(previous)) {
+    // The old mapping (and its file descriptor) goes a little later: a find or count that began
+    // over it may still read it.
+    const release = setTimeout(() => {
+      const at = this.retired.indexOf(previous);
+      if (this.closed || at < 0) return;
+      this.retired.splice(at, 1);
       previous.index.cancel();
       previous.file.close();
-      const at = this.retired.indexOf(previous);
-      if (at >= 0) this.retired.splice(at, 1);
-    }
+    }, 10_000);
+    release.unref();
     this.emit("appended", grown);
     return grown;
   }

@@ -348,6 +348,11 @@ export interface RecoveryResult {
   committed: (Omit<CommittedSession, "ops"> & { ops: DecodedOp[] }) | null;
   /** The newest slot that verifies but was made over a different original (the file changed). */
   staleSlot: RootSlot | null;
+  /**
+   * With `staleSlot`: whether any slot that verifies holds edits (edits > 0). When none does, the
+   * session is the old file's bytes and nothing of the user's.
+   */
+  staleEdits?: boolean;
   /** Set when the session was made over the file when it was this long, and it has grown since. */
   grownFrom?: number;
   /**
@@ -412,7 +417,9 @@ export function readCommitted(
           grewFrom(slot.identity, identity, readOriginal),
       )
     : [];
-  if (matching.length === 0 && grown.length === 0) return { committed: null, staleSlot: slots[0]! };
+  if (matching.length === 0 && grown.length === 0) {
+    return { committed: null, staleSlot: slots[0]!, staleEdits: slots.some((slot) => slot.edits > 0) };
+  }
   const metaFiles = new Map<number, Buffer | null>();
   const addPath = join(folder, SESSION_FILES.add);
   const addSize = existsSync(addPath) ? sizeOf(io, addPath) : 0;
@@ -427,7 +434,9 @@ export function readCommitted(
         : { committed, staleSlot: null, grownFrom: slot.identity.size };
     }
   }
-  return { committed: null, staleSlot: matching.length === 0 ? slots[0]! : null };
+  return matching.length === 0
+    ? { committed: null, staleSlot: slots[0]!, staleEdits: slots.some((slot) => slot.edits > 0) }
+    : { committed: null, staleSlot: null };
 }
 
 /** Whether `now` is `then` with bytes appended: same file, longer, the same sampled bytes. */

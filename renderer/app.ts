@@ -667,7 +667,7 @@ export class App {
     this.saving = { done: 0, total: editor.info.length };
     this.scheduleStatus();
     try {
-      await editor.whenSettledEdits();
+      await editor.whenInputSettled();
       const result =
         path === undefined
           ? await this.connection.request("save", { force })

@@ -451,6 +451,7 @@ export class WindowEditor {
         this.loading = false;
         this.jumping = false;
         this.replayTypeAhead();
+        this.landed();
         if (growAround !== null) {
           const around = growAround;
           // Grow to the full window once the jump's frame is painted: its text must not delay it.
@@ -767,8 +768,9 @@ export class WindowEditor {
 
   private filterTransaction(tr: Transaction): Transaction | readonly [] {
     if (!tr.docChanged || tr.annotation(windowLoad)) return tr;
-    if (this.jumping) {
+    if (this.jumping && !this.view.composing && !tr.isUserEvent("input.type.compose")) {
       // Ctrl+Home then typing: the keys belong where the jump lands, not where the cursor was.
+      // (An IME composition goes on where it started: its steps are not keys to replay.)
       let inserted = "";
       tr.changes.iterChanges((_fromA, _toA, _fromB, _toB, text) => {
         inserted += text.toString();
@@ -807,7 +809,10 @@ export class WindowEditor {
    * Keys typed while a jump travelled, in order: typed, once it has landed, at its cursor (a user
    * who presses Ctrl+End and types expects the text at the end, as in any editor).
    */
-  private typeAhead: ({ kind: "insert"; text: string } | { kind: "backspace" | "delete" })[] = [];
+  private typeAhead: (
+    | { kind: "insert"; text: string }
+    | { kind: "backspace" | "delete" | "undo" | "redo" }
+  )[] = [];
   /** A jump (a load that moves the cursor) is on its way. */
   private jumping = false;
 
@@ -818,7 +823,13 @@ export class WindowEditor {
   }
 
   private replayTypeAhead(): void {
-    for (const key of this.typeAhead.splice(0)) {
+    while (this.typeAhead.length > 0 && !this.jumping) {
+      const key = this.typeAhead.shift()!;
+      if (key.kind === "undo" || key.kind === "redo") {
+        // The rest waits for the undo to land (it reloads the window where it happened).
+        this.undoRedo(key.kind);
+        return;
+      }
       if (key.kind === "insert") {
         this.view.dispatch(this.view.state.replaceSelection(key.text), {
           userEvent: "input.type",
@@ -913,6 +924,23 @@ export class WindowEditor {
     }
   }
 
+  /**
+   * Resolves when what was typed has reached the engine: no jump holding keys, none held, no edit
+   * in flight (Save waits for this: Ctrl+End, typing, Ctrl+S saves the typing).
+   */
+  async whenInputSettled(): Promise<void> {
+    while (this.jumping || this.typeAhead.length > 0 || this.busy > 0) {
+      await new Promise<void>((resolve) => this.landedWaiters.push(resolve));
+    }
+    await this.whenSettledEdits();
+  }
+
+  private landedWaiters: (() => void)[] = [];
+
+  private landed(): void {
+    for (const waiter of this.landedWaiters.splice(0)) waiter();
+  }
+
   /** Resolves when no edit is in flight. */
   whenSettledEdits(): Promise<void> {
     if (this.editsInFlight === 0) return Promise.resolve();
@@ -929,6 +957,9 @@ export class WindowEditor {
     } finally {
       this.busy--;
       this.updateReadOnly();
+      // Keys held behind an undo that moved nothing go on now.
+      if (this.busy === 0 && !this.jumping && !this.loading) this.replayTypeAhead();
+      this.landed();
     }
   }
 
@@ -938,6 +969,11 @@ export class WindowEditor {
 
   undoRedo(which: "undo" | "redo"): boolean {
     if (this.info.readOnly) return true;
+    // Pressed while a jump travels: in order with the keys held for it.
+    if (this.jumping) {
+      this.typeAhead.push({ kind: which });
+      return true;
+    }
     void this.exclusive(async () => {
       let result: UndoResult;
       try {
@@ -1085,6 +1121,8 @@ export class WindowEditor {
   goToStart(extend: boolean): boolean {
     const anchor = this.selectionBytes().anchor;
     if (!extend && this.moveInWindow(0)) return true;
+    // A plain jump ends a wide selection now: keys held for the jump must not replace it.
+    if (!extend) this.wide = null;
     void this.show({ byte: 0 }, { align: "start", cursor: 0 }).then(() => {
       if (extend) this.setWide({ anchor, head: this.window.placement.start });
       else this.wide = null;
@@ -1100,6 +1138,7 @@ export class WindowEditor {
     }
     const anchor = this.selectionBytes().anchor;
     if (!extend && this.moveInWindow(this.info.length)) return true;
+    if (!extend) this.wide = null;
     void this.show({ end: true }, { align: "end", cursor: this.info.length }).then(() => {
       if (extend) this.setWide({ anchor, head: this.info.length });
       else this.wide = null;

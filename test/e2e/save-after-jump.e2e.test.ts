@@ -5,7 +5,7 @@
  * found; every run must show the typed text and put it in the file on disk.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
@@ -95,6 +95,26 @@ describe("typing at the start after jumping from the end, then Ctrl+S", () => {
       await page.context().close();
     }
   }, 600_000);
+
+  it("Select All, Ctrl+End and typing adds the text at the end: the selection is not replaced", async () => {
+    const page = await openEditor(browser, server.url);
+    const size = statSync(logPath).size;
+    await page.locator(".cm-line").nth(3).click();
+    await page.keyboard.press("Control+a");
+    await page.keyboard.press("Control+End");
+    await page.keyboard.type("NOTE");
+    await page.keyboard.press("Control+s");
+    await expect
+      .poll(() => messages(page), { timeout: 30_000 })
+      .toContainEqual(expect.stringMatching(/^Saved app\.log/));
+    expect(statSync(logPath).size).toBe(size + 4);
+    const fd = openSync(logPath, "r");
+    const tail = Buffer.alloc(4);
+    readSync(fd, tail, 0, 4, size);
+    closeSync(fd);
+    expect(tail.toString()).toBe("NOTE");
+    await page.context().close();
+  });
 
   it("keys typed right after Ctrl+End (a load away) land at the end of the file, in order", async () => {
     const page = await openEditor(browser, server.url);

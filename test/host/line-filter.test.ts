@@ -4,8 +4,10 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { HostedDocument } from "../../host/hosted-document.js";
+import { ForwardLineCounter } from "../../host/line-filter.js";
 import { FakeChannel } from "../helpers/fake-channel.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 
@@ -108,9 +110,7 @@ describe("the filter view's lines", () => {
 });
 
 describe("counting lines going forward", () => {
-  it("gives the line of each offset as a full count would, with small blocks and long lines", async () => {
-    const { ForwardLineCounter } = await import("../../host/line-filter.js");
-    const fc = await import("fast-check");
+  it("gives the line of each offset as a full count would, with small blocks and long lines", () => {
     fc.assert(
       fc.property(
         fc.array(fc.constantFrom("a", "\n", "bb", "\r\n", "x".repeat(40)), { maxLength: 80 }),

@@ -130,3 +130,17 @@ describe("kill -9 during save", () => {
     console.log(`save: crashed before each of ${n - 1} I/O operations`);
   }, 300_000);
 });
+
+describe("a save killed after its epoch, then another program appends to the file", () => {
+  it("keeps the committed edits (set aside), never clears them as an empty epoch", async () => {
+    const outcome = run("save:after-epoch-commit");
+    expect(outcome.killed).toBe(true);
+    // The rename never happened: the file is the original, and a logger appends to it.
+    writeFileSync(outcome.path, `${ORIGINAL}a line from the logger\n`);
+    const doc = await open(outcome.path, { stateDir: outcome.stateDir });
+    expect(doc.setAside).toMatchObject({ reason: "file changed on disk" });
+    await doc.close();
+    const aside = readdirSync(dirname(doc.setAside!.folder));
+    expect(aside.some((name) => name.includes(".set-aside-"))).toBe(true);
+  });
+});
