@@ -247,6 +247,9 @@ int CountSpanPread(const Mapping& mapping, ScanBuffer& buffer, uint64_t start, u
   return kReadOk;
 }
 
+// Buffers at least this large read from page boundaries (see FindMatchesPread).
+constexpr uint64_t kAlignedReadMinBytes = 64 * 1024;
+
 // FindMatches (below) with pread: each read covers needle length - 1 bytes more than the starts
 // it settles, so a match across the buffer's edge is found whole; the next read starts where the
 // last match ended or at the first unsettled start. Needs a buffer longer than the needle.
@@ -259,14 +262,18 @@ int FindMatchesPread(const Mapping& mapping, ScanBuffer& buffer, const std::vect
   const uint64_t overlap = length - 1;
   uint64_t position = from;
   while (position < to && out.size() < limit && position + length <= scan_end) {
-    const uint64_t read_end = std::min(scan_end, position + capacity);
-    int status = ReadFully(mapping.fd, data, position, read_end - position);
+    // Reads start on a page boundary (with real buffers): a copy whose source and target are
+    // misaligned differently runs far slower in the kernel's copy loop on some machines.
+    const bool align = capacity >= kAlignedReadMinBytes && capacity > overlap + 4096;
+    const uint64_t read_start = align ? position / 4096 * 4096 : position;
+    const uint64_t read_end = std::min(scan_end, read_start + capacity);
+    int status = ReadFully(mapping.fd, data, read_start, read_end - read_start);
     if (status != kReadOk) return status;
     // Starts before settled_end have their whole match inside this read.
     const uint64_t settled_end = std::min(to, read_end - overlap);
     uint64_t at = position;
     while (out.size() < limit && at + length <= read_end) {
-      size_t hit = FindLiteral(data + (at - position), read_end - at, needle.data(), length);
+      size_t hit = FindLiteral(data + (at - read_start), read_end - at, needle.data(), length);
       if (hit == kNotFound || at + hit >= settled_end) break;
       out.push_back(at + hit);
       at += hit + length;
@@ -276,9 +283,12 @@ int FindMatchesPread(const Mapping& mapping, ScanBuffer& buffer, const std::vect
   return kReadOk;
 }
 
-// Whether a pread search of needle fits the scan buffers (else the mapping is read).
+// Whether a pread search of needle fits the scan buffers (else the mapping is read): a read
+// must settle at least one start past the up to 4095 bytes of alignment and the overlap.
 bool PreadFits(const std::vector<uint8_t>& needle) {
-  return needle.size() * 2 <= Settings().buffer_bytes.load();
+  const uint64_t buffer = Settings().buffer_bytes.load();
+  const uint64_t alignment = buffer >= kAlignedReadMinBytes ? 4096 : 0;
+  return needle.size() * 2 + alignment <= buffer;
 }
 
 // Greedy leftmost non-overlapping matches of needle among candidate starts [from, to), reading

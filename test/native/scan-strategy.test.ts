@@ -111,7 +111,7 @@ describe("bulk scans: pread and the mapping agree", () => {
     );
   });
 
-  it("takes the bulk path for large synchronous counts and searches, with the same answers", () => {
+  it("takes the bulk path for large counts and searches (page-aligned reads), with the same answers", async () => {
     // Over 4 MiB: countNewlines runs on all cores, findAll reads with pread.
     const line = Buffer.from("a\r\nbb\nneedle-ab\n");
     const bytes = Buffer.alloc(5 * 1024 * 1024 + 123);
@@ -128,6 +128,14 @@ describe("bulk scans: pread and the mapping agree", () => {
           naiveMatches(bytes, needle, 7, bytes.length),
         );
         expect(file.findAll(needle, 0, bytes.length, 3).length).toBe(3);
+        // Reads of a 64 KiB buffer start on page boundaries, matches from anywhere.
+        expect([...(await file.startFind(needle, 4097, bytes.length - 5).promise)]).toEqual(
+          naiveMatches(bytes, needle, 4097, bytes.length - 5),
+        );
+        const odd = Buffer.from("b\nneedle-ab\na\r");
+        expect([...(await file.startFind(odd, 3, bytes.length).promise)]).toEqual(
+          naiveMatches(bytes, odd, 3, bytes.length),
+        );
       }
     } finally {
       file.close();
