@@ -17,6 +17,7 @@ import {
 } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { type AppendFile, durableIo, type MappedFile, openMappedFile } from "../native/index.js";
+import { diskStateOf } from "./disk-state.js";
 import { crashPoint, type DurableFiles, systemFiles } from "./durable-files.js";
 import { type LineEndings, lineEndingsOf } from "./file-info.js";
 import { type IndexProgress, LineIndex } from "./line-index.js";
@@ -927,6 +928,16 @@ export class Document extends EventEmitter<DocumentEvents> {
         await this.copyInPlace(written, target, report, passes === 2 ? this.length : 0);
         return;
       }
+      // Another program may have written the file while the temp file was being written (a log
+      // appended to): look again, as late as the rename allows, or its bytes would be dropped.
+      if (sameFile && !options.force && diskStateOf(target, disk.identity) !== "unchanged") {
+        this.io.remove(written.tempPath);
+        throw new SaveError(
+          `${target} changed on disk while it was being saved (another program wrote to it); ` +
+            "nothing was replaced (save with { force: true } to overwrite its changes)",
+          "EFILECHANGED",
+        );
+      }
       const saved = singlePieceTree(ORIGINAL, 0, this.length, this.root.lineFeeds);
       try {
         // The new epoch is committed before the rename (see SessionStore.beginEpoch).
@@ -1056,6 +1067,17 @@ export class Document extends EventEmitter<DocumentEvents> {
     const store = this.store!;
     await this.commit();
     const fileLength = from;
+    // The commit took a while: a program appending to the file meanwhile would see its bytes
+    // overwritten and cut off. Look again before announcing anything.
+    if (from === this.original.size && !options.force) {
+      if (diskStateOf(target, this.newest.file.identity) !== "unchanged") {
+        throw new SaveError(
+          `${target} changed on disk while it was being saved (another program wrote to it); ` +
+            "nothing was written (save with { force: true } to overwrite its changes)",
+          "EFILECHANGED",
+        );
+      }
+    }
     if (from === this.original.size) store.announceAppend(fileLength);
     crashPoint("save:after-append-announce");
     const handle = this.io.open(target, false);
@@ -1096,6 +1118,24 @@ export class Document extends EventEmitter<DocumentEvents> {
    */
   async finishInterruptedAppend(from: number): Promise<boolean> {
     if (this.originalPrefix() !== from) return false;
+    // The bytes past `from` are this save's — as written, or zeros a power cut left — unless
+    // another program appended after the crash (a log being written): then they are neither,
+    // not ours to rewrite or cut off, and the recovered edits stay in the session.
+    const target = resolveTarget(this.path);
+    const size = statSync(target).size;
+    const checked = Math.min(size - from, 64 * 1024);
+    if (checked > 0) {
+      const ours = this.read(from, Math.min(this.length, from + checked));
+      const handle = this.io.openReadOnly(target);
+      try {
+        const past = this.io.read(handle, checked, from);
+        for (let i = 0; i < past.length; i++) {
+          if (past[i] !== 0 && past[i] !== (ours[i] ?? 0)) return false;
+        }
+      } finally {
+        this.io.close(handle);
+      }
+    }
     await this.appendInPlace(resolveTarget(this.path), {}, from);
     return true;
   }

@@ -83,6 +83,16 @@ describe("append save", () => {
     await after.close();
   });
 
+  it("a kill after the announce, then another program appends: its lines are kept, the edits recovered", async () => {
+    const outcome = run("save:after-append-announce");
+    expect(outcome.killed).toBe(true);
+    appendFileSync(outcome.path, "a line from the logger\n");
+    const doc = await open(outcome.path, { stateDir: outcome.stateDir });
+    expect(doc.getText()).toBe(LOG + APPENDED);
+    await doc.close();
+    expect(readFileSync(outcome.path, "utf8")).toBe(`${LOG}a line from the logger\n`);
+  });
+
   it("a kill at any point of the append is finished on reopen", async () => {
     const points = [
       "save:after-append-announce",
@@ -121,4 +131,41 @@ describe("append save", () => {
     }
     expect(killedDuringSave).toBeGreaterThan(3);
   }, 300_000);
+});
+
+describe("saving while another program appends to the file", () => {
+  it("the append path refuses (EFILECHANGED) when the file grew while the session committed", async () => {
+    const dir = tempDir();
+    const path = join(dir, "app.log");
+    writeFileSync(path, LOG);
+    const doc = await open(path, { stateDir: join(dir, "state") });
+    doc.insert(doc.length, "typed at the end\n");
+    const commit = doc.commit.bind(doc);
+    doc.commit = async () => {
+      appendFileSync(path, "a line from the logger\n");
+      return commit();
+    };
+    await expect(doc.save()).rejects.toMatchObject({ code: "EFILECHANGED" });
+    expect(readFileSync(path, "utf8")).toBe(`${LOG}a line from the logger\n`);
+    await doc.discard();
+  });
+
+  it("the rename path refuses (EFILECHANGED) when the file grew while the temp file was written", async () => {
+    const dir = tempDir();
+    const path = join(dir, "app.log");
+    writeFileSync(path, LOG);
+    const doc = await open(path, { stateDir: join(dir, "state") });
+    doc.insert(0, "typed at the top\n");
+    let appended = false;
+    const save = doc.save({
+      onProgress: () => {
+        if (appended) return;
+        appended = true;
+        appendFileSync(path, "a line from the logger\n");
+      },
+    });
+    await expect(save).rejects.toMatchObject({ code: "EFILECHANGED" });
+    expect(readFileSync(path, "utf8")).toBe(`${LOG}a line from the logger\n`);
+    await doc.discard();
+  });
 });
