@@ -98,9 +98,10 @@ export interface AppendFile {
 
 /**
  * How bulk sequential scans (the chunk index, large LF counts, literal search) read a mapped
- * file: through the mapping (`mmap`, the default) or with `pread` into a reused buffer per
- * thread. Random access always uses the mapping. `GIGAPAD_SCAN=mmap|pread` sets the strategy
- * at load; the sizes are for tests (tiny buffers put chunk and match edges everywhere).
+ * file: through the mapping (`mmap`) or with `pread` into a reused buffer per thread (`pread`,
+ * the default: ten times faster on a file not in the page cache). Random access always uses the
+ * mapping. `GIGAPAD_SCAN=mmap|pread` sets the strategy at load; the sizes are for tests (tiny
+ * buffers put chunk and match edges everywhere).
  */
 export interface ScanSettings {
   strategy: "mmap" | "pread";

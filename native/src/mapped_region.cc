@@ -67,7 +67,7 @@ struct AtomicScanSettings {
   std::atomic<uint64_t> batch_bytes{kScanBatchBytes};
   AtomicScanSettings() {
     const char* chosen = std::getenv("GIGAPAD_SCAN");
-    strategy = chosen != nullptr && std::strcmp(chosen, "pread") == 0 ? ScanStrategy::kPread : ScanStrategy::kMmap;
+    strategy = chosen != nullptr && std::strcmp(chosen, "mmap") == 0 ? ScanStrategy::kMmap : ScanStrategy::kPread;
   }
 };
 
