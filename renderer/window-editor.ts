@@ -412,6 +412,16 @@ export class WindowEditor {
    * What is typed while a jump travels is typed where the jump lands (see typeAhead).
    */
   async show(anchor: Anchor, placement: Placement, prefetched?: Promise<DocumentWindow>): Promise<boolean> {
+    // Keys are held for a jump still travelling: this jump comes after them (Ctrl+Home, typing,
+    // Ctrl+End — the typing belongs at the top), in line with them.
+    if (this.jumping && this.typeAhead.length > 0) {
+      return new Promise<boolean>((resolve) => {
+        this.typeAhead.push({
+          kind: "jump",
+          run: () => this.show(anchor, placement, prefetched).then(resolve),
+        });
+      });
+    }
     const token = ++this.loadToken;
     this.loading = true;
     // A jump moves the cursor; a scroll (keepCursor) leaves it where typing goes.
@@ -812,6 +822,7 @@ export class WindowEditor {
   private typeAhead: (
     | { kind: "insert"; text: string }
     | { kind: "backspace" | "delete" | "undo" | "redo" }
+    | { kind: "jump"; run: () => void }
   )[] = [];
   /** A jump (a load that moves the cursor) is on its way. */
   private jumping = false;
@@ -825,6 +836,11 @@ export class WindowEditor {
   private replayTypeAhead(): void {
     while (this.typeAhead.length > 0 && !this.jumping) {
       const key = this.typeAhead.shift()!;
+      if (key.kind === "jump") {
+        // The rest waits for this jump to land.
+        key.run();
+        return;
+      }
       if (key.kind === "undo" || key.kind === "redo") {
         // The rest waits for the undo to land (it reloads the window where it happened).
         this.undoRedo(key.kind);
@@ -1139,7 +1155,8 @@ export class WindowEditor {
     const anchor = this.selectionBytes().anchor;
     if (!extend && this.moveInWindow(this.info.length)) return true;
     if (!extend) this.wide = null;
-    void this.show({ end: true }, { align: "end", cursor: this.info.length }).then(() => {
+    // The cursor goes to the end as it is when the jump lands (it may wait behind held keys).
+    void this.show({ end: true }, { align: "end", cursor: Number.MAX_SAFE_INTEGER }).then(() => {
       if (extend) this.setWide({ anchor, head: this.info.length });
       else this.wide = null;
     });

@@ -116,6 +116,27 @@ describe("typing at the start after jumping from the end, then Ctrl+S", () => {
     await page.context().close();
   });
 
+  it("Ctrl+Home, typing, Ctrl+End, typing: each text lands where its jump went", async () => {
+    const page = await openEditor(browser, server.url);
+    await page.keyboard.press("Control+End");
+    await expect.poll(async () => (await visibleLines(page))[0]?.number).not.toBe("1");
+    const before = statSync(logPath).size;
+    // Both jumps are a load away; the keys go out without waiting for either.
+    await page.keyboard.press("Control+Home");
+    await page.keyboard.type("TOP ");
+    await page.keyboard.press("Control+End");
+    await page.keyboard.type("BOTTOM");
+    await page.keyboard.press("Control+s");
+    await expect.poll(() => statSync(logPath).size, { timeout: 30_000 }).toBe(before + 10);
+    expect(fileStart(logPath, 4)).toBe("TOP ");
+    const fd = openSync(logPath, "r");
+    const tail = Buffer.alloc(6);
+    readSync(fd, tail, 0, 6, before + 4);
+    closeSync(fd);
+    expect(tail.toString()).toBe("BOTTOM");
+    await page.context().close();
+  });
+
   it("keys typed right after Ctrl+End (a load away) land at the end of the file, in order", async () => {
     const page = await openEditor(browser, server.url);
     await page.keyboard.press("Control+End");
