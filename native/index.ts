@@ -98,13 +98,14 @@ export interface AppendFile {
 
 /**
  * How bulk sequential scans (the chunk index, large LF counts, literal search) read a mapped
- * file: through the mapping (`mmap`) or with `pread` into a reused buffer per thread (`pread`,
- * the default: ten times faster on a file not in the page cache). Random access always uses the
- * mapping. `GIGAPAD_SCAN=mmap|pread` sets the strategy at load; the sizes are for tests (tiny
- * buffers put chunk and match edges everywhere).
+ * file: through the mapping (`mmap`), with `pread` into a reused buffer per thread (`pread`: ten
+ * times faster on a file not in the page cache), or — the default, `auto` — each batch through
+ * the mapping when its pages are in the page cache and with pread when not. Random access
+ * always uses the mapping. `GIGAPAD_SCAN=auto|mmap|pread` sets the strategy at load; the sizes
+ * are for tests (tiny buffers put chunk and match edges everywhere).
  */
 export interface ScanSettings {
-  strategy: "mmap" | "pread";
+  strategy: "auto" | "mmap" | "pread";
   /** Bytes each thread reads at once with pread (default 1 MiB). */
   bufferBytes: number;
   /** Bytes handed to a thread at a time (default 4 MiB). */

@@ -37,7 +37,7 @@ Napi::Value IndexOfBytes(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), hit == kNotFound ? -1.0 : static_cast<double>(from + hit));
 }
 
-// configureScan({ strategy?: "mmap" | "pread", bufferBytes?, batchBytes? }) → the settings now in
+// configureScan({ strategy?: "auto" | "mmap" | "pread", bufferBytes?, batchBytes? }) → the settings now in
 // force. How bulk scans read (see ScanSettings); for measurement and tests.
 Napi::Value ConfigureScan(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -49,7 +49,8 @@ Napi::Value ConfigureScan(const Napi::CallbackInfo& info) {
       std::string name = strategy.IsString() ? strategy.As<Napi::String>().Utf8Value() : "";
       if (name == "mmap") settings.strategy = ScanStrategy::kMmap;
       else if (name == "pread") settings.strategy = ScanStrategy::kPread;
-      else throw Napi::TypeError::New(env, "strategy must be 'mmap' or 'pread'");
+      else if (name == "auto") settings.strategy = ScanStrategy::kAuto;
+      else throw Napi::TypeError::New(env, "strategy must be 'auto', 'mmap' or 'pread'");
     }
     Napi::Value buffer = options.Get("bufferBytes");
     if (!buffer.IsUndefined()) {
@@ -68,7 +69,10 @@ Napi::Value ConfigureScan(const Napi::CallbackInfo& info) {
     SetScanSettings(settings);
   }
   Napi::Object result = Napi::Object::New(env);
-  result.Set("strategy", Napi::String::New(env, settings.strategy == ScanStrategy::kMmap ? "mmap" : "pread"));
+  const char* strategy = settings.strategy == ScanStrategy::kMmap    ? "mmap"
+                         : settings.strategy == ScanStrategy::kPread ? "pread"
+                                                                     : "auto";
+  result.Set("strategy", Napi::String::New(env, strategy));
   result.Set("bufferBytes", Napi::Number::New(env, static_cast<double>(settings.buffer_bytes)));
   result.Set("batchBytes", Napi::Number::New(env, static_cast<double>(settings.batch_bytes)));
   return result;

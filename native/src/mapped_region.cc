@@ -67,7 +67,10 @@ struct AtomicScanSettings {
   std::atomic<uint64_t> batch_bytes{kScanBatchBytes};
   AtomicScanSettings() {
     const char* chosen = std::getenv("GIGAPAD_SCAN");
-    strategy = chosen != nullptr && std::strcmp(chosen, "mmap") == 0 ? ScanStrategy::kMmap : ScanStrategy::kPread;
+    strategy = chosen == nullptr                     ? ScanStrategy::kAuto
+               : std::strcmp(chosen, "mmap") == 0  ? ScanStrategy::kMmap
+               : std::strcmp(chosen, "pread") == 0 ? ScanStrategy::kPread
+                                                   : ScanStrategy::kAuto;
   }
 };
 
@@ -79,7 +82,31 @@ AtomicScanSettings& Settings() {
 // Whether a bulk scan of mapping reads with pread (a MappedFile has its fd; the add buffer's
 // view has none and always reads its mapping).
 bool UsePread(const Mapping& mapping) {
-  return mapping.fd >= 0 && Settings().strategy.load() == ScanStrategy::kPread;
+  return mapping.fd >= 0 && Settings().strategy.load() != ScanStrategy::kMmap;
+}
+
+// Whether [start, start + length) looks wholly in the page cache: 8 pages spread over it are.
+bool LooksCached(const Mapping& mapping, uint64_t start, uint64_t length) {
+  if (mapping.base == nullptr) return false;
+  const uint64_t page = PageSize();
+  for (uint64_t i = 0; i < 8; ++i) {
+    uint64_t at = (start + length / 8 * i) / page * page;
+    if (at >= mapping.size) break;
+#if defined(__APPLE__)
+    char resident = 0;
+#else
+    unsigned char resident = 0;
+#endif
+    if (mincore(mapping.base + at, page, &resident) != 0 || (resident & 1) == 0) return false;
+  }
+  return true;
+}
+
+// For a job that may use pread (UsePread): whether this batch does. With the auto strategy, a
+// batch in the page cache is read through the mapping (cheaper there: no copy), one that is not
+// with pread (read-ahead; the mapping is MADV_RANDOM and would fault it in a page at a time).
+bool BatchWantsPread(const Mapping& mapping, uint64_t start, uint64_t length) {
+  return Settings().strategy.load() == ScanStrategy::kPread || !LooksCached(mapping, start, length);
 }
 
 // Read buffers outlive the scans that use them: scanning threads are created per job, and a
@@ -466,7 +493,7 @@ class ChunkIndexJob : public Napi::AsyncProgressWorker<double> {
       uint64_t start = first_chunk * chunk_size_;
       uint64_t end = std::min(mapping.size, end_chunk * chunk_size_);
       uint64_t crlf = 0;
-      if (use_pread) {
+      if (use_pread && BatchWantsPread(mapping, start, end - start)) {
         PrefetchAhead(mapping, start, end - start);
         int status = CountChunksPread(mapping, buffer, chunk_size_, first_chunk, end_chunk, counts_.data(), &crlf);
         crlf_pairs_.fetch_add(crlf);
@@ -585,7 +612,7 @@ class FindJob : public Napi::AsyncWorker {
       uint64_t to = std::min(end_, from + batch_bytes);
       // A match starting in this batch may end up to needle length - 1 bytes past it.
       uint64_t scan_end = std::min(end_, to + overlap);
-      if (use_pread) {
+      if (use_pread && BatchWantsPread(mapping, from, to - from)) {
         PrefetchAhead(mapping, from, to - from);
         int status = FindMatchesPread(mapping, buffer, needle_, from, to, scan_end, limit_, found[batch]);
         if (status == kReadOk) return true;
@@ -788,7 +815,9 @@ std::vector<uint32_t> CountChunksIn(Napi::Env env, const Mapping& mapping, uint6
   int status = RunReadBatches(batches, [&](uint64_t batch, ScanBuffer& buffer) {
     uint64_t from = first_chunk + batch * chunks_per_batch;
     uint64_t to = std::min(end_chunk, from + chunks_per_batch);
-    if (use_pread) return CountChunksPread(mapping, buffer, chunk_size, from, to, shifted, nullptr);
+    if (use_pread && BatchWantsPread(mapping, from * chunk_size, (to - from) * chunk_size)) {
+      return CountChunksPread(mapping, buffer, chunk_size, from, to, shifted, nullptr);
+    }
     return CountChunksMapped(mapping, chunk_size, from, to, shifted, nullptr) ? kReadOk : kShortRead;
   });
   ThrowReadStatus(env, status, mapping.path);
@@ -808,7 +837,7 @@ uint64_t CountNewlinesIn(Napi::Env env, const Mapping& mapping, uint64_t start, 
       uint64_t to = std::min(end, from + batch_bytes);
       uint64_t batch_count = 0;
       int result = kReadOk;
-      if (use_pread) result = CountSpanPread(mapping, buffer, from, to, &batch_count);
+      if (use_pread && BatchWantsPread(mapping, from, to - from)) result = CountSpanPread(mapping, buffer, from, to, &batch_count);
       else if (!guarded([&] { batch_count = CountNewlines(mapping.base + from, to - from); })) result = kShortRead;
       total.fetch_add(batch_count);
       return result;
@@ -835,7 +864,8 @@ std::vector<uint64_t> FindAllIn(Napi::Env env, const Mapping& mapping, const std
                                 uint64_t start, uint64_t end, uint64_t limit) {
   CheckRange(env, start, end, mapping.size);
   std::vector<uint64_t> matches;
-  if (end - start >= kBulkScanBytes && UsePread(mapping) && PreadFits(needle)) {
+  if (end - start >= kBulkScanBytes && UsePread(mapping) && PreadFits(needle) &&
+      BatchWantsPread(mapping, start, end - start)) {
     // One thread: the matches come in order and the caller may want only the first few.
     ScanBuffer buffer;
     ThrowReadStatus(env, FindMatchesPread(mapping, buffer, needle, start, end, end, limit, matches), mapping.path);

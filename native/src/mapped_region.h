@@ -72,13 +72,15 @@ unsigned ScanThreadCount();
 // How bulk sequential scans (the chunk index, large LF counts, literal search over a big span)
 // read a MappedFile: through the mapping, or by pread into per-thread buffers (issue #19: on a
 // VM, reading page-cache pages through a mapping cost ~5x copying them with pread). Random
-// access (read, readInto, small counts, nthNewline) always uses the mapping. The default is
-// pread, measured on kernel 6.18 (README "Benchmarks"): on a file not in the page cache the
-// mapped scan (MADV_RANDOM mapping, populated a batch at a time) took 10-11 s for 1 GiB, pread
-// with read-ahead 1.0-1.3 s (wc -l: 0.9 s); on a cached file the mapping was 10-20% faster
-// (1 GiB on 2 threads: ~40-95 ms mapped, ~57-185 ms pread). GIGAPAD_SCAN=mmap|pread in the
-// environment chooses at load, configureScan() at run time.
-enum class ScanStrategy { kMmap, kPread };
+// access (read, readInto, small counts, nthNewline) always uses the mapping. Measured on kernel
+// 6.18 (README "Benchmarks"): on a file not in the page cache the mapped scan (MADV_RANDOM
+// mapping, populated a batch at a time) took 10-11 s for 1 GiB, pread with read-ahead 1.0-1.3 s
+// (wc -l: 0.9 s); on a cached file the mapping was faster and spent a fraction of the system time
+// (1 GiB on 2 threads: ~40-95 ms mapped, ~57-185 ms pread). So the default, auto, reads each
+// batch through the mapping when a sample of its pages is in the page cache (mincore) and with
+// pread otherwise. GIGAPAD_SCAN=auto|mmap|pread in the environment chooses at load,
+// configureScan() at run time.
+enum class ScanStrategy { kMmap, kPread, kAuto };
 struct ScanSettings {
   ScanStrategy strategy;
   // Bytes each scanning thread reads at once (pread); a multiple of the page size normally,

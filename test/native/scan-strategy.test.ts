@@ -95,6 +95,15 @@ describe("bulk scans: pread and the mapping agree", () => {
               [start, end],
             );
             expect(read).toEqual(mapped);
+            // auto: each batch by whether its pages are cached (here they all are).
+            const auto = await scanAll(
+              file,
+              { strategy: "auto", bufferBytes, batchBytes },
+              chunkSize,
+              needle,
+              [start, end],
+            );
+            expect(auto).toEqual(mapped);
             // And both are right.
             expect(mapped.count).toBe(countLf(bytes, start, end));
             expect(mapped.matches).toEqual(naiveMatches(bytes, needle, start, end));
@@ -121,7 +130,7 @@ describe("bulk scans: pread and the mapping agree", () => {
     const file = openMappedFile(path);
     try {
       const needle = Buffer.from("needle-a");
-      for (const strategy of ["mmap", "pread"] as const) {
+      for (const strategy of ["mmap", "pread", "auto"] as const) {
         configureScan({ strategy, bufferBytes: 64 * 1024 + 3, batchBytes: 1024 * 1024 + 5 });
         expect(file.countNewlines(1, bytes.length - 1)).toBe(countLf(bytes, 1, bytes.length - 1));
         expect([...file.findAll(needle, 7, bytes.length)]).toEqual(
@@ -147,7 +156,7 @@ describe("bulk scans: pread and the mapping agree", () => {
     for (let at = 5; at < bytes.length; at += 4099) bytes[at] = 10;
     const path = join(tempDir(), "lines.bin");
     writeFileSync(path, bytes);
-    for (const strategy of ["mmap", "pread"] as const) {
+    for (const strategy of ["mmap", "pread", "auto"] as const) {
       configureScan({ strategy });
       const file = openMappedFile(path);
       try {
@@ -159,6 +168,27 @@ describe("bulk scans: pread and the mapping agree", () => {
       } finally {
         file.close();
       }
+    }
+  });
+
+  it("reads uncached batches with pread under auto, with the same answers", async () => {
+    const bytes = Buffer.alloc(6 * 1024 * 1024 + 9, "ab\r\nfind-me ");
+    const path = join(tempDir(), "uncached.bin");
+    writeFileSync(path, bytes);
+    const file = openMappedFile(path);
+    try {
+      configureScan({ strategy: "mmap" });
+      const mapped = await file.startChunkIndex(64 * 1024).promise;
+      const needle = Buffer.from("me ab");
+      const found = await file.startFind(needle, 0, file.size).promise;
+      configureScan({ strategy: "auto", batchBytes: 512 * 1024 });
+      // Drop the file's pages where we can (a page still cached elsewhere is read mapped: the
+      // answers are the same either way).
+      spawnSync("dd", [`if=${path}`, "iflag=nocache", "count=0", "status=none"]);
+      expect(await file.startChunkIndex(64 * 1024).promise).toEqual(mapped);
+      expect(await file.startFind(needle, 0, file.size).promise).toEqual(found);
+    } finally {
+      file.close();
     }
   });
 
