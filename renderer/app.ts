@@ -496,10 +496,10 @@ export class App {
       if (event instanceof KeyboardEvent && event.key === "F1") return; // F1 toggles it
       this.closeDialog();
     };
-    setTimeout(() => {
-      document.addEventListener("keydown", close, { capture: true, once: true });
-      document.addEventListener("pointerdown", close, { capture: true, once: true });
-    });
+    // At once (a click right after the sheet appears closes it); the F1 that opened it is let
+    // through by close() above.
+    document.addEventListener("keydown", close, { capture: true });
+    document.addEventListener("pointerdown", close, { capture: true });
     this.dialogCleanup = () => {
       document.removeEventListener("keydown", close, { capture: true });
       document.removeEventListener("pointerdown", close, { capture: true });
