@@ -9,8 +9,8 @@
  * pipelined edits from a UI apply in order. Reads (windows, lines, find) answer at once, between
  * them; long work (search, save) yields, so replies never wait for it.
  */
-import { type FSWatcher, realpathSync, type Stats, statSync, watch } from "node:fs";
-import { basename, dirname, resolve } from "node:path";
+import { type FSWatcher, realpathSync, statSync, watch } from "node:fs";
+import { basename } from "node:path";
 import {
   type Document,
   detectEncoding,
@@ -41,10 +41,9 @@ import { Autosave, type AutosaveOptions } from "./autosave.js";
 import type { Channel } from "./channel.js";
 import { type DiskState, DiskWatch } from "./disk-watch.js";
 import { cutWindow, type WindowRequest } from "./document-window.js";
-import { fileKey } from "./file-key.js";
 import { findNext } from "./find-next.js";
 import { LineFilter } from "./line-filter.js";
-import { confinedSaveTarget } from "./save-target.js";
+import { confinedSaveTarget, newFileTarget } from "./save-target.js";
 
 export interface HostedDocumentOptions {
   /** Session folder root (default: GIGAPAD_STATE_DIR or the platform's). */
@@ -610,30 +609,8 @@ export class HostedDocument {
     channel: Channel,
     request: Extract<Request, { type: "saveFiltered" }>,
   ): Promise<{ lines: number; bytes: number; path: string }> {
-    const doc = this.doc;
     const filter = this.filterOf(channel, request.filterId);
-    const force = request.force ?? false;
-    const root = this.saveAsRoot;
-    const path =
-      root === null
-        ? resolve(dirname(doc.path), request.path)
-        : confinedSaveTarget(request.path, doc.path, root, force);
-    let existing: Stats | null = null;
-    try {
-      existing = statSync(path);
-    } catch {
-      existing = null;
-    }
-    const identity = doc.originalFile.identity;
-    const isDocument =
-      fileKey(path) === fileKey(doc.path) ||
-      (existing !== null && BigInt(existing.dev) === identity.dev && BigInt(existing.ino) === identity.ino);
-    if (isDocument) {
-      throw new HostError("EINVAL", "the filtered lines go to a new file, not over the document itself");
-    }
-    if (existing && !force) {
-      throw new HostError("EEXIST", `${basename(path)} exists; replace it?`);
-    }
+    const path = newFileTarget(request.path, this.doc.path, this.saveAsRoot, request.force ?? false);
     // (Run in the queue of changes, after filterOf checked the version: no edit comes between.)
     const written = await filter.saveTo(path, this.newline);
     return { ...written, path };

@@ -12,6 +12,7 @@
  */
 import { lstatSync, realpathSync, type Stats, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { fileKey } from "./file-key.js";
 import { HostError } from "./hosted-document.js";
 
 /** Whether `path` (real, absolute) is `root` or lies under it. */
@@ -79,4 +80,30 @@ export function confinedSaveTarget(
     throw new HostError("EEXIST", `${basename(absolute)} already exists; replace it?`);
   }
   return target;
+}
+
+/**
+ * Where a UI's "Save lines as…" (the filter view) may write: a new file, a relative path taken
+ * from the document's folder; under `root` only inside it, as Save As; an existing file only with
+ * `force` (the page asks first); never the document itself by any of its names (its path, a
+ * symlink, a hard link), whatever `force` says.
+ */
+export function newFileTarget(
+  requested: string,
+  documentPath: string,
+  root: string | null,
+  force: boolean,
+): string {
+  const path =
+    root === null
+      ? resolve(dirname(documentPath), requested)
+      : confinedSaveTarget(requested, documentPath, root, force);
+  const existing = statOrNull(path, true);
+  const own = statOrNull(documentPath, true);
+  const sameFile = existing !== null && own !== null && existing.dev === own.dev && existing.ino === own.ino;
+  if (sameFile || fileKey(path) === fileKey(documentPath)) {
+    throw new HostError("EINVAL", "the filtered lines go to a new file, not over the document itself");
+  }
+  if (existing !== null && !force) throw new HostError("EEXIST", `${basename(path)} exists; replace it?`);
+  return path;
 }

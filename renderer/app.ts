@@ -16,6 +16,7 @@ import { FindPanel } from "./find-panel.js";
 import { formatCount } from "./format.js";
 import { parseGoTo } from "./go-to.js";
 import { keyHelpFor } from "./key-help.js";
+import { isMac } from "./platform.js";
 import { pageShortcut } from "./shortcuts.js";
 import { VirtualScrollbar } from "./virtual-scrollbar.js";
 import { quickWindowRequest, WindowEditor } from "./window-editor.js";
@@ -29,10 +30,6 @@ export interface Platform {
   onCommand?(handler: (command: string) => void): void;
   /** Tells the shell about the document (title, unsaved changes). */
   documentState?(state: { title: string; modified: boolean; path: string }): void;
-}
-
-function isMac(): boolean {
-  return /Mac|iPhone|iPad/.test(navigator.platform);
 }
 
 const RECONNECT_MS = 1500;

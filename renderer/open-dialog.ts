@@ -12,6 +12,7 @@
 import { formatBytes } from "../protocol/format-bytes.js";
 import type { HostMessage, Request } from "../protocol/messages.js";
 import { type Transport, type TransportHandlers, WebSocketTransport } from "./connection.js";
+import { isMac } from "./platform.js";
 
 interface Entry {
   name: string;
@@ -95,10 +96,6 @@ export class RoutedTransport implements Transport {
       // unreachable now: the URL stays; the server keeps the document while it is open
     }
   }
-}
-
-function isMac(): boolean {
-  return /Mac|iPhone|iPad/.test(navigator.platform);
 }
 
 /** Local date and time to the minute: 2026-12-04 07:35. */
