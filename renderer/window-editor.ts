@@ -11,13 +11,7 @@
  * - A selection that leaves the window (Select All, Shift+Ctrl+End, or one made before scrolling
  *   far away) is kept as a byte range: "wide", shown clamped to the window.
  */
-import {
-  defaultKeymap,
-  deleteCharBackwardStrict,
-  deleteCharForward,
-  insertNewline,
-  insertTab,
-} from "@codemirror/commands";
+import { defaultKeymap, deleteCharBackwardStrict, insertNewline, insertTab } from "@codemirror/commands";
 import {
   Annotation,
   Compartment,
@@ -62,6 +56,7 @@ import type {
 import { QUICK_WINDOW_LINES } from "../protocol/messages.js";
 import { specialCharLabel } from "../protocol/special-chars.js";
 import { type Connection, RequestError } from "./connection.js";
+import { HeldKeys } from "./held-keys.js";
 import {
   type BreakMark,
   breakMark,
@@ -301,10 +296,10 @@ export class WindowEditor {
       // comes to be filtered: these keys are held for the jump here.
       {
         key: "Backspace",
-        run: () => this.holdForJump("backspace"),
-        shift: () => this.holdForJump("backspace"),
+        run: () => this.held.holdKey("backspace"),
+        shift: () => this.held.holdKey("backspace"),
       },
-      { key: "Delete", run: () => this.holdForJump("delete") },
+      { key: "Delete", run: () => this.held.holdKey("delete") },
     ];
   }
 
@@ -409,14 +404,14 @@ export class WindowEditor {
 
   /**
    * Loads a window around `anchor` and places the cursor and view. Superseded loads are dropped.
-   * What is typed while a jump travels is typed where the jump lands (see typeAhead).
+   * What is typed while a jump travels is typed where the jump lands (see held-keys.ts).
    */
   async show(anchor: Anchor, placement: Placement, prefetched?: Promise<DocumentWindow>): Promise<boolean> {
     // Keys are held for a jump still travelling: this jump comes after them (Ctrl+Home, typing,
     // Ctrl+End — the typing belongs at the top), in line with them.
-    if (this.jumping && this.typeAhead.length > 0) {
+    if (this.held.jumping && this.held.holding) {
       return new Promise<boolean>((resolve) => {
-        this.typeAhead.push({
+        this.held.hold({
           kind: "jump",
           run: () => this.show(anchor, placement, prefetched).then(resolve),
         });
@@ -425,7 +420,7 @@ export class WindowEditor {
     const token = ++this.loadToken;
     this.loading = true;
     // A jump moves the cursor; a scroll (keepCursor) leaves it where typing goes.
-    this.jumping = !placement.keepCursor;
+    this.held.jumping = !placement.keepCursor;
     let growAround: number | null = null;
     try {
       for (let attempt = 0; attempt < 20; attempt++) {
@@ -459,9 +454,9 @@ export class WindowEditor {
     } finally {
       if (token === this.loadToken) {
         this.loading = false;
-        this.jumping = false;
-        this.replayTypeAhead();
-        this.landed();
+        this.held.jumping = false;
+        this.held.replay(this);
+        this.held.landed();
         if (growAround !== null) {
           const around = growAround;
           // Grow to the full window once the jump's frame is painted: its text must not delay it.
@@ -778,21 +773,8 @@ export class WindowEditor {
 
   private filterTransaction(tr: Transaction): Transaction | readonly [] {
     if (!tr.docChanged || tr.annotation(windowLoad)) return tr;
-    if (this.jumping && !this.view.composing && !tr.isUserEvent("input.type.compose")) {
-      // Ctrl+Home then typing: the keys belong where the jump lands, not where the cursor was.
-      // (An IME composition goes on where it started: its steps are not keys to replay.)
-      let inserted = "";
-      tr.changes.iterChanges((_fromA, _toA, _fromB, _toB, text) => {
-        inserted += text.toString();
-      });
-      const kind = tr.isUserEvent("delete.backward")
-        ? "backspace"
-        : tr.isUserEvent("delete.forward")
-          ? "delete"
-          : "insert";
-      this.typeAhead.push(kind === "insert" ? { kind, text: inserted } : { kind });
-      return [];
-    }
+    // Ctrl+Home then typing: the keys belong where the jump lands, not where the cursor was.
+    if (this.held.holdTransaction(tr, this.view)) return [];
     if (this.wide) {
       // Typing, deleting or pasting over a wide selection replaces all of it, in the engine.
       let inserted = "";
@@ -815,49 +797,8 @@ export class WindowEditor {
     if (update.viewportChanged || update.geometryChanged) this.slideIfNeeded();
   }
 
-  /**
-   * Keys typed while a jump travelled, in order: typed, once it has landed, at its cursor (a user
-   * who presses Ctrl+End and types expects the text at the end, as in any editor).
-   */
-  private typeAhead: (
-    | { kind: "insert"; text: string }
-    | { kind: "backspace" | "delete" | "undo" | "redo" }
-    | { kind: "jump"; run: () => void }
-  )[] = [];
-  /** A jump (a load that moves the cursor) is on its way. */
-  private jumping = false;
-
-  private holdForJump(kind: "backspace" | "delete"): boolean {
-    if (!this.jumping) return false;
-    this.typeAhead.push({ kind });
-    return true;
-  }
-
-  private replayTypeAhead(): void {
-    while (this.typeAhead.length > 0 && !this.jumping) {
-      const key = this.typeAhead.shift()!;
-      if (key.kind === "jump") {
-        // The rest waits for this jump to land.
-        key.run();
-        return;
-      }
-      if (key.kind === "undo" || key.kind === "redo") {
-        // The rest waits for the undo to land (it reloads the window where it happened).
-        this.undoRedo(key.kind);
-        return;
-      }
-      if (key.kind === "insert") {
-        this.view.dispatch(this.view.state.replaceSelection(key.text), {
-          userEvent: "input.type",
-          scrollIntoView: true,
-        });
-      } else if (key.kind === "backspace") {
-        deleteCharBackwardStrict(this.view);
-      } else {
-        deleteCharForward(this.view);
-      }
-    }
-  }
+  /** Keys typed while a jump travels, typed where it lands (see held-keys.ts). */
+  private readonly held = new HeldKeys();
 
   /** Sends one transaction's changes to the engine, in bytes of the version it was typed on. */
   private sendEdits(tr: Transaction): void {
@@ -945,16 +886,8 @@ export class WindowEditor {
    * in flight (Save waits for this: Ctrl+End, typing, Ctrl+S saves the typing).
    */
   async whenInputSettled(): Promise<void> {
-    while (this.jumping || this.typeAhead.length > 0 || this.busy > 0) {
-      await new Promise<void>((resolve) => this.landedWaiters.push(resolve));
-    }
+    while (this.held.jumping || this.held.holding || this.busy > 0) await this.held.whenLanded();
     await this.whenSettledEdits();
-  }
-
-  private landedWaiters: (() => void)[] = [];
-
-  private landed(): void {
-    for (const waiter of this.landedWaiters.splice(0)) waiter();
   }
 
   /** Resolves when no edit is in flight. */
@@ -974,8 +907,8 @@ export class WindowEditor {
       this.busy--;
       this.updateReadOnly();
       // Keys held behind an undo that moved nothing go on now.
-      if (this.busy === 0 && !this.jumping && !this.loading) this.replayTypeAhead();
-      this.landed();
+      if (this.busy === 0 && !this.held.jumping && !this.loading) this.held.replay(this);
+      this.held.landed();
     }
   }
 
@@ -986,8 +919,8 @@ export class WindowEditor {
   undoRedo(which: "undo" | "redo"): boolean {
     if (this.info.readOnly) return true;
     // Pressed while a jump travels: in order with the keys held for it.
-    if (this.jumping) {
-      this.typeAhead.push({ kind: which });
+    if (this.held.jumping) {
+      this.held.hold({ kind: which });
       return true;
     }
     void this.exclusive(async () => {
