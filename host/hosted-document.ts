@@ -39,11 +39,11 @@ import {
 } from "../protocol/index.js";
 import { Autosave, type AutosaveOptions } from "./autosave.js";
 import type { Channel } from "./channel.js";
+import { ChannelFilters } from "./channel-filters.js";
 import { type DiskState, DiskWatch } from "./disk-watch.js";
 import { cutWindow, type WindowRequest } from "./document-window.js";
 import { findNext } from "./find-next.js";
-import { LineFilter } from "./line-filter.js";
-import { confinedSaveTarget, newFileTarget } from "./save-target.js";
+import { confinedSaveTarget } from "./save-target.js";
 
 export interface HostedDocumentOptions {
   /** Session folder root (default: GIGAPAD_STATE_DIR or the platform's). */
@@ -92,7 +92,7 @@ const PROGRESS_EVENT_MS = 100;
 const FIND_IN_RANGE_MS = 10_000;
 
 /** A progress stream's throttle: true when the last event went out under PROGRESS_EVENT_MS ago. */
-function progressThrottle(): () => boolean {
+export function progressThrottle(): () => boolean {
   let last = 0;
   return () => {
     const now = Date.now();
@@ -142,7 +142,7 @@ export function toProtocolError(error: unknown): ProtocolError {
   return { code: "EINTERNAL", message };
 }
 
-function findArguments(query: FindQuery): [string, FindOptions] {
+export function findArguments(query: FindQuery): [string, FindOptions] {
   return [
     query.pattern,
     {
@@ -157,8 +157,8 @@ export class HostedDocument {
   /** The content version UIs edit against (see protocol/messages.ts, "Versions"). */
   private version = 0;
   private readonly channels = new Set<Channel>();
-  /** Each UI's filter view: the newest filter it asked for (older ones are dropped). */
-  private readonly filters = new Map<Channel, { id: number; filter: LineFilter }>();
+  /** Each UI's filter view (see channel-filters.ts). */
+  private readonly filters: ChannelFilters;
   /** Running counts per channel and search id, to cancel them. */
   private readonly counts = new Map<Channel, Map<number, AbortController>>();
   private mutations: Promise<unknown> = Promise.resolve();
@@ -227,6 +227,14 @@ export class HostedDocument {
       options.diskCheckMs,
     );
     this.followOnOpen = options.follow ?? false;
+    this.filters = new ChannelFilters({
+      doc: this.doc,
+      version: () => this.version,
+      searches: (channel) => this.searchesOf(channel),
+      send: (channel, event) => this.send(channel, event),
+      saveAsRoot: () => this.saveAsRoot,
+      newline: () => this.newline,
+    });
     this.watchWrites();
   }
 
@@ -440,9 +448,8 @@ export class HostedDocument {
         // waits its turn behind other changes — with progress events under that id.
         const abort = new AbortController();
         const searchId = request.searchId;
-        const searches = this.counts.get(channel) ?? new Map<number, AbortController>();
+        const searches = this.searchesOf(channel);
         if (searchId !== undefined) {
-          this.counts.set(channel, searches);
           searches.get(searchId)?.abort();
           searches.set(searchId, abort);
         }
@@ -503,9 +510,9 @@ export class HostedDocument {
         this.saveAbort?.abort();
         return {};
       case "filter":
-        return this.filter(channel, request.filterId, request.query);
+        return this.filters.run(channel, request.filterId, request.query);
       case "filterLines": {
-        const filter = this.filterOf(channel, request.filterId);
+        const filter = this.filters.get(channel, request.filterId);
         return {
           lines: filter.window(request.from, request.count),
           total: filter.count,
@@ -513,10 +520,12 @@ export class HostedDocument {
         };
       }
       case "filterIndex":
-        return { index: this.filterOf(channel, request.filterId).indexOfLine(request.line) };
+        return { index: this.filters.get(channel, request.filterId).indexOfLine(request.line) };
       case "saveFiltered": {
         // In the queue of changes: no edit may change the lines while they are written.
-        return this.mutate(() => this.saveFiltered(channel, request));
+        return this.mutate(() =>
+          this.filters.save(channel, request.filterId, request.path, request.force ?? false),
+        );
       }
       case "commit":
         await this.flush();
@@ -600,64 +609,18 @@ export class HostedDocument {
     return path === null ? { length: this.doc.length } : { length: this.doc.length, path: this.doc.path };
   }
 
-  /**
-   * Writes a filter's lines to a new file: a relative path is taken from the document's folder;
-   * under a Save As root only inside it; an existing file only with `force` (the page asks); never
-   * the document itself, by any of its names (a symlink, a hard link).
-   */
-  private async saveFiltered(
-    channel: Channel,
-    request: Extract<Request, { type: "saveFiltered" }>,
-  ): Promise<{ lines: number; bytes: number; path: string }> {
-    const filter = this.filterOf(channel, request.filterId);
-    const path = newFileTarget(request.path, this.doc.path, this.saveAsRoot, request.force ?? false);
-    // (Run in the queue of changes, after filterOf checked the version: no edit comes between.)
-    const written = await filter.saveTo(path, this.newline);
-    return { ...written, path };
-  }
-
-  /** Runs a filter for a UI (replacing its previous one); resolves when the scan is done. */
-  private async filter(
-    channel: Channel,
-    filterId: number,
-    query: FindQuery,
-  ): Promise<{ lines: number; version: number }> {
-    const searches = this.counts.get(channel) ?? new Map<number, AbortController>();
-    this.counts.set(channel, searches);
-    const previous = this.filters.get(channel);
-    if (previous) searches.get(previous.id)?.abort();
-    const abort = new AbortController();
-    searches.set(filterId, abort);
-    const [pattern, options] = findArguments(query);
-    const tooSoon = progressThrottle();
-    const filter = new LineFilter(this.doc, this.version, pattern, options, abort.signal, (progress) => {
-      // Called from the scan, never during construction: `filter` is set by then.
-      const done = filter.isFinished;
-      if (!done && tooSoon()) return;
-      this.send(channel, { event: "filterProgress", filterId, ...progress, done });
-    });
-    this.filters.set(channel, { id: filterId, filter });
-    try {
-      const lines = await filter.done;
-      return { lines, version: filter.version };
-    } finally {
-      if (searches.get(filterId) === abort) searches.delete(filterId);
+  /** A UI's running searches (counts, replace-alls, filters) by id, to cancel them. */
+  private searchesOf(channel: Channel): Map<number, AbortController> {
+    let searches = this.counts.get(channel);
+    if (!searches) {
+      searches = new Map();
+      this.counts.set(channel, searches);
     }
-  }
-
-  private filterOf(channel: Channel, filterId: number): LineFilter {
-    const entry = this.filters.get(channel);
-    if (!entry || entry.id !== filterId)
-      throw new HostError("ENOFILTER", "that filter is gone; filter again");
-    if (entry.filter.version !== this.version) {
-      throw new HostError("ESTALE", "the document changed since it was filtered; filter again");
-    }
-    return entry.filter;
+    return searches;
   }
 
   private async count(channel: Channel, request: Extract<Request, { type: "count" }>): Promise<number> {
-    const searches = this.counts.get(channel) ?? new Map<number, AbortController>();
-    this.counts.set(channel, searches);
+    const searches = this.searchesOf(channel);
     searches.get(request.searchId)?.abort();
     const abort = new AbortController();
     searches.set(request.searchId, abort);
@@ -887,7 +850,7 @@ export class HostedDocument {
 
   private detach(channel: Channel): void {
     this.channels.delete(channel);
-    this.filters.delete(channel);
+    this.filters.drop(channel);
     this.findAborts.get(channel)?.abort();
     this.findAborts.delete(channel);
     for (const search of this.counts.get(channel)?.values() ?? []) search.abort();

@@ -6,6 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
+import type { ChannelFilters } from "../../host/channel-filters.js";
 import { HostedDocument } from "../../host/hosted-document.js";
 import { ForwardLineCounter } from "../../host/line-filter.js";
 import { FakeChannel } from "../helpers/fake-channel.js";
@@ -72,8 +73,8 @@ describe("the filter view's lines", () => {
   it("holds 4 bytes a matching line, and is stale after an edit", async () => {
     const { host, ui } = await hostFor("hit\n".repeat(300_000));
     expect((await ui.request("filter", { filterId: 1, query: literal("hit") })).lines).toBe(300_000);
-    const entry = (host as unknown as { filters: Map<unknown, { filter: { memoryBytes: number } }> }).filters;
-    const bytes = [...entry.values()][0]!.filter.memoryBytes;
+    const filters = (host as unknown as { filters: ChannelFilters }).filters;
+    const bytes = filters.get(ui, 1).memoryBytes;
     expect(bytes).toBeLessThanOrEqual(300_000 * 4 + 256 * 1024);
     await ui.request("edit", { baseVersion: 0, edits: [{ start: 0, end: 0, text: "x" }] });
     await expect(ui.request("filterLines", { filterId: 1, from: 0, count: 1 })).rejects.toMatchObject({
