@@ -3,8 +3,8 @@
  * and reports each stage on stdout with synchronous writes, so nothing is lost when it is killed.
  */
 import { writeSync } from "node:fs";
-import { runCampaignWorkload } from "../piece-table/crash-campaign.js";
-import { open } from "../piece-table/document.js";
+import { open } from "../piece-table/index.js";
+import { runCampaignWorkload } from "./crash-campaign.js";
 
 const [path, stateDir] = process.argv.slice(2);
 if (!path || !stateDir) {

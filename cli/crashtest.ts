@@ -1,7 +1,7 @@
 /** `gigapad crashtest [FILE] [--kills N] [--crash-points] [--dir DIR] [--json]` */
-import { runCrashCampaign } from "../piece-table/crash-campaign.js";
-import { formatBytes } from "../protocol/format-bytes.js";
+import { formatBytes } from "../presentation/format-bytes.js";
 import { badUsage } from "./cli-error.js";
+import { runCrashCampaign } from "./crash-campaign.js";
 import { assertReadableFile } from "./readable-file.js";
 
 export interface CrashtestOptions {

@@ -10,7 +10,7 @@ import { copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:f
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { crc32 } from "node:zlib";
-import { type Document, open } from "./document.js";
+import { type Document, open } from "../piece-table/index.js";
 
 /** Steps of the workload: edits, a commit after each, a save after every fourth. */
 export const CAMPAIGN_STEPS = 12;
@@ -154,7 +154,7 @@ function runChild(
   crashAt: string | null,
   killAfterMs: number | null,
 ): Promise<ChildOutcome> {
-  const child = fileURLToPath(new URL("../cli/crashtest-child.js", import.meta.url));
+  const child = fileURLToPath(new URL("./crashtest-child.js", import.meta.url));
   return new Promise((resolveOutcome, reject) => {
     const proc = spawn(process.execPath, [child, path, stateDir], {
       stdio: ["ignore", "pipe", "pipe"],
