@@ -1,19 +1,40 @@
 /**
- * The line index of a read-only buffer (the original file): LF count per 64 KiB chunk, built in
- * the background on all cores, with prefix sums once complete. Until then, any chunk a query
+ * The line index of a read-only buffer (the original file): LF count per 64 KiB chunk (a size
+ * tests may change), built in the background on all cores, with prefix sums once complete. Until then, any chunk a query
  * needs is counted on the spot and remembered, so line queries are always synchronous and exact.
  * A 10 GB file needs ~160 K chunks: 640 KB of counts and 1.3 MB of prefix sums, not 100 M offsets.
  */
 import type { MappedFile } from "../native/index.js";
 
-/** Bytes per index chunk. */
+/** Bytes per index chunk (the default). */
 export const CHUNK_BYTES = 64 * 1024;
-/** Ranges up to this size are scanned directly even when the prefix sums could answer. */
-const SMALL_COUNT_BYTES = 16 * 1024;
-/** Runs of at least this many uncounted chunks (4 MiB) are counted in one bulk native call. */
-const BULK_COUNT_CHUNKS = 64;
-/** Ranges up to this size are counted directly; tryCount() answers for them before the index is built. */
-const CHEAP_COUNT_BYTES = 1024 * 1024;
+
+/**
+ * The sizes the index works with. Only the chunk size changes what is stored; the others decide
+ * when a range is scanned directly instead of through the counts, so they change speed, not
+ * answers. Tests make them small so that a small file has many chunks.
+ */
+export interface LineIndexSizes {
+  /** Bytes per index chunk. */
+  chunkBytes: number;
+  /** Ranges up to this size are scanned directly even when the prefix sums could answer. */
+  smallCountBytes: number;
+  /** Runs of at least this many uncounted chunks are counted in one bulk native call. */
+  bulkCountChunks: number;
+  /** Ranges up to this size are counted directly; tryCount() answers for them before the index is built. */
+  cheapCountBytes: number;
+  /** extending() counts at most this many bytes at once; more, and the index is built afresh. */
+  extendCountBytes: number;
+}
+
+const DEFAULT_SIZES: LineIndexSizes = {
+  chunkBytes: CHUNK_BYTES,
+  smallCountBytes: 16 * 1024,
+  // 64 chunks: 4 MiB.
+  bulkCountChunks: 64,
+  cheapCountBytes: 1024 * 1024,
+  extendCountBytes: 64 * 1024 * 1024,
+};
 
 export interface IndexProgress {
   bytesDone: number;
@@ -31,9 +52,17 @@ export class LineIndex {
   private building: Promise<void> | null = null;
   private cancelBuild: (() => void) | null = null;
   private progress: IndexProgress;
+  private readonly sizes: LineIndexSizes;
+  /** sizes.chunkBytes. */
+  private readonly chunkBytes: number;
 
-  constructor(private readonly file: MappedFile) {
-    this.chunkCount = Math.ceil(file.size / CHUNK_BYTES);
+  constructor(
+    private readonly file: MappedFile,
+    sizes: Partial<LineIndexSizes> = {},
+  ) {
+    this.sizes = { ...DEFAULT_SIZES, ...sizes };
+    this.chunkBytes = this.sizes.chunkBytes;
+    this.chunkCount = Math.ceil(file.size / this.chunkBytes);
     this.lineFeeds = new Uint32Array(this.chunkCount);
     this.known = new Uint8Array(this.chunkCount);
     this.progress = { bytesDone: 0, bytesTotal: file.size };
@@ -44,30 +73,31 @@ export class LineIndex {
    * The index of `file`, a longer version of `previous`'s file whose first bytes are the same (a
    * log another program appends to): the whole chunks `previous` counted are taken over, and only
    * the rest — the last partial chunk and what was appended — is counted, at once. Null when that
-   * would not be cheap (`previous` incomplete, or more than 64 MiB to count): build it afresh.
+   * would not be cheap (`previous` incomplete, or more than `extendCountBytes` to count): build it afresh.
    */
   static extending(file: MappedFile, previous: LineIndex): LineIndex | null {
-    const reused = Math.floor(previous.file.size / CHUNK_BYTES);
+    const { chunkBytes, extendCountBytes } = previous.sizes;
+    const reused = Math.floor(previous.file.size / chunkBytes);
     if (
       !previous.prefix ||
       previous.crlfPairs === null ||
-      file.size - reused * CHUNK_BYTES > 64 * 1024 * 1024
+      file.size - reused * chunkBytes > extendCountBytes
     ) {
       return null;
     }
-    const index = new LineIndex(file);
+    const index = new LineIndex(file, previous.sizes);
     index.lineFeeds.set(previous.lineFeeds.subarray(0, reused));
     index.known.fill(1, 0, reused);
     for (let chunk = reused; chunk < index.chunkCount; chunk++) {
       index.lineFeeds[chunk] = file.countNewlines(
-        chunk * CHUNK_BYTES,
-        Math.min(file.size, (chunk + 1) * CHUNK_BYTES),
+        chunk * chunkBytes,
+        Math.min(file.size, (chunk + 1) * chunkBytes),
       );
     }
     index.known.fill(1);
     // CRLF pairs: those wholly before the reused edge, plus a count of the rest (a pair may
     // straddle the edge: the tail is read from one byte before it).
-    const edge = reused * CHUNK_BYTES;
+    const edge = reused * chunkBytes;
     const before = edge === 0 ? 0 : previous.crlfPairsBefore(edge);
     const tail = file.read(Math.max(0, edge - 1), file.size);
     index.crlfPairs = before + countCrlf(tail);
@@ -110,7 +140,7 @@ export class LineIndex {
     if (this.building) return this.building;
     if (this.isComplete && this.crlfPairs !== null) return Promise.resolve();
     const job = this.file.startChunkIndex(
-      CHUNK_BYTES,
+      this.chunkBytes,
       (bytesDone, bytesTotal) => {
         this.progress = { bytesDone, bytesTotal };
         onProgress?.(this.indexProgress);
@@ -138,15 +168,14 @@ export class LineIndex {
 
   /** LFs in [start, end) of the buffer, exact; counts any chunk it needs that is not known yet. */
   count(start: number, end: number): number {
-    if (end - start <= SMALL_COUNT_BYTES) return this.file.countNewlines(start, end);
+    if (end - start <= this.sizes.smallCountBytes) return this.file.countNewlines(start, end);
     if (this.prefix) return this.lineFeedsBefore(end) - this.lineFeedsBefore(start);
-    if (end - start <= 2 * CHUNK_BYTES) return this.file.countNewlines(start, end);
-    const firstFull = Math.ceil(start / CHUNK_BYTES);
-    const lastFull = Math.floor(end / CHUNK_BYTES);
+    if (end - start <= 2 * this.chunkBytes) return this.file.countNewlines(start, end);
+    const firstFull = Math.ceil(start / this.chunkBytes);
+    const lastFull = Math.floor(end / this.chunkBytes);
     let total =
-      this.file.countNewlines(start, firstFull * CHUNK_BYTES) +
-      this.file.countNewlines(lastFull * CHUNK_BYTES, end);
-    if (this.prefix) return total + this.prefix[lastFull]! - this.prefix[firstFull]!;
+      this.file.countNewlines(start, firstFull * this.chunkBytes) +
+      this.file.countNewlines(lastFull * this.chunkBytes, end);
     for (let chunk = firstFull; chunk < lastFull; ) {
       if (this.known[chunk] === 1) {
         total += this.lineFeeds[chunk]!;
@@ -156,8 +185,8 @@ export class LineIndex {
       // A run of chunks not counted yet: a long one is one bulk scan on all cores.
       let runEnd = chunk + 1;
       while (runEnd < lastFull && this.known[runEnd] === 0) runEnd++;
-      if (runEnd - chunk >= BULK_COUNT_CHUNKS) {
-        const counts = this.file.countChunks(CHUNK_BYTES, chunk, runEnd);
+      if (runEnd - chunk >= this.sizes.bulkCountChunks) {
+        const counts = this.file.countChunks(this.chunkBytes, chunk, runEnd);
         this.lineFeeds.set(counts, chunk);
         this.known.fill(1, chunk, runEnd);
         this.knownChunks += runEnd - chunk;
@@ -173,25 +202,26 @@ export class LineIndex {
 
   /** LFs in [start, end) if that is cheap (index complete, or a small range); NaN otherwise. */
   tryCount(start: number, end: number): number {
-    if (this.prefix || end - start <= CHEAP_COUNT_BYTES) return this.count(start, end);
+    if (this.prefix || end - start <= this.sizes.cheapCountBytes) return this.count(start, end);
     return Number.NaN;
   }
 
   /** Offset of the n-th (0-based) LF in [start, end), or -1. Scans only up to the answer. */
   nthLineFeed(start: number, end: number, n: number): number {
-    if (this.prefix && end - start > SMALL_COUNT_BYTES) return this.nthLineFeedIndexed(start, end, n);
+    if (this.prefix && end - start > this.sizes.smallCountBytes)
+      return this.nthLineFeedIndexed(start, end, n);
     let position = start;
     let remaining = n;
     // Head: up to the first chunk edge.
-    const headEnd = Math.min(end, Math.ceil(start / CHUNK_BYTES) * CHUNK_BYTES);
+    const headEnd = Math.min(end, Math.ceil(start / this.chunkBytes) * this.chunkBytes);
     if (headEnd > position) {
       const found = this.file.nthNewline(position, headEnd, remaining);
       if (found >= 0) return found;
       remaining -= this.file.countNewlines(position, headEnd);
       position = headEnd;
     }
-    const lastFull = Math.floor(end / CHUNK_BYTES);
-    let chunk = position / CHUNK_BYTES;
+    const lastFull = Math.floor(end / this.chunkBytes);
+    let chunk = position / this.chunkBytes;
     if (this.prefix && chunk < lastFull) {
       // Binary search for the chunk holding the LF: prefix[c] <= target < prefix[c + 1].
       const target = this.prefix[chunk]! + remaining;
@@ -203,7 +233,11 @@ export class LineIndex {
           if (this.prefix[middle]! <= target) low = middle;
           else high = middle - 1;
         }
-        return this.file.nthNewline(low * CHUNK_BYTES, (low + 1) * CHUNK_BYTES, target - this.prefix[low]!);
+        return this.file.nthNewline(
+          low * this.chunkBytes,
+          (low + 1) * this.chunkBytes,
+          target - this.prefix[low]!,
+        );
       }
       remaining = target - this.prefix[lastFull]!;
       chunk = lastFull;
@@ -211,22 +245,22 @@ export class LineIndex {
     for (; chunk < lastFull; chunk++) {
       const inChunk = this.chunk(chunk);
       if (remaining < inChunk) {
-        return this.file.nthNewline(chunk * CHUNK_BYTES, (chunk + 1) * CHUNK_BYTES, remaining);
+        return this.file.nthNewline(chunk * this.chunkBytes, (chunk + 1) * this.chunkBytes, remaining);
       }
       remaining -= inChunk;
     }
     this.completeIfAllKnown();
-    const tailStart = Math.max(position, lastFull * CHUNK_BYTES);
+    const tailStart = Math.max(position, lastFull * this.chunkBytes);
     return tailStart < end ? this.file.nthNewline(tailStart, end, remaining) : -1;
   }
 
   /** LFs in [0, offset), once the index is complete: scans toward the nearer chunk edge only. */
   private lineFeedsBefore(offset: number): number {
     const prefix = this.prefix!;
-    const chunk = Math.floor(offset / CHUNK_BYTES);
-    const chunkStart = chunk * CHUNK_BYTES;
+    const chunk = Math.floor(offset / this.chunkBytes);
+    const chunkStart = chunk * this.chunkBytes;
     if (offset === chunkStart) return prefix[chunk]!;
-    const chunkEnd = Math.min(this.file.size, chunkStart + CHUNK_BYTES);
+    const chunkEnd = Math.min(this.file.size, chunkStart + this.chunkBytes);
     if (offset - chunkStart <= chunkEnd - offset)
       return prefix[chunk]! + this.file.countNewlines(chunkStart, offset);
     return prefix[chunk + 1]! - this.file.countNewlines(offset, chunkEnd);
@@ -238,17 +272,17 @@ export class LineIndex {
     const target = this.lineFeedsBefore(start) + n;
     if (target >= prefix[this.chunkCount]!) return -1;
     // The chunk holding LF number `target`: prefix[c] <= target < prefix[c + 1].
-    let low = Math.floor(start / CHUNK_BYTES);
+    let low = Math.floor(start / this.chunkBytes);
     let high = this.chunkCount - 1;
     while (low < high) {
       const middle = (low + high + 1) >> 1;
       if (prefix[middle]! <= target) low = middle;
       else high = middle - 1;
     }
-    const chunkStart = low * CHUNK_BYTES;
+    const chunkStart = low * this.chunkBytes;
     const found = this.file.nthNewline(
       chunkStart,
-      Math.min(this.file.size, chunkStart + CHUNK_BYTES),
+      Math.min(this.file.size, chunkStart + this.chunkBytes),
       target - prefix[low]!,
     );
     return found >= 0 && found < end ? found : -1;
@@ -256,8 +290,11 @@ export class LineIndex {
 
   private chunk(index: number): number {
     if (this.known[index] === 0) {
-      const start = index * CHUNK_BYTES;
-      this.lineFeeds[index] = this.file.countNewlines(start, Math.min(this.file.size, start + CHUNK_BYTES));
+      const start = index * this.chunkBytes;
+      this.lineFeeds[index] = this.file.countNewlines(
+        start,
+        Math.min(this.file.size, start + this.chunkBytes),
+      );
       this.known[index] = 1;
       this.knownChunks++;
     }
