@@ -1,11 +1,15 @@
 /** What `gigapad info` reports about a file: size, lines, line endings and encoding. */
-import { isUtf8 } from "node:buffer";
 import { resolve } from "node:path";
 import { openMappedFile } from "../native/index.js";
+import { type EncodingGuess, guessEncoding } from "./encoding-detect.js";
 import { type IndexProgress, LineIndex } from "./line-index.js";
 
 export type LineEndings = "lf" | "crlf" | "mixed" | "none";
-export type Encoding = "ascii" | "utf-8" | "utf-8-bom" | "utf-16le" | "utf-16be" | "binary" | "unknown-8bit";
+/**
+ * "ascii", "utf-8", "utf-8-bom", "utf-16le", "utf-16be", "binary", or the WHATWG name of the
+ * legacy encoding the bytes most probably are ("windows-1252", "shift_jis", "gb18030", …).
+ */
+export type Encoding = string;
 
 export interface FileInfo {
   path: string;
@@ -13,6 +17,8 @@ export interface FileInfo {
   lines: number;
   eol: LineEndings;
   encoding: Encoding;
+  /** 0..1: how sure the encoding guess is (1 for a BOM, ASCII or strict UTF-8). */
+  encodingConfidence: number;
 }
 
 /** Bytes looked at to guess the encoding. */
@@ -40,12 +46,14 @@ export async function fileInfo(
     const crlf = index.crlfPairCount ?? 0;
     const eol = lineEndingsOf(lineFeeds, crlf);
     const sample = file.read(0, Math.min(file.size, ENCODING_SAMPLE_BYTES));
+    const guess = guessEncoding(sample, file.size > sample.length);
     return {
       path: file.path,
       bytes: file.size,
       lines: lineFeeds + 1,
       eol,
-      encoding: detectEncoding(sample, file.size > sample.length),
+      encoding: infoName(guess),
+      encodingConfidence: Math.round(guess.confidence * 100) / 100,
     };
   } finally {
     file.close();
@@ -53,22 +61,14 @@ export async function fileInfo(
 }
 
 /**
- * Guesses the encoding from the first bytes. `truncated` says the sample stops mid-file, so a
- * multi-byte sequence cut at its end is not held against UTF-8.
+ * The encoding as `info` names it, from the first bytes. `truncated` says the sample stops
+ * mid-file, so a multi-byte sequence cut at its end is not held against UTF-8.
  */
 export function detectEncoding(sample: Buffer, truncated: boolean): Encoding {
-  if (sample[0] === 0xef && sample[1] === 0xbb && sample[2] === 0xbf) return "utf-8-bom";
-  if (sample[0] === 0xff && sample[1] === 0xfe) return "utf-16le";
-  if (sample[0] === 0xfe && sample[1] === 0xff) return "utf-16be";
-  if (sample.includes(0)) return "binary";
-  let end = sample.length;
-  if (truncated) {
-    // Step back over a partial sequence: at most 3 continuation bytes after a lead byte.
-    let back = 0;
-    while (back < 3 && end - back - 1 >= 0 && (sample[end - back - 1]! & 0xc0) === 0x80) back++;
-    if (end - back - 1 >= 0 && sample[end - back - 1]! >= 0xc0) end -= back + 1;
-  }
-  const body = sample.subarray(0, end);
-  if (body.every((byte) => byte < 0x80)) return "ascii";
-  return isUtf8(body) ? "utf-8" : "unknown-8bit";
+  return infoName(guessEncoding(sample, truncated));
+}
+
+function infoName(guess: EncodingGuess): Encoding {
+  if (guess.ascii) return "ascii";
+  return guess.encoding === "utf-8" && guess.bom ? "utf-8-bom" : guess.encoding;
 }

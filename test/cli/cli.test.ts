@@ -45,7 +45,9 @@ describe("gigapad info", () => {
     expect(info("héllo\n")).toMatchObject({ encoding: "utf-8" });
     expect(info(Buffer.from([0xef, 0xbb, 0xbf, 0x61]))).toMatchObject({ encoding: "utf-8-bom" });
     expect(info(Buffer.from([0x61, 0x00, 0x62]))).toMatchObject({ encoding: "binary" });
-    expect(info(Buffer.from([0x61, 0xe9, 0x0a]))).toMatchObject({ encoding: "unknown-8bit" });
+    expect(info(Buffer.from("Le café était fermé à Noël.\n", "latin1"))).toMatchObject({
+      encoding: "windows-1252",
+    });
   });
 
   it("fails with one clear line and a non-zero exit for bad input", () => {
