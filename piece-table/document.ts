@@ -23,21 +23,19 @@ import { type LineEndings, lineEndingsOf } from "./file-info.js";
 import { type IndexProgress, LineIndex } from "./line-index.js";
 import {
   ADDED,
-  bufferOf,
   deleteRange,
   findLineFeed,
   firstDifference,
   forEachPiece,
   insertPieces,
-  Leaf,
   type LineFeedSource,
   lineFeedsBefore,
   ORIGINAL,
+  onlyPiece,
   type PieceNode,
   pieceList,
   resolveLineFeeds,
   singlePieceTree,
-  startOf,
   TreeBuilder,
 } from "./piece-tree.js";
 import {
@@ -546,8 +544,8 @@ export class Document extends EventEmitter<DocumentEvents> {
     const root = this.root;
     if (root.length !== size) return true;
     if (size === 0) return false;
-    if (!(root instanceof Leaf) || root.pieceCount !== 1) return true;
-    return bufferOf(root.slots, 0) !== ORIGINAL || startOf(root.slots, 0) !== 0;
+    const piece = onlyPiece(root);
+    return piece === null || piece.buffer !== ORIGINAL || piece.start !== 0;
   }
 
   /** Line endings of the original file (`lf`, `crlf`, `mixed`, `none`) once indexed; null before. */

@@ -73,20 +73,20 @@ export interface LineFeedSource {
   nthLineFeed(buffer: BufferId, start: number, end: number, n: number): number;
 }
 
-export function bufferOf(slots: readonly number[], index: number): BufferId {
+function bufferOf(slots: readonly number[], index: number): BufferId {
   return slots[index * SLOTS]! < 0 ? ADDED : ORIGINAL;
 }
 
-export function startOf(slots: readonly number[], index: number): number {
+function startOf(slots: readonly number[], index: number): number {
   const encoded = slots[index * SLOTS]!;
   return encoded < 0 ? -encoded - 1 : encoded;
 }
 
-export function lengthOf(slots: readonly number[], index: number): number {
+function lengthOf(slots: readonly number[], index: number): number {
   return slots[index * SLOTS + 1]!;
 }
 
-export function lineFeedsOf(slots: readonly number[], index: number): number {
+function lineFeedsOf(slots: readonly number[], index: number): number {
   return slots[index * SLOTS + 2]!;
 }
 
@@ -360,7 +360,10 @@ function mergeNodes(a: PieceNode, b: PieceNode): PieceNode[] {
     for (let i = half; i < list.count; i++) second.pushFrom(slots, i);
     return [...first.toLeaves(), ...second.toLeaves()];
   }
+  // A node cut by a delete may hang on by one underfull child: the children that meet here are
+  // merged in turn, down to the leaves, so no node below the root stays underfull.
   const children = [...(a as Branch).children, ...(b as Branch).children];
+  mergeUnderfull(children);
   return branchesOf(children);
 }
 
@@ -601,32 +604,53 @@ export function countPieces(node: PieceNode): number {
   return total;
 }
 
-/** Internal: checks the invariants; throws describing the first one broken. For tests. */
-export function checkTree(root: PieceNode): void {
+/**
+ * Internal: checks the invariants; throws describing the first one broken. For tests. With a
+ * source, every known piece count is also checked against the buffers.
+ */
+export function checkTree(root: PieceNode, source?: LineFeedSource): void {
+  const checkLineFeeds = (node: PieceNode, sum: number, what: string): void => {
+    // A known count is the sum of the parts (all known); an unknown one is only ever filled in.
+    if (!Number.isNaN(node.lineFeeds) && !(node.lineFeeds >= 0 && node.lineFeeds === sum))
+      throw new Error(`${what} line feeds ${node.lineFeeds} but its parts sum to ${sum}`);
+  };
   const visit = (node: PieceNode, isRoot: boolean): void => {
     if (node instanceof Leaf) {
       let length = 0;
+      let lineFeeds = 0;
       for (let i = 0; i < node.pieceCount; i++) {
         if (!(lengthOf(node.slots, i) > 0))
           throw new Error(`piece ${i} has length ${lengthOf(node.slots, i)}`);
         length += lengthOf(node.slots, i);
+        const known = lineFeedsOf(node.slots, i);
+        const start = startOf(node.slots, i);
+        const counted = source?.count(bufferOf(node.slots, i), start, start + lengthOf(node.slots, i));
+        if (!Number.isNaN(known) && counted !== undefined && known !== counted)
+          throw new Error(`piece ${i} line feeds ${known} but its bytes hold ${counted}`);
+        lineFeeds += known;
       }
       if (length !== node.length) throw new Error(`leaf length ${node.length} but pieces sum to ${length}`);
-      if (!isRoot && node.pieceCount === 0) throw new Error("empty leaf below the root");
+      checkLineFeeds(node, lineFeeds, "leaf");
+      if (!isRoot && node.pieceCount < LEAF_MIN)
+        throw new Error(`leaf below the root with ${node.pieceCount} pieces`);
       if (node.pieceCount > LEAF_MAX) throw new Error(`leaf with ${node.pieceCount} pieces`);
       return;
     }
-    if (node.children.length === 0 || node.children.length > BRANCH_MAX) {
-      throw new Error(`branch with ${node.children.length} children`);
+    const fewest = isRoot ? 2 : BRANCH_MIN;
+    if (node.children.length < fewest || node.children.length > BRANCH_MAX) {
+      throw new Error(`${isRoot ? "root" : "branch"} with ${node.children.length} children`);
     }
     let length = 0;
+    let lineFeeds = 0;
     for (const child of node.children) {
       if (child.height !== node.height - 1)
         throw new Error(`child height ${child.height} under ${node.height}`);
       visit(child, false);
       length += child.length;
+      lineFeeds += child.lineFeeds;
     }
     if (length !== node.length) throw new Error(`branch length ${node.length} but children sum to ${length}`);
+    checkLineFeeds(node, lineFeeds, "branch");
   };
   visit(root, true);
 }
@@ -634,15 +658,36 @@ export function checkTree(root: PieceNode): void {
 // ---------------------------------------------------------------------------------------------
 // Rebuilding saved trees (the session store)
 
-/** Internal: a leaf from packed slots, as saved; checks nothing but computes the aggregates. */
-export function leafFromSlots(slots: number[]): Leaf {
+/**
+ * Internal: a leaf from pieces as the session store saves them — [buffer, start, length] triples,
+ * line-feed counts unknown. Checks nothing but computes the aggregates.
+ */
+export function leafFromPieces(pieces: readonly number[]): Leaf {
+  const slots: number[] = [];
   let length = 0;
-  let lineFeeds = 0;
-  for (let i = 0; i < slots.length / SLOTS; i++) {
-    length += slots[i * SLOTS + 1]!;
-    lineFeeds += slots[i * SLOTS + 2]!;
+  for (let i = 0; i < pieces.length; i += 3) {
+    slots.push(
+      encodeStart(pieces[i] === ADDED ? ADDED : ORIGINAL, pieces[i + 1]!),
+      pieces[i + 2]!,
+      Number.NaN,
+    );
+    length += pieces[i + 2]!;
   }
-  return new Leaf(slots, length, lineFeeds);
+  return new Leaf(slots, length, pieces.length === 0 ? 0 : Number.NaN);
+}
+
+/** Internal: a leaf's pieces as [buffer, start, length] triples (what the session store saves). */
+export function piecesOfLeaf(leaf: Leaf): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < leaf.pieceCount; i++)
+    out.push(bufferOf(leaf.slots, i), startOf(leaf.slots, i), lengthOf(leaf.slots, i));
+  return out;
+}
+
+/** The piece of a tree that is one piece, or null (an empty tree, or several pieces). */
+export function onlyPiece(root: PieceNode): { buffer: BufferId; start: number; length: number } | null {
+  if (!(root instanceof Leaf) || root.pieceCount !== 1) return null;
+  return { buffer: bufferOf(root.slots, 0), start: startOf(root.slots, 0), length: lengthOf(root.slots, 0) };
 }
 
 /** Internal: a branch over saved children, or null if their heights disagree. */
@@ -652,9 +697,6 @@ export function branchFromChildren(children: PieceNode[]): Branch | null {
   if (!children.every((child) => child.height === height)) return null;
   return makeBranch(children);
 }
-
-/** Pieces per slot in a leaf's array (for the session store's encoding). */
-export const SLOTS_PER_PIECE = SLOTS;
 
 // ---------------------------------------------------------------------------------------------
 // Comparing versions

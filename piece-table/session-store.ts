@@ -27,16 +27,13 @@ import {
 } from "./durable-files.js";
 import {
   ADDED,
-  type Branch,
   branchFromChildren,
-  bufferOf,
-  type Leaf,
-  leafFromSlots,
-  lengthOf,
+  forEachPiece,
+  Leaf,
+  leafFromPieces,
   ORIGINAL,
   type PieceNode,
-  SLOTS_PER_PIECE,
-  startOf,
+  piecesOfLeaf,
 } from "./piece-tree.js";
 import {
   ByteReader,
@@ -145,19 +142,18 @@ function encodeSnapshot(state: SessionState): Buffer {
   const redoIds = state.redo.map(visit);
   writer.u32(nodes.length);
   for (const node of nodes) {
-    if ("children" in node) {
+    if (!(node instanceof Leaf)) {
       writer.u8(1);
       writer.u32(node.children.length);
       for (const child of node.children) writer.u32(ids.get(child)!);
     } else {
-      const slots = (node as Leaf).slots;
-      const count = slots.length / SLOTS_PER_PIECE;
+      const pieces = piecesOfLeaf(node);
       writer.u8(0);
-      writer.u32(count);
-      for (let i = 0; i < count; i++) {
-        writer.u8(bufferOf(slots, i));
-        writer.f64(startOf(slots, i));
-        writer.f64(lengthOf(slots, i));
+      writer.u32(pieces.length / 3);
+      for (let i = 0; i < pieces.length; i += 3) {
+        writer.u8(pieces[i]!);
+        writer.f64(pieces[i + 1]!);
+        writer.f64(pieces[i + 2]!);
       }
     }
   }
@@ -195,15 +191,15 @@ function decodeSnapshot(payload: Buffer, bounds: BufferBounds): SessionState {
       if (!branch) throw new CorruptRecordError("branch children of different heights");
       nodes.push(branch);
     } else if (type === 0) {
-      const slots: number[] = [];
+      const pieces: number[] = [];
       for (let i = 0; i < count; i++) {
         const buffer = reader.u8();
         const start = reader.count();
         const length = reader.count();
         checkPiece(buffer, start, length, bounds);
-        slots.push(buffer === ADDED ? -(start + 1) : start, length, Number.NaN);
+        pieces.push(buffer, start, length);
       }
-      nodes.push(leafFromSlots(slots));
+      nodes.push(leafFromPieces(pieces));
     } else {
       throw new CorruptRecordError(`unknown node type ${type}`);
     }
@@ -273,15 +269,11 @@ function encodeOps(ops: SessionOp[]): Buffer {
   return writer.finish();
 }
 
-function collectPieces(node: PieceNode, out: number[]): void {
-  if ("children" in node) {
-    for (const child of (node as Branch).children) collectPieces(child, out);
-    return;
-  }
-  const slots = (node as Leaf).slots;
-  for (let i = 0; i < slots.length / SLOTS_PER_PIECE; i++) {
-    out.push(bufferOf(slots, i), startOf(slots, i), lengthOf(slots, i));
-  }
+function collectPieces(root: PieceNode, out: number[]): void {
+  forEachPiece(root, 0, root.length, (buffer, start, end) => {
+    out.push(buffer, start, end - start);
+    return true;
+  });
 }
 
 /** A decoded setRoot op carries its pieces; the document rebuilds the tree from them. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   ADDED,
+  Branch,
   type BufferId,
   checkTree,
   countPieces,
@@ -8,6 +9,7 @@ import {
   findLineFeed,
   forEachPiece,
   insertPieces,
+  Leaf,
   type LineFeedSource,
   lineFeedsBefore,
   ORIGINAL,
@@ -146,5 +148,137 @@ describe("piece tree", () => {
     root = deleteRange(root, 0, root.length, source);
     expect(root.length).toBe(0);
     checkTree(root);
+  });
+
+  it("shares every subtree an edit did not touch with the version before it", () => {
+    const added = { bytes: Buffer.alloc(40_000, "a") };
+    const { source } = memorySource(Buffer.alloc(0), added);
+    const builder = new TreeBuilder();
+    for (let i = 0; i < 20_000; i++) builder.push(ADDED, i * 2, 1, 0);
+    const before = builder.finish();
+    expect(before.height).toBeGreaterThanOrEqual(2);
+    const pieces = pieceList();
+    pieces.push(ADDED, 39_999, 1, 0);
+    const after = insertPieces(before, 10_001, pieces, source);
+    checkTree(after);
+    // Nodes of `after` that `before` does not hold: only the path to the edit (a split may add one).
+    const old = new Set<PieceNode>();
+    const collect = (node: PieceNode, into: Set<PieceNode>) => {
+      into.add(node);
+      if (node instanceof Branch) for (const child of node.children) collect(child, into);
+    };
+    collect(before, old);
+    const fresh = new Set<PieceNode>();
+    collect(after, fresh);
+    const copied = [...fresh].filter((node) => !old.has(node));
+    expect(copied.length).toBeGreaterThanOrEqual(after.height + 1);
+    expect(copied.length).toBeLessThanOrEqual(2 * (after.height + 1));
+    // The root's children other than the one on the path are the very same objects.
+    const beforeChildren = (before as Branch).children;
+    const afterChildren = (after as Branch).children;
+    const same = afterChildren.filter((child) => beforeChildren.includes(child));
+    expect(same.length).toBeGreaterThanOrEqual(afterChildren.length - 2);
+    expect(same.length).toBeGreaterThan(0);
+    // A delete shares the same way.
+    const deleted = deleteRange(after, 30_000, 30_002, source);
+    checkTree(deleted);
+    const kept = (deleted as Branch).children.filter((child) => afterChildren.includes(child));
+    expect(kept.length).toBeGreaterThanOrEqual((deleted as Branch).children.length - 2);
+  });
+
+  it("finds a line feed at byte 0 of a piece whose count is unknown (early lines, many pieces)", () => {
+    // Every count is "expensive" (NaN), as before the line index is built; many pieces start
+    // with a line feed, and the first piece has none.
+    const original = Buffer.from("\nabc\n\ndef\nghij\n\n\nk\nlm".repeat(40));
+    const lineFeedAt: number[] = [];
+    original.forEach((byte, at) => {
+      if (byte === 10) lineFeedAt.push(at);
+    });
+    const slices: [number, number][] = [[1, 4]];
+    for (let i = 0; i < 300; i++) {
+      const from = lineFeedAt[(i * 7) % lineFeedAt.length]!;
+      slices.push([from, Math.min(original.length, from + 1 + (i % 5))]);
+    }
+    const model = Buffer.concat(slices.map(([from, to]) => original.subarray(from, to)));
+    const starts = lineStarts(model);
+    const build = () => {
+      const builder = new TreeBuilder();
+      for (const [from, to] of slices) builder.push(ORIGINAL, from, to - from, Number.NaN);
+      return builder.finish();
+    };
+    const { source, bufferOf } = memorySource(original, { bytes: Buffer.alloc(0) }, 0);
+    expect(build().height).toBeGreaterThanOrEqual(1);
+    expect(contentOf(build(), bufferOf).equals(model)).toBe(true);
+    for (let line = 1; line < 40; line++) {
+      // A fresh tree each time: nothing memoised, so the query walks the unknown counts.
+      expect(findLineFeed(build(), line - 1, source) + 1).toBe(starts[line]);
+      expect(lineFeedsBefore(build(), starts[line]!, source)).toBe(line);
+      expect(lineFeedsBefore(build(), starts[line]! - 1, source)).toBe(line - 1);
+    }
+    const root = build();
+    for (let line = 1; line < starts.length; line += 13) {
+      expect(findLineFeed(root, line - 1, source) + 1).toBe(starts[line]);
+    }
+    checkTree(root, source);
+    expect(resolveLineFeeds(root, source)).toBe(starts.length - 1);
+    checkTree(root, source);
+  });
+});
+
+describe("checkTree rejects a tree built wrong", () => {
+  const added = { bytes: Buffer.alloc(20_000, "a\n") };
+  const { source } = memorySource(Buffer.alloc(0), added);
+  const build = (pieces: number) => {
+    const builder = new TreeBuilder();
+    for (let i = 0; i < pieces; i++) builder.push(ADDED, i * 2, 1, source.count(ADDED, i * 2, i * 2 + 1));
+    return builder.finish() as Branch;
+  };
+  const sum = (nodes: readonly PieceNode[], key: "length" | "lineFeeds") =>
+    nodes.reduce((total, node) => total + node[key], 0);
+
+  it("accepts the trees the builder makes", () => {
+    for (const pieces of [0, 1, 15, 16, 64, 65, 500, 5000]) checkTree(build(pieces), source);
+  });
+
+  it("rejects an underfull leaf below the root (a delete that never merged)", () => {
+    const root = build(500);
+    const leaves = root.children.flatMap((child) => (child instanceof Leaf ? [child] : []));
+    const small = new Leaf(leaves[0]!.slots.slice(0, 3 * 3), 3, Number.NaN);
+    const children = [small, ...root.children.slice(1)];
+    const wrong = new Branch(children, root.height, sum(children, "length"), Number.NaN);
+    expect(() => checkTree(wrong)).toThrow(/leaf below the root with 3 pieces/);
+  });
+
+  it("rejects an underfull branch below the root, and a root of one child (an insert that adds a level)", () => {
+    const root = build(5000);
+    expect(root.height).toBe(2);
+    const first = root.children[0] as Branch;
+    const thin = new Branch(first.children.slice(0, 1), first.height, first.children[0]!.length, Number.NaN);
+    const children = [thin, ...root.children.slice(1)];
+    const wrong = new Branch(children, root.height, sum(children, "length"), Number.NaN);
+    expect(() => checkTree(wrong)).toThrow(/branch with 1 children/);
+    const tall = new Branch([root], root.height + 1, root.length, root.lineFeeds);
+    expect(() => checkTree(tall)).toThrow(/root with 1 children/);
+  });
+
+  it("rejects a line-feed count that is not the sum of its children's (or is negative)", () => {
+    const root = build(5000);
+    const wrong = new Branch(root.children, root.height, root.length, root.lineFeeds + 1);
+    expect(() => checkTree(wrong)).toThrow(/branch line feeds/);
+    const cachedMiss = new Branch(root.children, root.height, root.length, -1);
+    expect(() => checkTree(cachedMiss)).toThrow(/branch line feeds -1/);
+    const leaf = build(20) as unknown as Leaf;
+    expect(() => checkTree(new Leaf(leaf.slots, leaf.length, leaf.lineFeeds - 1))).toThrow(/leaf line feeds/);
+    // An unknown total over known parts is fine: it is filled in when first asked for.
+    checkTree(new Branch(root.children, root.height, root.length, Number.NaN));
+  });
+
+  it("rejects a piece count that differs from the bytes, given the buffers", () => {
+    const leaf = build(20) as unknown as Leaf;
+    const slots = leaf.slots.slice();
+    slots[2] = 5;
+    const lineFeeds = leaf.lineFeeds - leaf.slots[2]! + 5;
+    checkTree(new Leaf(slots, leaf.length, lineFeeds));
+    expect(() => checkTree(new Leaf(slots, leaf.length, lineFeeds), source)).toThrow(/piece 0 line feeds 5/);
   });
 });
