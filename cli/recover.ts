@@ -1,6 +1,6 @@
 /** `gigapad recover FILE [--export OUT] [--session FOLDER] [--restore] [--discard] [--json]` */
 import { discardSessions, exportSession, listSessions, restoreSession } from "../piece-table/index.js";
-import { formatBytes } from "../protocol/format-bytes.js";
+import { formatBytes } from "../presentation/format-bytes.js";
 import { badUsage, CliError } from "./cli-error.js";
 
 export interface RecoverOptions {

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { NONCE_PLACEHOLDER, pageAssetName, pageContentType } from "../protocol/page-policy.js";
+import { NONCE_PLACEHOLDER, pageAssetName, pageContentType } from "../presentation/page-policy.js";
 import { contentSecurityPolicy, isAppUrl } from "./web-security.js";
 
 export interface AppResponse {

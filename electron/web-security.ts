@@ -3,7 +3,7 @@
  * no new windows, no webviews, no permissions, a strict Content-Security-Policy, and IPC accepted
  * only from our own pages' main frames.
  */
-import { editorPagePolicy } from "../protocol/page-policy.js";
+import { editorPagePolicy } from "../presentation/page-policy.js";
 import { APP_ORIGIN } from "./window-options.js";
 
 /** The parts of Electron's WebContents the hardening uses (so tests can hand in a fake). */

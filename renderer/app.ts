@@ -5,8 +5,8 @@
  */
 
 import type { KeyBinding } from "@codemirror/view";
+import { formatBytes } from "../presentation/format-bytes.js";
 import { EDITOR_COMMANDS, type EditorCommand } from "../protocol/desktop-bridge.js";
-import { formatBytes } from "../protocol/format-bytes.js";
 import type { DocumentInfo, DocumentWindow, HostEvent } from "../protocol/messages.js";
 import { PROTOCOL_VERSION } from "../protocol/messages.js";
 import { Connection, RequestError, type Transport } from "./connection.js";

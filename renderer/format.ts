@@ -1,4 +1,4 @@
-/** Counts as the status bar shows them ("1,396,109"); sizes come from protocol/format-bytes. */
+/** Counts as the status bar shows them ("1,396,109"); sizes come from presentation/format-bytes. */
 
 const grouped = new Intl.NumberFormat("en-US");
 

@@ -9,7 +9,7 @@
  * when Save As moves the document the tab's URL follows it, so a reload or a reconnection finds
  * the document where it went.
  */
-import { formatBytes } from "../protocol/format-bytes.js";
+import { formatBytes } from "../presentation/format-bytes.js";
 import type { HostMessage, Request } from "../protocol/messages.js";
 import { type Transport, type TransportHandlers, WebSocketTransport } from "./connection.js";
 import { isMac } from "./platform.js";

@@ -39,10 +39,11 @@ import {
   type ViewUpdate,
   WidgetType,
 } from "@codemirror/view";
+import { formatBytes } from "../presentation/format-bytes.js";
+import { estimatedLineCount } from "../presentation/line-numbers.js";
+import { specialCharLabel } from "../presentation/special-chars.js";
 import { editMessages } from "../protocol/edit-pieces.js";
 import { isEscapedByte, utf8ByteLength } from "../protocol/escaped-text.js";
-import { formatBytes } from "../protocol/format-bytes.js";
-import { estimatedLineCount } from "../protocol/line-numbers.js";
 import type {
   Anchor,
   ByteEdit,
@@ -54,7 +55,6 @@ import type {
   UndoResult,
 } from "../protocol/messages.js";
 import { QUICK_WINDOW_LINES } from "../protocol/messages.js";
-import { specialCharLabel } from "../protocol/special-chars.js";
 import { type Connection, RequestError } from "./connection.js";
 import { HeldKeys } from "./held-keys.js";
 import {

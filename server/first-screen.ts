@@ -6,16 +6,12 @@
  *
  * It looks like the editor's first frame: the same gutter (width from the same widest number),
  * the same line boxes, the active first line, invalid bytes and control characters labelled as
- * the editor labels them (protocol/special-chars; renderer/app.css holds the styles). Nothing in it is interactive.
+ * the editor labels them (presentation/special-chars; renderer/app.css holds the styles). Nothing in it is interactive.
  */
-import {
-  type DocumentInfo,
-  type DocumentWindow,
-  estimatedLineCount,
-  FIRST_SCREEN_PLACEHOLDER,
-  isEscapedByte,
-  specialCharLabel,
-} from "../protocol/index.js";
+import { estimatedLineCount } from "../presentation/line-numbers.js";
+import { FIRST_SCREEN_PLACEHOLDER } from "../presentation/page-policy.js";
+import { specialCharLabel } from "../presentation/special-chars.js";
+import { type DocumentInfo, type DocumentWindow, isEscapedByte } from "../protocol/index.js";
 
 /** Lines drawn: more than the tallest screen shows at the editor's 19 px a line. */
 export const FIRST_SCREEN_LINES = 80;

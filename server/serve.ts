@@ -42,14 +42,16 @@ import type { Channel } from "../host/channel.js";
 import { fileKey } from "../host/file-key.js";
 import { type HostedDocument, type HostedDocumentOptions, toProtocolError } from "../host/hosted-document.js";
 import {
-  type DocumentInfo,
-  type DocumentWindow,
   editorPagePolicy,
-  type HostMessage,
-  MAX_MESSAGE_BYTES,
   NONCE_PLACEHOLDER,
   pageAssetName,
   pageContentType,
+} from "../presentation/page-policy.js";
+import {
+  type DocumentInfo,
+  type DocumentWindow,
+  type HostMessage,
+  MAX_MESSAGE_BYTES,
 } from "../protocol/index.js";
 import { withFirstScreen } from "./first-screen.js";
 import { confinedFile, listFolder, relativeToRoot } from "./folder.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { estimatedLineCount } from "../../protocol/index.js";
+import { estimatedLineCount } from "../../presentation/line-numbers.js";
 
 describe("the line count the gutter is sized for, before the index has counted", () => {
   it("is exact for a window holding the whole document", () => {

@@ -4,7 +4,7 @@
  * the lines, the count is estimated from the line density of the first window seen — the same
  * estimate wherever it is made (the page's first screen, the editor), so the two look alike.
  */
-import type { DocumentWindow } from "./messages.js";
+import type { DocumentWindow } from "../protocol/messages.js";
 
 /** Estimated lines in a document of `length` bytes from a window of it (exact if it holds all). */
 export function estimatedLineCount(

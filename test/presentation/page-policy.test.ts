@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pageAssetName, pageContentType } from "../../protocol/index.js";
+import { pageAssetName, pageContentType } from "../../presentation/page-policy.js";
 
 describe("the page's files, wherever it is served from", () => {
   it("names files of the UI folder and nothing outside it or of another kind", () => {

@@ -7,7 +7,7 @@
  * - any other invisible or format character (C1 controls, U+200B, U+FEFF, …): `\u200B`.
  */
 
-import { isEscapedByte } from "./escaped-text.js";
+import { isEscapedByte } from "../protocol/escaped-text.js";
 
 const C_ESCAPES: Record<number, string> = {
   0: "\\0",
