@@ -9,8 +9,12 @@
  * Offsets are bytes of the document; lines are 0-based. Text is UTF-16 as JavaScript has it, with
  * one rule so bytes survive the round trip: a byte that is not part of valid UTF-8 is carried as
  * the lone surrogate U+DC80..U+DCFF (U+DC00 + byte), as Python's "surrogateescape" does. Valid
- * UTF-8 never decodes to a lone surrogate, so the mapping is exact both ways.
+ * UTF-8 never decodes to a lone surrogate, so the mapping is exact both ways. A document read in
+ * another encoding (DocumentInfo.encoding) carries its text the same way: a byte that does not
+ * decode is U+DC00 + byte, and the page counts bytes with DocumentInfo.counting
+ * (byte-counter.ts). Offsets stay bytes.
  */
+import type { ByteCounting } from "./byte-counter.js";
 
 /** Bumped on any incompatible change; a host refuses a `hello` with another version. */
 export const PROTOCOL_VERSION = 1;
@@ -109,7 +113,17 @@ export interface DocumentInfo {
   eol: LineEndings;
   /** The line ending Enter inserts (the one most of the file uses). */
   newline: "lf" | "crlf";
+  /**
+   * How the text is read: a WHATWG name ("utf-8", "windows-1252", "shift_jis", …), or "ascii",
+   * "utf-8-bom", "binary" as `gigapad info` names them.
+   */
   encoding: string;
+  /** 0..1: how sure the guess of `encoding` is (1 when chosen by the user, a BOM, or strict UTF-8). */
+  encodingConfidence?: number;
+  /** How the page counts the bytes of its text; absent means UTF-8. */
+  counting?: ByteCounting;
+  /** The encodings the document may be reopened or saved in, for the encoding menu. */
+  encodings?: ReadonlyArray<{ encoding: string; label: string }>;
   readOnly: boolean;
   /** The content differs from the file on disk (there is something to save). */
   modified: boolean;
