@@ -29,6 +29,14 @@ export interface ChunkIndex {
   crlfPairs: number;
 }
 
+/** What {@link MappedFile.startFindLines} yields. */
+export interface FoundLines {
+  /** Start and end offsets of each line, in order: [start0, end0, start1, end1, …]. */
+  spans: Float64Array;
+  /** The lines' bytes, one after the other. */
+  bytes: Buffer;
+}
+
 /** Madvise hints accepted by {@link MappedFile.advise}. */
 export type Advice = "sequential" | "random" | "normal" | "willneed" | "dontneed";
 
@@ -59,6 +67,18 @@ export interface MappedFile {
   findAll(needle: Uint8Array, start: number, end: number, limit?: number): Float64Array;
   /** Like findAll, on background threads. */
   startFind(needle: Uint8Array, start: number, end: number, limit?: number): NativeJob<Float64Array>;
+  /**
+   * The lines holding a match of needle that starts in [start, end), on background threads (a
+   * regex prefilter): a line runs from just after the LF before the match (or `floor`) through
+   * the LF after it (or `ceiling`). Lines come once each, in order, with their bytes.
+   */
+  startFindLines(
+    needle: Uint8Array,
+    start: number,
+    end: number,
+    floor?: number,
+    ceiling?: number,
+  ): NativeJob<FoundLines>;
   /** Offset of the n-th (0-based) LF in [start, end), or -1. */
   nthNewline(start: number, end: number, n: number): number;
   /**

@@ -8,7 +8,9 @@
 #include "durable_io.h"
 #include "errors.h"
 #include "mapped_file.h"
-#include "mapped_region.h"
+#include "range_methods.h"
+#include "scan_pool.h"
+#include "scan_settings.h"
 #include "sigbus_guard.h"
 
 namespace gigapad {

@@ -10,7 +10,7 @@
 
 #include "durable_io.h"
 #include "errors.h"
-#include "mapped_file.h"
+#include "range_methods.h"
 #include "sigbus_guard.h"
 
 namespace gigapad {
@@ -23,11 +23,6 @@ constexpr uint64_t kGrowthGranule = 1ull << 20;
 constexpr uint64_t kMaxGrowthStep = 1ull << 30;
 
 uint64_t RoundUp(uint64_t value, uint64_t granule) { return (value + granule - 1) / granule * granule; }
-
-uint64_t PageSize() {
-  static const uint64_t size = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-  return size;
-}
 
 }  // namespace
 
@@ -185,18 +180,13 @@ Napi::Value AppendFile::Append(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value AppendFile::Read(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  CheckUsable(env);
-  Mapping view = View();
-  return CopyOut(env, view, ReadOffset(info[0], "start"), ReadOffset(info[1], "end"));
+  CheckUsable(info.Env());
+  return RangeRead(info, View());
 }
 
 Napi::Value AppendFile::ReadInto(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  CheckUsable(env);
-  CopyInto(env, View(), ReadOffset(info[2], "start"), ReadOffset(info[3], "end"), info[0],
-           ReadOffset(info[1], "targetOffset"));
-  return env.Undefined();
+  CheckUsable(info.Env());
+  return RangeReadInto(info, View());
 }
 
 // copyTo(fd, outOffset, start, end): writes [start, end) of the buffer into fd at outOffset,
@@ -205,36 +195,22 @@ Napi::Value AppendFile::ReadInto(const Napi::CallbackInfo& info) {
 // the kernel, where the SIGBUS guard cannot catch it).
 Napi::Value AppendFile::CopyTo(const Napi::CallbackInfo& info) {
   CheckUsable(info.Env());
-  return CopyRangeTo(info, fd_, length_, path_);
+  return RangeCopyTo(info, fd_, length_, path_);
 }
 
 Napi::Value AppendFile::CountNewlines(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  CheckUsable(env);
-  Mapping view = View();
-  uint64_t count = CountNewlinesIn(env, view, ReadOffset(info[0], "start"), ReadOffset(info[1], "end"));
-  return Napi::Number::New(env, static_cast<double>(count));
+  CheckUsable(info.Env());
+  return RangeCountNewlines(info, View());
 }
 
 Napi::Value AppendFile::NthNewline(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  CheckUsable(env);
-  Mapping view = View();
-  return Napi::Number::New(env, NthNewlineIn(env, view, ReadOffset(info[0], "start"), ReadOffset(info[1], "end"),
-                                             ReadOffset(info[2], "n")));
+  CheckUsable(info.Env());
+  return RangeNthNewline(info, View());
 }
 
 Napi::Value AppendFile::FindAll(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  CheckUsable(env);
-  Mapping view = View();
-  std::vector<uint8_t> needle = ReadNeedle(info[0]);
-  uint64_t limit = info[3].IsUndefined() ? UINT64_MAX : ReadOffset(info[3], "limit");
-  std::vector<uint64_t> matches =
-      FindAllIn(env, view, needle, ReadOffset(info[1], "start"), ReadOffset(info[2], "end"), limit);
-  Napi::Float64Array result = Napi::Float64Array::New(env, matches.size());
-  for (size_t i = 0; i < matches.size(); ++i) result[i] = static_cast<double>(matches[i]);
-  return result;
+  CheckUsable(info.Env());
+  return RangeFindAll(info, View());
 }
 
 // sync(): the appended bytes reach stable storage — msync(MS_SYNC) of the pages written since

@@ -5,7 +5,9 @@
 
 #include <napi.h>
 
-#include "mapped_region.h"
+#include <string>
+
+#include "mapping.h"
 
 namespace gigapad {
 

@@ -7,8 +7,10 @@
 
 #include <cstring>
 
-#include "durable_io.h"
 #include "errors.h"
+#include "range_methods.h"
+#include "range_operations.h"
+#include "scan_jobs.h"
 
 namespace gigapad {
 
@@ -22,16 +24,14 @@ int64_t ModifiedNanoseconds(const struct stat& info) {
 #endif
 }
 
-}  // namespace
-
-std::vector<uint8_t> ReadNeedle(const Napi::Value& value) {
-  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-    throw Napi::TypeError::New(value.Env(), "needle must be a Buffer or Uint8Array");
-  }
-  Napi::Uint8Array bytes = value.As<Napi::Uint8Array>();
-  if (bytes.ElementLength() == 0) throw Napi::RangeError::New(value.Env(), "needle must not be empty");
-  return std::vector<uint8_t>(bytes.Data(), bytes.Data() + bytes.ElementLength());
+// Reads a chunk size argument: 1..2^30 bytes.
+uint64_t ReadChunkSize(const Napi::Value& value) {
+  uint64_t chunk_size = ReadOffset(value, "chunkSize");
+  if (chunk_size == 0 || chunk_size > (1u << 30)) throw Napi::RangeError::New(value.Env(), "chunkSize must be in 1..2^30");
+  return chunk_size;
 }
+
+}  // namespace
 
 Napi::Function MappedFile::Define(Napi::Env env) {
   return DefineClass(env, "MappedFile",
@@ -48,6 +48,7 @@ Napi::Function MappedFile::Define(Napi::Env env) {
                          InstanceMethod<&MappedFile::NthNewline>("nthNewline"),
                          InstanceMethod<&MappedFile::FindAll>("findAll"),
                          InstanceMethod<&MappedFile::StartFind>("startFind"),
+                         InstanceMethod<&MappedFile::StartFindLines>("startFindLines"),
                          InstanceMethod<&MappedFile::StartChunkIndex>("startChunkIndex"),
                          InstanceMethod<&MappedFile::Advise>("advise"),
                          InstanceMethod<&MappedFile::Close>("close"),
@@ -124,66 +125,34 @@ Napi::Value MappedFile::IsClosed(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), !mapping_);
 }
 
-Napi::Value MappedFile::Read(const Napi::CallbackInfo& info) {
-  const Mapping& mapping = Live(info.Env());
-  return CopyOut(info.Env(), mapping, ReadOffset(info[0], "start"), ReadOffset(info[1], "end"));
-}
+Napi::Value MappedFile::Read(const Napi::CallbackInfo& info) { return RangeRead(info, Live(info.Env())); }
 
-// readInto(target, targetOffset, start, end): copies into a buffer the caller owns.
-Napi::Value MappedFile::ReadInto(const Napi::CallbackInfo& info) {
-  const Mapping& mapping = Live(info.Env());
-  CopyInto(info.Env(), mapping, ReadOffset(info[2], "start"), ReadOffset(info[3], "end"), info[0],
-           ReadOffset(info[1], "targetOffset"));
-  return info.Env().Undefined();
-}
+Napi::Value MappedFile::ReadInto(const Napi::CallbackInfo& info) { return RangeReadInto(info, Live(info.Env())); }
 
-// copyTo(fd, outOffset, start, end): copies [start, end) of the file into fd at outOffset,
-// kernel-side (copy_file_range, falling back to read/write). A short copy means the file shrank
-// under us: ETRUNCATED.
+// copyTo(fd, outOffset, start, end): kernel-side (copy_file_range, falling back to read/write).
 Napi::Value MappedFile::CopyTo(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const Mapping& mapping = Live(env);
-  return CopyRangeTo(info, mapping.fd, mapping.size, path_);
+  const Mapping& mapping = Live(info.Env());
+  return RangeCopyTo(info, mapping.fd, mapping.size, path_);
 }
 
 Napi::Value MappedFile::CountNewlines(const Napi::CallbackInfo& info) {
-  const Mapping& mapping = Live(info.Env());
-  uint64_t count =
-      CountNewlinesIn(info.Env(), mapping, ReadOffset(info[0], "start"), ReadOffset(info[1], "end"));
-  return Napi::Number::New(info.Env(), static_cast<double>(count));
+  return RangeCountNewlines(info, Live(info.Env()));
 }
 
+Napi::Value MappedFile::NthNewline(const Napi::CallbackInfo& info) { return RangeNthNewline(info, Live(info.Env())); }
+
+Napi::Value MappedFile::FindAll(const Napi::CallbackInfo& info) { return RangeFindAll(info, Live(info.Env())); }
+
 // countChunks(chunkSize, firstChunk, endChunk) → Uint32Array of the LF counts of chunks
-// [firstChunk, endChunk) of chunkSize bytes (a bulk scan: pread on all cores, see ScanSettings).
+// [firstChunk, endChunk) of chunkSize bytes (a bulk scan on all cores, see ScanSettings).
 Napi::Value MappedFile::CountChunks(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const Mapping& mapping = Live(env);
-  uint64_t chunk_size = ReadOffset(info[0], "chunkSize");
-  if (chunk_size == 0 || chunk_size > (1u << 30)) throw Napi::RangeError::New(env, "chunkSize must be in 1..2^30");
+  uint64_t chunk_size = ReadChunkSize(info[0]);
   std::vector<uint32_t> counts =
       CountChunksIn(env, mapping, chunk_size, ReadOffset(info[1], "firstChunk"), ReadOffset(info[2], "endChunk"));
   Napi::Uint32Array result = Napi::Uint32Array::New(env, counts.size());
   if (!counts.empty()) std::memcpy(result.Data(), counts.data(), counts.size() * sizeof(uint32_t));
-  return result;
-}
-
-// nthNewline(start, end, n) → offset of the n-th (0-based) LF in [start, end), or -1.
-Napi::Value MappedFile::NthNewline(const Napi::CallbackInfo& info) {
-  const Mapping& mapping = Live(info.Env());
-  return Napi::Number::New(info.Env(), NthNewlineIn(info.Env(), mapping, ReadOffset(info[0], "start"),
-                                                    ReadOffset(info[1], "end"), ReadOffset(info[2], "n")));
-}
-
-// findAll(needle, start, end, limit?) → Float64Array of match starts (sync).
-Napi::Value MappedFile::FindAll(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const Mapping& mapping = Live(env);
-  std::vector<uint8_t> needle = ReadNeedle(info[0]);
-  uint64_t limit = info[3].IsUndefined() ? UINT64_MAX : ReadOffset(info[3], "limit");
-  std::vector<uint64_t> matches =
-      FindAllIn(env, mapping, needle, ReadOffset(info[1], "start"), ReadOffset(info[2], "end"), limit);
-  Napi::Float64Array result = Napi::Float64Array::New(env, matches.size());
-  for (size_t i = 0; i < matches.size(); ++i) result[i] = static_cast<double>(matches[i]);
   return result;
 }
 
@@ -192,19 +161,32 @@ Napi::Value MappedFile::StartFind(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Live(env);
   std::vector<uint8_t> needle = ReadNeedle(info[0]);
-  uint64_t limit = info[3].IsUndefined() ? UINT64_MAX : ReadOffset(info[3], "limit");
   return StartFindJob(env, mapping_, std::move(needle), ReadOffset(info[1], "start"), ReadOffset(info[2], "end"),
-                      limit, closing_);
+                      ReadLimit(info[3]), closing_);
+}
+
+// startFindLines(needle, start, end, floor = start, ceiling = end) → { promise: Promise<{ spans,
+// bytes }>, cancel() }: the lines holding a match that starts in [start, end), each reaching at
+// most back to floor and on to ceiling.
+Napi::Value MappedFile::StartFindLines(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Live(env);
+  std::vector<uint8_t> needle = ReadNeedle(info[0]);
+  uint64_t start = ReadOffset(info[1], "start");
+  uint64_t end = ReadOffset(info[2], "end");
+  uint64_t floor = info[3].IsUndefined() ? start : ReadOffset(info[3], "floor");
+  uint64_t ceiling = info[4].IsUndefined() ? end : ReadOffset(info[4], "ceiling");
+  return StartFindLinesJob(env, mapping_, std::move(needle), start, end, floor, ceiling, closing_);
 }
 
 // startChunkIndex(chunkSize, onProgress?, foreground = false) → { promise, cancel() }.
 Napi::Value MappedFile::StartChunkIndex(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Live(env);
-  uint64_t chunk_size = ReadOffset(info[0], "chunkSize");
-  if (chunk_size == 0 || chunk_size > (1u << 30)) throw Napi::RangeError::New(env, "chunkSize must be in 1..2^30");
+  uint64_t chunk_size = ReadChunkSize(info[0]);
   Napi::Function on_progress = info[1].IsFunction() ? info[1].As<Napi::Function>() : Napi::Function();
-  return StartChunkIndexJob(env, mapping_, chunk_size, on_progress, closing_, info[2].ToBoolean().Value());
+  ScanPriority priority = info[2].ToBoolean().Value() ? ScanPriority::kForeground : ScanPriority::kBackground;
+  return StartChunkIndexJob(env, mapping_, chunk_size, on_progress, closing_, priority);
 }
 
 // advise(mode, start = 0, end = size)

@@ -3,7 +3,11 @@
 
 #include <napi.h>
 
-#include "mapped_region.h"
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "mapping.h"
 
 namespace gigapad {
 
@@ -28,6 +32,7 @@ class MappedFile : public Napi::ObjectWrap<MappedFile> {
   Napi::Value NthNewline(const Napi::CallbackInfo& info);
   Napi::Value FindAll(const Napi::CallbackInfo& info);
   Napi::Value StartFind(const Napi::CallbackInfo& info);
+  Napi::Value StartFindLines(const Napi::CallbackInfo& info);
   Napi::Value StartChunkIndex(const Napi::CallbackInfo& info);
   Napi::Value Advise(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
@@ -39,8 +44,5 @@ class MappedFile : public Napi::ObjectWrap<MappedFile> {
   int64_t mtime_ns_ = 0;
   std::string path_;
 };
-
-// Reads a needle argument (Buffer or Uint8Array), refusing an empty one.
-std::vector<uint8_t> ReadNeedle(const Napi::Value& value);
 
 }  // namespace gigapad
