@@ -5,7 +5,11 @@
  *
  * Crash points for kill tests: GIGAPAD_CRASH_AT=<point>[:n] kills the process (SIGKILL, no
  * clean-up) the n-th time (default 1st) it reaches a named point; GIGAPAD_CRASH_AT=io:<n> kills
- * it just before its n-th I/O operation.
+ * it just before its n-th I/O operation. The points are a closed list ({@link CrashPoint}): a
+ * name that is not one of them is refused, so a typo cannot silently disable a kill test.
+ *
+ * GIGAPAD_TEST_BREAK=<order> makes `systemFiles` one of the deliberately broken orders of
+ * broken-orders.ts (the crash tests' negative controls); the engine's own code never asks.
  */
 import {
   closeSync,
@@ -20,6 +24,7 @@ import {
 } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { type AppendFile, durableIo } from "../native/index.js";
+import { isBrokenOrder, withBrokenOrder } from "./broken-orders.js";
 
 export type FileHandle = number;
 
@@ -60,20 +65,51 @@ export interface DurableFiles {
   remove(path: string): void;
 }
 
+/** Every named crash point, in the order a commit, a save, an append save, an in-place save reach them. */
+export const CRASH_POINTS = [
+  "commit:before-add-sync",
+  "commit:after-add-sync",
+  "commit:after-meta-write",
+  "commit:after-meta-sync",
+  "commit:after-slot-write",
+  "commit:after-slot-sync",
+  "save:after-temp-write",
+  "save:after-temp-sync",
+  "save:after-epoch-commit",
+  "save:after-rename",
+  "save:after-directory-sync",
+  "save:after-append-announce",
+  "save:after-append-write",
+  "save:after-append-sync",
+  "save:after-inplace-temp",
+  "save:after-inplace-announce",
+  "save:after-inplace-copy",
+  "save:after-inplace-truncate",
+  "save:after-inplace-sync",
+  "save:after-inplace-remove",
+] as const;
+export type CrashPoint = (typeof CRASH_POINTS)[number];
+/** What GIGAPAD_CRASH_AT may say: a point, the n-th time it is reached, or the n-th I/O operation. */
+export type CrashAt = CrashPoint | `${CrashPoint}:${number}` | `io:${number}`;
+
 let ioCount = 0;
-const pointCounts = new Map<string, number>();
+const pointCounts = new Map<CrashPoint, number>();
 const crashAt = parseCrashAt(process.env.GIGAPAD_CRASH_AT);
 
-function parseCrashAt(text: string | undefined): { point: string; nth: number } | null {
+function parseCrashAt(text: string | undefined): { point: CrashPoint | "io"; nth: number } | null {
   if (!text) return null;
   // The point name may hold colons itself ("commit:after-meta-sync"); a trailing ":<n>" is the count.
   const match = /^(.+?)(?::(\d+))?$/.exec(text);
   const point = match?.[1];
   const count = match?.[2] === undefined ? 1 : Number.parseInt(match[2], 10);
-  if (!point || !Number.isInteger(count) || count < 1) {
-    throw new Error(`GIGAPAD_CRASH_AT must look like 'commit:after-meta-sync' or 'io:12', not '${text}'`);
+  const known = point === "io" || (CRASH_POINTS as readonly string[]).includes(point ?? "");
+  if (!point || !known || !Number.isInteger(count) || count < 1) {
+    throw new Error(
+      `GIGAPAD_CRASH_AT must be a crash point (${CRASH_POINTS.join(", ")}) with an optional ':<n>', ` +
+        `or 'io:<n>', not '${text}'`,
+    );
   }
-  return { point, nth: count };
+  return { point: point as CrashPoint | "io", nth: count };
 }
 
 function die(): never {
@@ -83,7 +119,7 @@ function die(): never {
 }
 
 /** Dies here if GIGAPAD_CRASH_AT names this point (for kill tests; a no-op otherwise). */
-export function crashPoint(name: string): void {
+export function crashPoint(name: CrashPoint): void {
   if (!crashAt || crashAt.point !== name) return;
   const count = (pointCounts.get(name) ?? 0) + 1;
   pointCounts.set(name, count);
@@ -96,7 +132,7 @@ function beforeIo(): void {
 }
 
 /** The real system calls (through the native addon). */
-export const systemFiles: DurableFiles = {
+const realFiles: DurableFiles = {
   open(path, create) {
     beforeIo();
     // Not "a+": O_APPEND would make every pwrite land at the end of the file.
@@ -160,6 +196,16 @@ export const systemFiles: DurableFiles = {
   },
 };
 
+/** The real system calls — or, in a test build that asks for one, a deliberately broken order. */
+export const systemFiles: DurableFiles = brokenOrderAsked(realFiles);
+
+function brokenOrderAsked(io: DurableFiles): DurableFiles {
+  const asked = process.env.GIGAPAD_TEST_BREAK;
+  if (!asked) return io;
+  if (!isBrokenOrder(asked)) throw new Error(`GIGAPAD_TEST_BREAK names no broken order: '${asked}'`);
+  return withBrokenOrder(io, asked);
+}
+
 /**
  * Creates a directory and the parents it lacks, each made durable: the parent of every directory
  * created is synced, up to the first one that already existed (a new directory's entry is only
@@ -174,7 +220,5 @@ export function makeDurableDirectory(path: string, io: DurableFiles = systemFile
   if (missing.length === 0) return;
   missing.reverse();
   for (const dir of missing) io.makeDirectory(dir);
-  // Test-only: a deliberately broken build that leaves new folders' entries unsynced.
-  if (process.env.GIGAPAD_TEST_BREAK === "mkdir-without-sync") return;
   for (const dir of missing.reverse()) io.syncDirectory(dirname(dir));
 }

@@ -329,10 +329,7 @@ export async function writeTempFile(
     }
     options.prepare?.(handle);
     crashPoint("save:after-temp-write");
-    // Test-only: deliberately broken saves (renamed, or copied in place, without syncing the temp
-    // file first), to prove the tests see it.
-    const broken = process.env.GIGAPAD_TEST_BREAK;
-    if (broken !== "rename-before-sync" && broken !== "inplace-copy-before-sync") io.fullSync(handle);
+    io.fullSync(handle);
     crashPoint("save:after-temp-sync");
     const identity = identityOfHandle(handle, tempPath);
     options.onProgress?.({ bytesDone: total, bytesTotal: total });

@@ -743,14 +743,11 @@ export class SessionStore {
         copyFrom: null,
       };
       const target = 1 - this.activeSlot;
-      // Test-only: a deliberately broken ordering, to prove the crash tests catch one.
-      const broken = process.env.GIGAPAD_TEST_BREAK === "slot-before-record";
 
       // Phase 1: the added bytes are durable.
       crashPoint("commit:before-add-sync");
-      if (!broken) this.io.syncAddBuffer(this.add);
+      this.io.syncAddBuffer(this.add);
       crashPoint("commit:after-add-sync");
-      if (broken) this.writeSlot(slot, target);
 
       // Phase 2: the record is durable (appended after the last committed record).
       this.io.write(meta, record, recordOffset);
@@ -759,9 +756,7 @@ export class SessionStore {
       crashPoint("commit:after-meta-sync");
 
       // Phase 3: the inactive slot names the record; durable once synced.
-      // (Test-only "ack-early": acknowledge without writing the slot — the crashtest's negative control.)
-      if (!broken && process.env.GIGAPAD_TEST_BREAK !== "ack-early") this.writeSlot(slot, target);
-      if (broken) this.io.syncAddBuffer(this.add);
+      this.writeSlot(slot, target);
 
       if (compact) {
         this.io.close(this.meta);

@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { appendFileSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { CrashAt } from "../../piece-table/durable-files.js";
 import { open } from "../../piece-table/index.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 
@@ -52,7 +53,7 @@ describe("append save", () => {
     await doc.close();
   });
 
-  function run(crashAt: string) {
+  function run(crashAt: CrashAt) {
     const dir = tempDir();
     const path = join(dir, "app.log");
     writeFileSync(path, LOG);
@@ -94,13 +95,13 @@ describe("append save", () => {
   });
 
   it("a kill at any point of the append is finished on reopen", async () => {
-    const points = [
+    const points: CrashAt[] = [
       "save:after-append-announce",
       "save:after-append-write",
       "save:after-append-sync",
       "save:after-epoch-commit",
     ];
-    const crashes = [...points, ...Array.from({ length: 40 }, (_, i) => `io:${i + 1}`)];
+    const crashes: CrashAt[] = [...points, ...Array.from({ length: 40 }, (_, i): CrashAt => `io:${i + 1}`)];
     let killedDuringSave = 0;
     for (const crashAt of crashes) {
       const outcome = run(crashAt);

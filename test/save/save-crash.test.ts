@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { CrashAt, CrashPoint } from "../../piece-table/durable-files.js";
 import { open } from "../../piece-table/index.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 
@@ -20,7 +21,7 @@ function edited(): string {
   return `${text}\ntrailer`;
 }
 
-function run(crashAt: string, mode?: "in-place") {
+function run(crashAt: CrashAt, mode?: "in-place") {
   const dir = tempDir();
   const path = join(dir, "doc.log");
   writeFileSync(path, ORIGINAL);
@@ -71,7 +72,7 @@ async function check(outcome: ReturnType<typeof run>, inPlace = false): Promise<
   else expect([ORIGINAL, saved]).toContain(text);
 }
 
-const IN_PLACE_POINTS = [
+const IN_PLACE_POINTS: readonly CrashPoint[] = [
   "save:after-temp-write",
   "save:after-temp-sync",
   "save:after-inplace-temp",
@@ -106,13 +107,14 @@ describe("kill -9 during an in-place save", () => {
 
 describe("kill -9 during save", () => {
   it("at each named crash point of the save path", async () => {
-    for (const point of [
+    const points: readonly CrashPoint[] = [
       "save:after-temp-write",
       "save:after-temp-sync",
       "save:after-epoch-commit",
       "save:after-rename",
       "save:after-directory-sync",
-    ]) {
+    ];
+    for (const point of points) {
       const outcome = run(point);
       expect(outcome.killed).toBe(true);
       await check(outcome);

@@ -19,6 +19,7 @@ import {
 } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
+import { type BrokenOrder, withBrokenOrder } from "../../piece-table/broken-orders.js";
 import { open } from "../../piece-table/index.js";
 import { crashStates, Random, RecordingFiles } from "../helpers/recording-files.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
@@ -26,13 +27,14 @@ import { useTempDirs } from "../helpers/temp-dir.js";
 const tempDir = useTempDirs();
 const BUDGET = Number(process.env.GIGAPAD_POWER_LOSS_STATES ?? 1500);
 
-async function explore(): Promise<{ explored: number; violations: string[] }> {
+async function explore(brokenOrder?: BrokenOrder): Promise<{ explored: number; violations: string[] }> {
   const dir = tempDir();
   const path = join(dir, "doc.log");
   const before = Buffer.from("a line that will be edited\n".repeat(400));
   writeFileSync(path, before);
   const io = new RecordingFiles();
-  const doc = await open(path, { stateDir: join(dir, "state"), durableFiles: io });
+  const files = brokenOrder ? withBrokenOrder(io, brokenOrder) : io;
+  const doc = await open(path, { stateDir: join(dir, "state"), durableFiles: files });
   doc.insert(0, "HEADER\n");
   doc.delete(100, 5000);
   doc.insert(doc.length, "\nTAIL");
@@ -83,6 +85,7 @@ function rewriteInPlace(path: string, content: Buffer, mtimeNs: bigint): void {
  */
 async function exploreInPlace(
   budget: number,
+  brokenOrder?: BrokenOrder,
 ): Promise<{ explored: number; violations: string[]; truncatesLost: number; tornInFile: number }> {
   const dir = tempDir();
   const path = join(dir, "doc.log");
@@ -91,7 +94,8 @@ async function exploreInPlace(
   const beforeMtime = statSync(path, { bigint: true }).mtimeNs;
   const stateDir = join(dir, "state");
   const io = new RecordingFiles();
-  const doc = await open(path, { stateDir, durableFiles: io });
+  const files = brokenOrder ? withBrokenOrder(io, brokenOrder) : io;
+  const doc = await open(path, { stateDir, durableFiles: files });
   doc.insert(0, "HEADER\n");
   doc.delete(100, 9000);
   doc.insert(doc.length, "\nTAIL");
@@ -178,16 +182,9 @@ describe("power loss during an in-place save", () => {
   }, 300_000);
 
   it("catches an in-place save that copies before its temp file is synced", async () => {
-    process.env.GIGAPAD_TEST_BREAK = "inplace-copy-before-sync";
-    try {
-      const { explored, violations } = await exploreInPlace(150);
-      console.log(
-        `in-place save tier 2 (broken build): ${violations.length} violations in ${explored} states`,
-      );
-      expect(violations.length).toBeGreaterThan(0);
-    } finally {
-      delete process.env.GIGAPAD_TEST_BREAK;
-    }
+    const { explored, violations } = await exploreInPlace(150, "inplace-copy-before-sync");
+    console.log(`in-place save tier 2 (broken build): ${violations.length} violations in ${explored} states`);
+    expect(violations.length).toBeGreaterThan(0);
   }, 300_000);
 });
 
@@ -200,13 +197,8 @@ describe("power loss during save", () => {
   });
 
   it("catches a save that renames before syncing the temp file", async () => {
-    process.env.GIGAPAD_TEST_BREAK = "rename-before-sync";
-    try {
-      const { explored, violations } = await explore();
-      console.log(`save tier 2 (broken build): ${violations.length} violations in ${explored} states`);
-      expect(violations.length).toBeGreaterThan(0);
-    } finally {
-      delete process.env.GIGAPAD_TEST_BREAK;
-    }
+    const { explored, violations } = await explore("rename-before-sync");
+    console.log(`save tier 2 (broken build): ${violations.length} violations in ${explored} states`);
+    expect(violations.length).toBeGreaterThan(0);
   });
 });

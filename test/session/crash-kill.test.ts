@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { CrashAt, CrashPoint } from "../../piece-table/durable-files.js";
 import { open } from "../../piece-table/index.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 // @ts-expect-error: plain JS fixture shared with the child process
@@ -18,7 +19,7 @@ const tempDir = useTempDirs();
 const child = new URL("./fixtures/editor-child.mjs", import.meta.url).pathname;
 /** Commits per workload in `npm test`; `npm run test:crash` raises it. */
 const COMMITS = Number(process.env.GIGAPAD_CRASH_COMMITS ?? 4);
-const POINTS = [
+const POINTS: readonly CrashPoint[] = [
   "commit:before-add-sync",
   "commit:after-add-sync",
   "commit:after-meta-write",
@@ -101,7 +102,7 @@ function freshFile() {
   };
 }
 
-function runChild(path: string, stateDir: string, crashAt: string | null): Outcome {
+function runChild(path: string, stateDir: string, crashAt: CrashAt | null): Outcome {
   const result = spawnSync(process.execPath, [child, path, stateDir, String(COMMITS)], {
     encoding: "utf8",
     env: { ...process.env, GIGAPAD_CRASH_AT: crashAt ?? "" },

@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { CrashAt } from "../../piece-table/durable-files.js";
 import { open } from "../../piece-table/index.js";
 import { listSessions } from "../../piece-table/recovery.js";
 import { sessionFolderFor } from "../../piece-table/session-folder.js";
@@ -17,7 +18,7 @@ const tempDir = useTempDirs();
 const moduleUrl = new URL("../../dist/piece-table/index.js", import.meta.url).href;
 
 /** A child opens the file, types, and is killed before it commits (or at `crashAt`). */
-function dieBeforeCommit(path: string, stateDir: string, crashAt?: string): void {
+function dieBeforeCommit(path: string, stateDir: string, crashAt?: CrashAt): void {
   const script = `const { open } = await import(${JSON.stringify(moduleUrl)});
     const doc = await open(${JSON.stringify(path)}, { stateDir: ${JSON.stringify(stateDir)} });
     doc.insert(0, "typed but never committed ");

@@ -9,6 +9,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
+import { type BrokenOrder, withBrokenOrder } from "../../piece-table/broken-orders.js";
 import { open } from "../../piece-table/index.js";
 import { crashStates, Random, RecordingFiles } from "../helpers/recording-files.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
@@ -23,6 +24,8 @@ const COMMITS = 12;
 async function explore(
   budget: number,
   keepFixtures: boolean,
+  /** A deliberately broken order, to prove the exploration catches it. */
+  brokenOrder?: BrokenOrder,
 ): Promise<{
   explored: number;
   operations: number;
@@ -37,10 +40,11 @@ async function explore(
   // The state folder and its parent do not exist yet: their creation is part of the recording.
   const stateDir = join(dir, "recorded", "state");
   const io = new RecordingFiles();
+  const files = brokenOrder ? withBrokenOrder(io, brokenOrder) : io;
   const versions: string[] = [ORIGINAL_TEXT];
   // Small thresholds: the workload takes snapshots and compacts its log into new meta files.
   const sessionTuning = { snapshotAfterOps: 4, compactAfterBytes: 1024 };
-  let doc = await open(path, { stateDir, durableFiles: io, sessionTuning });
+  let doc = await open(path, { stateDir, durableFiles: files, sessionTuning });
   for (let k = 1; k <= COMMITS; k++) {
     await applyStep(doc, k);
     io.note(`started ${k}`);
@@ -50,7 +54,7 @@ async function explore(
     if (k === COMMITS / 2) {
       // Halfway, close and reopen: recovery, then commits appended to the recovered session.
       await doc.close();
-      doc = await open(path, { stateDir, durableFiles: io, sessionTuning });
+      doc = await open(path, { stateDir, durableFiles: files, sessionTuning });
     }
   }
   await doc.close();
@@ -123,24 +127,14 @@ describe("power loss at any point of a recorded workload", () => {
   }, 600_000);
 
   it("catches folders created without syncing their parents (the state folder lost with its sessions)", async () => {
-    process.env.GIGAPAD_TEST_BREAK = "mkdir-without-sync";
-    try {
-      const { explored, violations } = await explore(300, false);
-      console.log(`tier 2 (folders not synced): ${violations.length} violations in ${explored} states`);
-      expect(violations.length).toBeGreaterThan(0);
-    } finally {
-      delete process.env.GIGAPAD_TEST_BREAK;
-    }
+    const { explored, violations } = await explore(300, false, "mkdir-without-sync");
+    console.log(`tier 2 (folders not synced): ${violations.length} violations in ${explored} states`);
+    expect(violations.length).toBeGreaterThan(0);
   }, 600_000);
 
   it("catches a deliberately broken commit (slot written before its record and add bytes are synced)", async () => {
-    process.env.GIGAPAD_TEST_BREAK = "slot-before-record";
-    try {
-      const { explored, violations } = await explore(300, false);
-      console.log(`tier 2 (broken build): ${violations.length} violations in ${explored} states`);
-      expect(violations.length).toBeGreaterThan(0);
-    } finally {
-      delete process.env.GIGAPAD_TEST_BREAK;
-    }
+    const { explored, violations } = await explore(300, false, "slot-before-record");
+    console.log(`tier 2 (broken build): ${violations.length} violations in ${explored} states`);
+    expect(violations.length).toBeGreaterThan(0);
   }, 600_000);
 });
