@@ -21,6 +21,7 @@ import { diskStateOf } from "./disk-state.js";
 import { crashPoint, type DurableFiles, systemFiles } from "./durable-files.js";
 import { type LineEndings, lineEndingsOf } from "./file-info.js";
 import { type IndexProgress, LineIndex } from "./line-index.js";
+import { identityFrom, identityOf } from "./original-identity.js";
 import {
   ADDED,
   deleteRange,
@@ -55,7 +56,8 @@ import {
   writeTempFile,
 } from "./save.js";
 import { countMatches, type FindOptions, findMatches, type Match, replaceAllMatches } from "./search.js";
-import { defaultStateDirectory, SessionFolder, sessionFolderFor } from "./session-folder.js";
+import type { DecodedOp, SessionOp } from "./session-codec.js";
+import { defaultStateDirectory, SESSION_FILES, SessionFolder, sessionFolderFor } from "./session-folder.js";
 import {
   type CopyAnnouncement,
   CorruptRecordError,
@@ -63,19 +65,8 @@ import {
   type RootSlot,
   sameIdentity,
 } from "./session-format.js";
-import {
-  clearUncommitted,
-  type DecodedOp,
-  everCommitted,
-  identityFrom,
-  identityOf,
-  type RecoveryResult,
-  readCommitted,
-  SESSION_FILES,
-  type SessionOp,
-  SessionStore,
-  type StoreOptions,
-} from "./session-store.js";
+import { clearUncommitted, everCommitted, type RecoveryResult, readCommitted } from "./session-reader.js";
+import { SessionStore, type StoreOptions } from "./session-store.js";
 import { type AddBufferView, type DocumentSnapshot, readTree } from "./snapshot.js";
 
 export interface OpenOptions {
@@ -792,13 +783,13 @@ export class Document extends EventEmitter<DocumentEvents> {
     // disk: the bytes it still needs from there are copied into the add buffer first.
     if (this.current !== this.epoch) this.adoptIntoEpoch();
     try {
-      this.store.commit(
-        this.pendingOps,
-        () => this.persistableState(),
-        this.edits,
-        this.length,
-        this.needsSnapshot,
-      );
+      this.store.commit({
+        ops: this.pendingOps,
+        state: () => this.persistableState(),
+        edits: this.edits,
+        documentLength: this.length,
+        snapshot: this.needsSnapshot ? "always" : "when-due",
+      });
       this.pendingOps = [];
       this.needsSnapshot = false;
     } catch (error) {

@@ -7,11 +7,12 @@ import { basename, dirname, join, resolve } from "node:path";
 import { durableIo, openMappedFile } from "../native/index.js";
 import { open } from "./document.js";
 import { systemFiles } from "./durable-files.js";
+import { identityOf } from "./original-identity.js";
 import { ADDED, singlePieceTree } from "./piece-tree.js";
 import { publishTempFile, resolveTarget, writeTempFile } from "./save.js";
-import { defaultStateDirectory, sessionFolderFor } from "./session-folder.js";
-import { decodeSlot, type RootSlot, SLOT_BLOCK_BYTES } from "./session-format.js";
-import { everCommitted, identityOf, readCommitted, SESSION_FILES } from "./session-store.js";
+import { defaultStateDirectory, SESSION_FILES, sessionFolderFor } from "./session-folder.js";
+import { type RootSlot, SLOT_BLOCK_BYTES } from "./session-format.js";
+import { everCommitted, pickSlot, readCommitted } from "./session-reader.js";
 
 export interface SessionInfo {
   folder: string;
@@ -65,11 +66,7 @@ function newestSlot(folder: string): RootSlot | null {
   if (!existsSync(rootPath)) return null;
   const fd = openSync(rootPath, "r");
   try {
-    const bytes = durableIo.pread(fd, 2 * SLOT_BLOCK_BYTES, 0);
-    const slots = [0, 1]
-      .map((i) => decodeSlot(bytes.subarray(i * SLOT_BLOCK_BYTES, (i + 1) * SLOT_BLOCK_BYTES)))
-      .filter((slot): slot is RootSlot => slot !== null);
-    return slots.sort((a, b) => b.txn - a.txn)[0] ?? null;
+    return pickSlot(durableIo.pread(fd, 2 * SLOT_BLOCK_BYTES, 0))?.slot ?? null;
   } finally {
     closeSync(fd);
   }

@@ -20,9 +20,9 @@ import { basename, dirname, join, resolve } from "node:path";
 import { durableIo } from "../native/index.js";
 import { diskStateOf } from "./disk-state.js";
 import { type CopySource, crashPoint, type DurableFiles } from "./durable-files.js";
+import { identityFrom } from "./original-identity.js";
 import { forEachPiece, ORIGINAL, type PieceNode } from "./piece-tree.js";
 import type { OriginalIdentity } from "./session-format.js";
-import { identityFrom } from "./session-store.js";
 
 /**
  * How far a save is. An in-place save writes its bytes twice (the temp file, then the file): when

@@ -1,6 +1,7 @@
 /**
- * Where a document's session lives — `<stateDir>/sessions/<key>/` — and who owns it: one process
- * at a time, by an exclusive flock on `<folder>/lock` (the file also names the holder's pid).
+ * Where a document's session lives — `<stateDir>/sessions/<key>/`, and the files in it — and who
+ * owns it: one process at a time, by an exclusive flock on `<folder>/lock` (the file also names
+ * the holder's pid).
  */
 import { createHash } from "node:crypto";
 import {
@@ -17,6 +18,19 @@ import { homedir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { durableIo } from "../native/index.js";
 import { type DurableFiles, makeDurableDirectory, systemFiles } from "./durable-files.js";
+
+/** The data files of a session folder (besides its lock): see session-store.ts. */
+export const SESSION_FILES = { add: "add.buf", meta: "meta", root: "root" } as const;
+
+/** The meta file of a generation: `meta`, then `meta.1`, `meta.2`, ... after compactions. */
+export function metaFileName(generation: number): string {
+  return generation === 0 ? SESSION_FILES.meta : `${SESSION_FILES.meta}.${generation}`;
+}
+
+/** Whether a file in a session folder is a meta file (of any generation). */
+export function isMetaFileName(name: string): boolean {
+  return /^meta(\.\d+)?$/.test(name);
+}
 
 /** The user's state folder for Gigapad: GIGAPAD_STATE_DIR, else the platform's convention. */
 export function defaultStateDirectory(): string {
