@@ -4,7 +4,7 @@
  * the engine talk the editor protocol over that port, without the main process in between.
  */
 import type { EngineHost } from "../host/engine-host.js";
-import { toProtocolError } from "../host/hosted-document.js";
+import { toProtocolError } from "../host/host-error.js";
 import { type PortLike, portChannel } from "../host/port-channel.js";
 
 export type EngineCommand =

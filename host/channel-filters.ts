@@ -6,9 +6,11 @@
 import type { Document } from "../piece-table/index.js";
 import type { FindQuery, HostEvent } from "../protocol/index.js";
 import type { Channel } from "./channel.js";
-import { findArguments, HostError, progressThrottle } from "./hosted-document.js";
+import { HostError } from "./host-error.js";
 import { LineFilter } from "./line-filter.js";
+import { progressThrottle } from "./progress-throttle.js";
 import { newFileTarget } from "./save-target.js";
+import { findArguments } from "./search-requests.js";
 
 /** What the filters need of their host. */
 export interface FilterHost {
@@ -83,10 +85,10 @@ export class ChannelFilters {
     channel: Channel,
     filterId: number,
     requested: string,
-    force: boolean,
+    { force }: { force: boolean },
   ): Promise<{ lines: number; bytes: number; path: string }> {
     const filter = this.get(channel, filterId);
-    const path = newFileTarget(requested, this.host.doc.path, this.host.saveAsRoot(), force);
+    const path = newFileTarget(requested, this.host.doc.path, this.host.saveAsRoot(), { force });
     const written = await filter.saveTo(path, this.host.newline());
     return { ...written, path };
   }

@@ -13,7 +13,7 @@
 import { lstatSync, realpathSync, type Stats, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { fileKey } from "./file-key.js";
-import { HostError } from "./hosted-document.js";
+import { HostError } from "./host-error.js";
 
 /** Whether `path` (real, absolute) is `root` or lies under it. */
 export function isInside(path: string, root: string): boolean {
@@ -21,13 +21,19 @@ export function isInside(path: string, root: string): boolean {
   return rest === "" || (!rest.startsWith("..") && !isAbsolute(rest));
 }
 
-function statOrNull(path: string, follow: boolean): Stats | null {
+/** `stat` (the link's target) or `lstat` (the link itself) of `path`, or null if nothing is there. */
+function statOrNull(path: string, { followLinks }: { followLinks: boolean }): Stats | null {
   try {
-    return follow ? statSync(path) : lstatSync(path);
+    return followLinks ? statSync(path) : lstatSync(path);
   } catch (error) {
     if ((error as { code?: string }).code === "ENOENT") return null;
     throw error;
   }
+}
+
+/** Whether a UI may replace an existing file (the user was asked). */
+export interface ReplaceChoice {
+  force: boolean;
 }
 
 /**
@@ -39,7 +45,7 @@ export function confinedSaveTarget(
   requested: string,
   documentPath: string,
   root: string,
-  force: boolean,
+  { force }: ReplaceChoice,
 ): string {
   if (requested.trim() === "" || requested.includes("\0")) {
     throw new HostError("EBADPATH", "give the new file a name");
@@ -60,7 +66,7 @@ export function confinedSaveTarget(
   }
   if (!isInside(realFolder, realRoot)) throw outside(absolute);
   const target = join(realFolder, basename(absolute));
-  const link = statOrNull(target, false);
+  const link = statOrNull(target, { followLinks: false });
   if (link === null) return target;
   let realTarget = target;
   if (link.isSymbolicLink()) {
@@ -71,10 +77,10 @@ export function confinedSaveTarget(
     }
     if (!isInside(realTarget, realRoot)) throw outside(`${absolute} is a symlink to ${realTarget}, which`);
   }
-  const file = statOrNull(realTarget, true);
+  const file = statOrNull(realTarget, { followLinks: true });
   if (file === null) return target;
   if (!file.isFile()) throw new HostError("EISDIR", `${absolute} is not a file`);
-  const own = statOrNull(documentPath, true);
+  const own = statOrNull(documentPath, { followLinks: true });
   const isDocument = own !== null && own.dev === file.dev && own.ino === file.ino;
   if (!isDocument && !force) {
     throw new HostError("EEXIST", `${basename(absolute)} already exists; replace it?`);
@@ -92,14 +98,14 @@ export function newFileTarget(
   requested: string,
   documentPath: string,
   root: string | null,
-  force: boolean,
+  { force }: ReplaceChoice,
 ): string {
   const path =
     root === null
       ? resolve(dirname(documentPath), requested)
-      : confinedSaveTarget(requested, documentPath, root, force);
-  const existing = statOrNull(path, true);
-  const own = statOrNull(documentPath, true);
+      : confinedSaveTarget(requested, documentPath, root, { force });
+  const existing = statOrNull(path, { followLinks: true });
+  const own = statOrNull(documentPath, { followLinks: true });
   const sameFile = existing !== null && own !== null && existing.dev === own.dev && existing.ino === own.ino;
   if (sameFile || fileKey(path) === fileKey(documentPath)) {
     throw new HostError("EINVAL", "the filtered lines go to a new file, not over the document itself");

@@ -12,7 +12,7 @@
 import { constants, type Dirent, type Stats } from "node:fs";
 import { access, readdir, realpath, stat } from "node:fs/promises";
 import { join, relative, resolve, sep } from "node:path";
-import { HostError } from "../host/hosted-document.js";
+import { HostError } from "../host/host-error.js";
 import { isInside } from "../host/save-target.js";
 
 /** Entries listed from one folder at most (the rest are counted, not listed). */

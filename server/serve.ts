@@ -40,7 +40,8 @@ import { fileURLToPath } from "node:url";
 import { WebSocket, WebSocketServer } from "ws";
 import type { Channel } from "../host/channel.js";
 import { fileKey } from "../host/file-key.js";
-import { type HostedDocument, type HostedDocumentOptions, toProtocolError } from "../host/hosted-document.js";
+import { toProtocolError } from "../host/host-error.js";
+import type { HostedDocument, HostedDocumentOptions } from "../host/hosted-document.js";
 import {
   editorPagePolicy,
   NONCE_PLACEHOLDER,

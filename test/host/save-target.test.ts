@@ -22,17 +22,17 @@ describe("newFileTarget (Save lines as…)", () => {
   it("takes a relative name from the document's folder, with or without a Save As root", () => {
     const { dir, doc } = folder();
     mkdirSync(join(dir, "out"));
-    expect(newFileTarget("errors.log", doc, null, false)).toBe(join(dir, "errors.log"));
-    expect(newFileTarget("out/errors.log", doc, dir, false)).toBe(join(dir, "out", "errors.log"));
+    expect(newFileTarget("errors.log", doc, null, { force: false })).toBe(join(dir, "errors.log"));
+    expect(newFileTarget("out/errors.log", doc, dir, { force: false })).toBe(join(dir, "out", "errors.log"));
   });
 
   it("asks before replacing another file (EEXIST), and replaces it when told", () => {
     const { dir, doc } = folder();
     for (const root of [null, dir]) {
-      expect(() => newFileTarget("other.log", doc, root, false)).toThrow(
+      expect(() => newFileTarget("other.log", doc, root, { force: false })).toThrow(
         expect.objectContaining({ code: "EEXIST" }),
       );
-      expect(newFileTarget("other.log", doc, root, true)).toBe(join(dir, "other.log"));
+      expect(newFileTarget("other.log", doc, root, { force: true })).toBe(join(dir, "other.log"));
     }
   });
 
@@ -42,7 +42,7 @@ describe("newFileTarget (Save lines as…)", () => {
     linkSync(doc, join(dir, "hard.log"));
     for (const root of [null, dir]) {
       for (const name of ["app.log", "soft.log", "hard.log"]) {
-        expect(() => newFileTarget(name, doc, root, true), `${name} ${root}`).toThrow(
+        expect(() => newFileTarget(name, doc, root, { force: true }), `${name} ${root}`).toThrow(
           expect.objectContaining({ code: "EINVAL" }),
         );
       }
@@ -51,7 +51,7 @@ describe("newFileTarget (Save lines as…)", () => {
 
   it("stays inside the root when there is one", () => {
     const { doc } = folder();
-    expect(() => newFileTarget("../outside.log", doc, join(doc, ".."), false)).toThrow(
+    expect(() => newFileTarget("../outside.log", doc, join(doc, ".."), { force: false })).toThrow(
       expect.objectContaining({ code: "EOUTSIDE" }),
     );
   });

@@ -2,7 +2,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { toProtocolError } from "../../host/hosted-document.js";
+import { toProtocolError } from "../../host/host-error.js";
 import { open } from "../../piece-table/index.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 
