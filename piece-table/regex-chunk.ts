@@ -186,6 +186,62 @@ export function matchesInChunk(bytes: Buffer, base: number, regex: RegExp, out: 
   }
 }
 
+/**
+ * Matches of a regex that cannot cross a line (see isLineLocal) in spans of a document: `bytes`
+ * holds the spans' bytes one after the other, `spans` each one's document offset and length.
+ * Each span is a line (or a piece of one cut where a regex chunk would be cut); a run of spans
+ * ending in a line feed is matched as one text, which for such a regex is the same as matching
+ * each line alone (a line feed before a line looks to ^, \b and lookbehind as the text's start
+ * does), unless the run is not valid UTF-8: then each line is decoded on its own.
+ */
+export function spanMatches(bytes: Buffer, spans: Float64Array, regex: RegExp): ChunkMatches {
+  const out: ChunkMatches = { starts: [], ends: [] };
+  let runStart = 0;
+  let runFirstSpan = 0;
+  let byteEnd = 0;
+  for (let span = 0; span < spans.length; span += 2) {
+    byteEnd += spans[span + 1]!;
+    const last = span + 2 >= spans.length;
+    if (!last && bytes[byteEnd - 1] === 10) continue;
+    matchRun(bytes.subarray(runStart, byteEnd), spans, runFirstSpan, span + 2, regex, out);
+    runStart = byteEnd;
+    runFirstSpan = span + 2;
+  }
+  return out;
+}
+
+/** spanMatches over one run of spans [firstSpan, endSpan) whose bytes are `run`. */
+function matchRun(
+  run: Buffer,
+  spans: Float64Array,
+  firstSpan: number,
+  endSpan: number,
+  regex: RegExp,
+  out: ChunkMatches,
+): void {
+  if (!isAscii(run) && !isUtf8(run)) {
+    for (let span = firstSpan, at = 0; span < endSpan; at += spans[span + 1]!, span += 2) {
+      matchesInChunk(run.subarray(at, at + spans[span + 1]!), spans[span]!, regex, out);
+    }
+    return;
+  }
+  const found: ChunkMatches = { starts: [], ends: [] };
+  matchesInChunk(run, 0, regex, found);
+  // Matches come in order and each lies inside one span: walk the spans beside them.
+  let span = firstSpan;
+  let spanByteStart = 0;
+  for (let i = 0; i < found.starts.length; i++) {
+    const start = found.starts[i]!;
+    while (start >= spanByteStart + spans[span + 1]!) {
+      spanByteStart += spans[span + 1]!;
+      span += 2;
+    }
+    const shift = spans[span]! - spanByteStart;
+    out.starts.push(start + shift);
+    out.ends.push(found.ends[i]! + shift);
+  }
+}
+
 /** A chunk holding a required literal in fewer lines than this fraction runs line by line. */
 const LINE_BY_LINE_MAX_BYTES_PER_HIT = 256;
 

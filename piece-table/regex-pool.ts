@@ -51,7 +51,7 @@ class RegexPool {
     return this.running + this.idle.length;
   }
 
-  async run(bytes: Buffer, base: number, task: RegexTask, signal?: AbortSignal): Promise<ChunkMatches> {
+  async run(request: Omit<ChunkRequest, "id">, signal?: AbortSignal): Promise<ChunkMatches> {
     if (signal?.aborted) throw abortError(signal);
     await this.turn(signal);
     let slot: Slot;
@@ -64,7 +64,7 @@ class RegexPool {
     slot.worker.ref();
     let keep = false;
     try {
-      const result = await this.ask(slot, bytes, base, task, signal);
+      const result = await this.ask(slot, request, signal);
       keep = true;
       return result;
     } finally {
@@ -122,9 +122,7 @@ class RegexPool {
 
   private ask(
     slot: Slot,
-    bytes: Buffer,
-    base: number,
-    task: RegexTask,
+    request: Omit<ChunkRequest, "id">,
     signal: AbortSignal | undefined,
   ): Promise<ChunkMatches> {
     const id = this.nextId++;
@@ -185,9 +183,11 @@ class RegexPool {
       worker.on("exit", onExit);
       signal?.addEventListener("abort", onAbort, { once: true });
       // A chunk read for this search alone is handed over, not copied.
+      const { bytes, spans } = request;
       const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-      const request: ChunkRequest = { id, bytes, base, task };
-      worker.postMessage(request, own ? [bytes.buffer as ArrayBuffer] : []);
+      const transfer = own ? [bytes.buffer as ArrayBuffer] : [];
+      if (spans) transfer.push(spans.buffer as ArrayBuffer);
+      worker.postMessage({ ...request, id } satisfies ChunkRequest, transfer);
     });
   }
 }
@@ -206,7 +206,22 @@ export function chunkMatchesOffThread(
   signal?: AbortSignal,
 ): Promise<ChunkMatches> {
   pool ??= new RegexPool();
-  return pool.run(bytes, base, task, signal);
+  return pool.run({ bytes, base, task }, signal);
+}
+
+/**
+ * All matches of a line-local RegExp task in candidate spans of a document, on a worker thread
+ * (see spanMatches): `bytes` holds the spans' bytes one after the other, `spans` each one's
+ * document offset and length. Both may be handed over to the worker.
+ */
+export function spanMatchesOffThread(
+  bytes: Buffer,
+  spans: Float64Array,
+  task: RegexTask,
+  signal?: AbortSignal,
+): Promise<ChunkMatches> {
+  pool ??= new RegexPool();
+  return pool.run({ bytes, base: 0, task, spans }, signal);
 }
 
 /** Regex workers alive now (busy or idle). */

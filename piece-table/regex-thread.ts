@@ -4,7 +4,7 @@
  * the pool terminates it when the search is cancelled.
  */
 import { parentPort } from "node:worker_threads";
-import { chunkMatches, type RegexTask } from "./regex-chunk.js";
+import { chunkMatches, type RegexTask, spanMatches } from "./regex-chunk.js";
 
 /** One chunk to scan (`bytes` arrives as a Uint8Array: structured clone drops Buffer). */
 export interface ChunkRequest {
@@ -12,6 +12,8 @@ export interface ChunkRequest {
   bytes: Uint8Array;
   base: number;
   task: RegexTask;
+  /** Set for a line-local regex over candidate lines: see spanMatches (`base` is unused). */
+  spans?: Float64Array;
 }
 
 export type ChunkReply =
@@ -38,7 +40,9 @@ if (port) {
   port.on("message", (request: ChunkRequest) => {
     try {
       const bytes = Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength);
-      const found = chunkMatches(bytes, request.base, regexFor(request.task), request.task);
+      const found = request.spans
+        ? spanMatches(bytes, request.spans, regexFor(request.task))
+        : chunkMatches(bytes, request.base, regexFor(request.task), request.task);
       const starts = Float64Array.from(found.starts);
       const ends = Float64Array.from(found.ends);
       const reply: ChunkReply = { id: request.id, starts, ends };

@@ -10,11 +10,15 @@
  *
  * Matches are leftmost-first and non-overlapping, as String.prototype.replaceAll sees them.
  */
-import type { MappedFile } from "../native/index.js";
-import { ADDED, type BufferId, forEachPiece, type PieceNode, TreeBuilder } from "./piece-tree.js";
-import type { RegexTask } from "./regex-chunk.js";
-import { chunkMatchesOffThread } from "./regex-pool.js";
+import { candidateLines } from "./candidate-lines.js";
+import { ADDED, forEachPiece, type PieceNode, TreeBuilder } from "./piece-tree.js";
+import type { ChunkMatches, RegexTask } from "./regex-chunk.js";
+import { chunkMatchesOffThread, MAX_WORKERS, spanMatchesOffThread } from "./regex-pool.js";
+import { isLineLocal, requiredLiteralOf } from "./regex-source.js";
+import { awaitJob, checkAborted, segments } from "./search-walk.js";
 import { type DocumentSnapshot, readTree } from "./snapshot.js";
+
+export { requiredLiteralOf } from "./regex-source.js";
 
 export interface FindOptions {
   /** Treat a string pattern as a regular expression source. Default false. */
@@ -110,7 +114,7 @@ function compile(pattern: string | RegExp, options: FindOptions): Searcher {
   } catch (error) {
     throw new SyntaxError(`Invalid regular expression /${source}/: ${(error as Error).message}`);
   }
-  const required = flags.includes("i") ? null : requiredLiteralOf(source);
+  const required = requiredLiteralOf(source, flags);
   return {
     literal: null,
     regex,
@@ -122,71 +126,6 @@ function compile(pattern: string | RegExp, options: FindOptions): Searcher {
 
 /** Shorter required literals are too common to be worth a prefilter. */
 const MIN_PREFILTER_BYTES = 3;
-
-/**
- * The longest run of plain characters every match must contain, read conservatively from the
- * pattern source: only at the top level (not inside groups or classes), no alternation anywhere,
- * and a character followed by `?`, `*` or `{` does not count. Null when there is none.
- */
-export function requiredLiteralOf(source: string): string | null {
-  let best = "";
-  let run = "";
-  let depth = 0;
-  const endRun = () => {
-    if (run.length > best.length) best = run;
-    run = "";
-  };
-  // Adds a plain character; one made optional by a quantifier ends the run instead, and `+`
-  // (which may repeat it) keeps it but ends the run after it.
-  const addLiteral = (char: string, following: string | undefined) => {
-    if (following === "?" || following === "*" || following === "{") {
-      endRun();
-      return;
-    }
-    run += char;
-    if (following === "+") endRun();
-  };
-  for (let i = 0; i < source.length; i++) {
-    const char = source[i]!;
-    if (char === "|") return null;
-    if (char === "\\") {
-      const next = source[++i];
-      if (next !== undefined && depth === 0 && /[[\](){}.*+?^$|\\/-]/.test(next))
-        addLiteral(next, source[i + 1]);
-      else endRun();
-      continue;
-    }
-    if (char === "[") {
-      endRun();
-      // Skip the class, honouring escapes inside it.
-      for (i++; i < source.length && source[i] !== "]"; i++) if (source[i] === "\\") i++;
-      continue;
-    }
-    if (char === "(") depth++;
-    else if (char === ")") depth--;
-    if (depth > 0 || "()^$.*+?{}".includes(char)) {
-      endRun();
-      continue;
-    }
-    addLiteral(char, source[i + 1]);
-  }
-  endRun();
-  return best.length > 0 ? best : null;
-}
-
-/** Whether no match can contain a line end: no \n, \s, negated class, \D/\W/\S or dotAll. */
-function isLineLocal(source: string, flags: string): boolean {
-  if (flags.includes("s")) return false;
-  return !/\n|\\[nsDWSrvpP]|\[\^|\\x0[aA]|\\u000[aA]|\\u\{0*[aA]\}|\\cJ/.test(source);
-}
-
-function checkAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) {
-    throw signal.reason instanceof Error
-      ? signal.reason
-      : new DOMException("The search was aborted", "AbortError");
-  }
-}
 
 function searchRange(snapshot: DocumentSnapshot, options: FindOptions): [number, number] {
   const start = options.start ?? 0;
@@ -272,30 +211,6 @@ async function* streamMatches(
   report(end);
 }
 
-interface Segment {
-  buffer: BufferId;
-  bufferStart: number;
-  bufferEnd: number;
-  documentStart: number;
-}
-
-/** The piece slices of [start, end), in order, a leaf at a time (bounded memory). */
-function* segments(root: PieceNode, start: number, end: number): Generator<Segment> {
-  // Collect one leaf's worth of slices per walk, then continue after them.
-  let position = start;
-  while (position < end) {
-    const batch: Segment[] = [];
-    forEachPiece(root, position, end, (buffer, bufferStart, bufferEnd, documentStart) => {
-      batch.push({ buffer, bufferStart, bufferEnd, documentStart });
-      return batch.length < 256;
-    });
-    if (batch.length === 0) return;
-    for (const segment of batch) yield segment;
-    const last = batch[batch.length - 1]!;
-    position = last.documentStart + (last.bufferEnd - last.bufferStart);
-  }
-}
-
 /**
  * Matches handed over at once: Match objects, or — for literal matches, which can number millions
  * — their starts (plus an offset) and one width, so counting them makes no object per match.
@@ -374,21 +289,14 @@ async function* literalMatches(
       report(documentStart + (bufferEnd - bufferStart));
       continue;
     }
-    const original = snapshot.original as MappedFile;
+    const original = snapshot.original;
     let windowStart = scanFrom;
     while (windowStart < bufferEnd) {
       checkAborted(signal);
       const windowEnd = Math.min(bufferEnd, windowStart + LITERAL_WINDOW_BYTES);
       // A match starting in this window may run up to `overlap` bytes past it.
       const job = original.startFind(needle, windowStart, Math.min(bufferEnd, windowEnd + overlap));
-      const onAbort = () => job.cancel();
-      signal?.addEventListener("abort", onAbort, { once: true });
-      let hits: Float64Array;
-      try {
-        hits = await job.promise;
-      } finally {
-        signal?.removeEventListener("abort", onAbort);
-      }
+      const hits = await awaitJob(job, signal);
       checkAborted(signal);
       // Hits are sorted: those starting in this window are a prefix.
       let taken = hits.length;
@@ -447,6 +355,10 @@ async function* regexMatches(
     requiredLiteral: searcher.requiredLiteral,
     lineLocal: searcher.lineLocal,
   };
+  if (searcher.requiredLiteral && searcher.lineLocal) {
+    yield* candidateLineMatches(snapshot, searcher.requiredLiteral, task, start, end, signal, report);
+    return;
+  }
   let position = start;
   while (position < end) {
     checkAborted(signal);
@@ -457,6 +369,79 @@ async function* regexMatches(
     position = chunkEnd;
     report(position);
   }
+}
+
+/** Regex tasks on workers at once while the native scan finds the next candidates. */
+const TASKS_IN_FLIGHT = MAX_WORKERS * 2;
+
+/**
+ * A regex that cannot cross a line, with a literal every match contains: the native scan finds
+ * the lines holding the literal (on all cores), and the regex runs only over them, on worker
+ * threads, while the scan goes on. The matches are those of the chunked scan (regexMatches): a
+ * line is matched alone, and one longer than REGEX_CHUNK_MAX_BYTES is cut where a chunk would be.
+ */
+async function* candidateLineMatches(
+  snapshot: DocumentSnapshot,
+  literal: Buffer,
+  task: RegexTask,
+  start: number,
+  end: number,
+  signal: AbortSignal | undefined,
+  report: (position: number) => void,
+): AsyncGenerator<MatchBatch> {
+  const inFlight: { found: Promise<ChunkMatches> | null; settled: number }[] = [];
+  async function* settleOldest(): AsyncGenerator<MatchBatch> {
+    const { found, settled } = inFlight.shift()!;
+    if (found) {
+      const { starts, ends } = await found;
+      if (starts.length > 0) yield { starts, ends, offset: 0, width: 0 };
+    }
+    report(settled);
+  }
+  try {
+    for await (const lines of candidateLines(snapshot, literal, start, end, LITERAL_WINDOW_BYTES, signal)) {
+      for (const { bytes, spans } of regexTasks(lines.spans, lines.bytes)) {
+        const found = spanMatchesOffThread(bytes, spans, task, signal);
+        // Settled (and its failure heard) in turn below; not an unhandled rejection meanwhile.
+        found.catch(() => {});
+        inFlight.push({ found, settled: lines.settled });
+      }
+      inFlight.push({ found: null, settled: lines.settled });
+      while (inFlight.length > TASKS_IN_FLIGHT) yield* settleOldest();
+    }
+    while (inFlight.length > 0) yield* settleOldest();
+  } finally {
+    inFlight.length = 0;
+  }
+}
+
+/**
+ * Candidate lines in tasks of about REGEX_CHUNK_BYTES for the workers, each with bytes of its
+ * own (handed over, not copied): spans as [document offset, length] pairs, a line longer than
+ * REGEX_CHUNK_MAX_BYTES cut every REGEX_CHUNK_MAX_BYTES from its start, as the chunks cut it.
+ */
+function* regexTasks(lines: number[], bytes: Buffer): Generator<{ bytes: Buffer; spans: Float64Array }> {
+  let taskSpans: number[] = [];
+  let taskFrom = 0;
+  let offset = 0;
+  const task = () => {
+    const own = Buffer.allocUnsafeSlow(offset - taskFrom);
+    bytes.copy(own, 0, taskFrom, offset);
+    const made = { bytes: own, spans: Float64Array.from(taskSpans) };
+    taskSpans = [];
+    taskFrom = offset;
+    return made;
+  };
+  for (let i = 0; i < lines.length; i += 2) {
+    const lineStart = lines[i]!;
+    const length = lines[i + 1]!;
+    for (let piece = 0; piece < length; piece += REGEX_CHUNK_MAX_BYTES) {
+      taskSpans.push(lineStart + piece, Math.min(REGEX_CHUNK_MAX_BYTES, length - piece));
+    }
+    offset += length;
+    if (offset - taskFrom >= REGEX_CHUNK_BYTES) yield task();
+  }
+  if (offset > taskFrom) yield task();
 }
 
 /**
