@@ -9,8 +9,9 @@
  */
 import { readFileSync } from "node:fs";
 import type { Command, CommanderError } from "commander";
-// Only what `info` needs is loaded up front: start-up time is part of every command's time.
-import { type FileInfo, fileInfo } from "../piece-table/file-info.js";
+// Only what `info` needs is loaded up front (the internal entry, not the whole engine): start-up
+// time is part of every command's time.
+import { type FileInfo, fileInfo } from "../piece-table/internal.js";
 import { formatBytes } from "../presentation/format-bytes.js";
 import { CliError, describeError } from "./cli-error.js";
 import type { CrashtestOptions } from "./crashtest.js";

@@ -4,7 +4,7 @@
  * second costs nothing; inotify would miss a file replaced by rename on some filesystems.
  */
 import type { FileIdentity } from "../native/index.js";
-import { type DiskState, diskStateOf } from "../piece-table/disk-state.js";
+import { type DiskState, diskStateOf } from "../piece-table/internal.js";
 
 export type { DiskState };
 

@@ -1,0 +1,13 @@
+/**
+ * The engine's internal entry: what the CLI and the engine host (`cli/`, `host/`) use of the
+ * engine beyond the scripting API — for the CLI and host, not a public API (package.json's
+ * "exports" do not name it; it may change in any release).
+ *
+ * - `diskStateOf`: how the file on disk relates to a document's original (the host's disk watch
+ *   compares identities the same way save does).
+ * - `fileInfo`: `gigapad info`'s facts. It is public too (piece-table/index.ts), but `info`
+ *   imports it from here: this entry loads only file-info.ts and disk-state.ts, not the whole
+ *   engine, and start-up time is most of `info`'s time.
+ */
+export { type DiskState, diskStateOf } from "./disk-state.js";
+export { type FileInfo, fileInfo } from "./file-info.js";
