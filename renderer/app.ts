@@ -1,7 +1,9 @@
 /**
- * The editor page: the window editor, the virtual scrollbar, find, go to, the status bar, save,
- * messages, and the connection to the engine. The same page runs in a browser (`gigapad serve`)
- * and in the desktop app; `Platform` is what differs (dialogs, menus).
+ * The editor page, put together: the window editor, the virtual scrollbar, find, the filter view,
+ * go to, following, help and the context menu, messages, and the connection to the engine; the
+ * status bar (status-bar.ts) and saving (save-flow.ts) are modules of their own. The same page
+ * runs in a browser (`gigapad serve`) and in the desktop app; `Platform` is what differs
+ * (dialogs, menus).
  */
 
 import type { KeyBinding } from "@codemirror/view";
@@ -9,7 +11,7 @@ import { formatBytes } from "../presentation/format-bytes.js";
 import { EDITOR_COMMANDS, type EditorCommand } from "../protocol/desktop-bridge.js";
 import type { DocumentInfo, DocumentWindow, HostEvent } from "../protocol/messages.js";
 import { PROTOCOL_VERSION } from "../protocol/messages.js";
-import { Connection, RequestError, type Transport } from "./connection.js";
+import { Connection, type Transport } from "./connection.js";
 import { ContextMenu } from "./context-menu.js";
 import { FilterView } from "./filter-view.js";
 import { FindPanel } from "./find-panel.js";
@@ -17,7 +19,10 @@ import { formatCount } from "./format.js";
 import { parseGoTo } from "./go-to.js";
 import { keyHelpFor } from "./key-help.js";
 import { isMac } from "./platform.js";
+import { SaveFlow } from "./save-flow.js";
 import { pageShortcut } from "./shortcuts.js";
+import { StatusBar } from "./status-bar.js";
+import type { StatusFacts } from "./status-cells.js";
 import { VirtualScrollbar } from "./virtual-scrollbar.js";
 import { quickWindowRequest, WindowEditor } from "./window-editor.js";
 import { recallWrap, rememberWrap } from "./wrap-preference.js";
@@ -68,28 +73,41 @@ function elements(root: Document): Elements {
 export class App {
   private readonly connection: Connection;
   private readonly ui: Elements;
-  /** The document state last told to the desktop shell. */
-  private sentDocumentState = "";
   private editor: WindowEditor | null = null;
   private scrollbar: VirtualScrollbar | null = null;
   private find: FindPanel | null = null;
   private filterView: FilterView | null = null;
   private menu: ContextMenu | null = null;
-  private saving: { done: number; total: number } | null = null;
-  private statusFrame = 0;
+  private readonly status: StatusBar;
+  private readonly saves: SaveFlow;
   /** A running replace-all's progress for the status bar, or null. */
   private replaceProgress: string | null = null;
   private hadConnection = false;
   private connectionBanner: HTMLElement | null = null;
   private fileBanner: HTMLElement | null = null;
 
-  constructor(
-    transport: Transport,
-    private readonly platform: Platform,
-    root: Document = document,
-  ) {
+  constructor(transport: Transport, platform: Platform, root: Document = document) {
     this.ui = elements(root);
     this.connection = new Connection(transport);
+    this.status = new StatusBar(
+      this.ui.status,
+      () => this.statusFacts(),
+      platform.documentState?.bind(platform),
+      () => this.scrollbar?.update(),
+    );
+    this.saves = new SaveFlow({
+      connection: this.connection,
+      editor: () => this.editor,
+      filterView: () => this.filterView,
+      chooseSavePath: (path) => platform.chooseSavePath(path),
+      prompt: (title, hint, value) => this.prompt(title, hint, value),
+      say: (text, kind, actions) => this.message(text, kind, actions),
+      progressed: () => this.scheduleStatus(),
+      fileWritten: () => {
+        this.fileBanner?.remove();
+        this.fileBanner = null;
+      },
+    });
     this.connection.onStatus((status, reason) => this.connectionStatus(status, reason));
     this.connection.onEvent((event) => this.hostEvent(event));
     platform.onCommand?.((command) => {
@@ -129,17 +147,17 @@ export class App {
         void this.goToLine();
         return true;
       case "goToStart":
-        return editor.goToStart(false);
+        return editor.goToStart();
       case "goToEnd":
-        return editor.goToEnd(false);
+        return editor.goToEnd();
       case "follow":
         this.setFollow(editor.follow === "on" ? "off" : "on");
         return true;
       case "save":
-        void this.save(false);
+        void this.saves.save();
         return true;
       case "saveAs":
-        void this.saveAs();
+        void this.saves.saveAs();
         return true;
       case "undo":
         return editor.undoRedo("undo");
@@ -288,7 +306,9 @@ export class App {
     this.menu = new ContextMenu(document.body);
     editor.view.contentDOM.addEventListener("contextmenu", (event) => this.contextMenu(event));
     document.querySelector("#status .gp-help-button")?.addEventListener("click", () => this.showHelp());
-    this.ui.find.querySelector(".gp-filter-save")!.addEventListener("click", () => void this.saveFiltered());
+    this.ui.find
+      .querySelector(".gp-filter-save")!
+      .addEventListener("click", () => void this.saves.saveMatchingLines());
     editor.view.scrollDOM.addEventListener("scroll", () => this.scrollbar?.update(), { passive: true });
     new ResizeObserver(() => this.scrollbar?.update()).observe(this.ui.scrollbar);
     if (info.recovered)
@@ -337,10 +357,7 @@ export class App {
   private hostEvent(event: HostEvent): void {
     switch (event.event) {
       case "saveProgress":
-        if (this.saving) {
-          this.saving = { done: event.bytesDone, total: event.bytesTotal };
-          this.scheduleStatus();
-        }
+        this.saves.saveProgress(event.bytesDone, event.bytesTotal);
         break;
       case "changed":
         this.find?.documentChanged();
@@ -422,7 +439,7 @@ export class App {
   private setFollow(state: "off" | "on" | "paused"): void {
     const editor = this.editor!;
     editor.follow = state;
-    if (state === "on") editor.goToEnd(false);
+    if (state === "on") editor.goToEnd();
     this.scheduleStatus();
   }
 
@@ -620,165 +637,29 @@ export class App {
     (this.ui.find.querySelector(".gp-filter-save") as HTMLElement).hidden = !active;
   }
 
-  /** Writes the matching lines to a new file, asking before replacing one. */
-  private async saveFiltered(force = false, chosen?: string): Promise<void> {
-    const filter = this.filterView;
-    const editor = this.editor;
-    if (!filter?.active || !editor) return;
-    const name = editor.info.name;
-    const dot = name.lastIndexOf(".");
-    const suggestion = dot > 0 ? `${name.slice(0, dot)}.matching${name.slice(dot)}` : `${name}.matching`;
-    const path =
-      chosen ??
-      (await this.prompt("Save matching lines as", "A new file, in the document's folder", suggestion));
-    if (!path) return;
-    try {
-      const result = await filter.saveLines(path, force);
-      this.message(
-        `Saved ${formatCount(result.lines)} line${result.lines === 1 ? "" : "s"} (${formatBytes(result.bytes)}) to ${result.path}`,
-        "info",
-      );
-    } catch (error) {
-      const code = error instanceof RequestError ? error.code : "";
-      const text = error instanceof Error ? error.message : String(error);
-      if (code === "EEXIST") {
-        const banner = this.message(`${path} exists. Replace it?`, "error", [
-          { label: "Replace", run: () => void this.saveFiltered(true, path) },
-          { label: "Cancel", run: () => banner.remove() },
-        ]);
-      } else {
-        this.message(`Not saved: ${text}`, "error");
-      }
-    }
-  }
-
-  // ----- saving ------------------------------------------------------------------------------------
-
-  private async save(force: boolean, path?: string): Promise<void> {
-    const editor = this.editor!;
-    if (this.saving) return;
-    if (editor.info.readOnly) {
-      this.message(`Cannot save: ${editor.info.readOnlyReason ?? "read-only"}`, "error");
-      return;
-    }
-    this.saving = { done: 0, total: editor.info.length };
-    this.scheduleStatus();
-    try {
-      await editor.whenInputSettled();
-      const result =
-        path === undefined
-          ? await this.connection.request("save", { force })
-          : await this.connection.request("saveAs", { path, force });
-      this.fileBanner?.remove();
-      this.fileBanner = null;
-      this.message(`Saved ${editor.info.name} (${formatBytes(result.length)})`, "info");
-    } catch (error) {
-      const code = error instanceof RequestError ? error.code : "";
-      const text = error instanceof Error ? error.message : String(error);
-      if (code === "EEXIST" && path !== undefined) {
-        // Save As onto another existing file: replaced only once the user says so.
-        const name = path.split(/[\\/]/).pop() || path;
-        const banner = this.message(`Replace ${name}? It already exists.`, "error", [
-          { label: "Replace", run: () => void this.save(true, path) },
-          { label: "Cancel", run: () => banner.remove() },
-        ]);
-      } else if (code === "EFILECHANGED") {
-        const banner = this.message(`Not saved: ${text}`, "error", [
-          { label: "Overwrite", run: () => void this.save(true, path) },
-          { label: "Cancel", run: () => banner.remove() },
-        ]);
-      } else if (code === "ENOSPC") {
-        this.message(
-          `Not saved: the disk is full (${text}). The file is untouched and your edits are safe.`,
-          "error",
-        );
-      } else {
-        this.message(`Not saved: ${text}. The file is untouched and your edits are safe.`, "error");
-      }
-    } finally {
-      this.saving = null;
-      this.scheduleStatus();
-      editor.view.focus();
-    }
-  }
-
-  private async saveAs(): Promise<void> {
-    const path = await this.platform.chooseSavePath(this.editor!.info.path);
-    if (path) await this.save(false, path);
-  }
-
   // ----- status and messages ----------------------------------------------------------------------
 
   private scheduleStatus(): void {
-    if (this.statusFrame) return;
-    this.statusFrame = requestAnimationFrame(() => {
-      this.statusFrame = 0;
-      this.renderStatus();
-    });
+    this.status.schedule();
   }
 
-  private renderStatus(): void {
+  /** What the status bar shows, once there is an editor. */
+  private statusFacts(): StatusFacts | null {
     const editor = this.editor;
-    if (!editor) return;
-    const info = editor.info;
+    if (!editor) return null;
     const { line, column } = editor.cursorLine();
-    const selection = editor.selectionBytes();
-    const selected = Math.abs(selection.head - selection.anchor);
-    const indexing =
-      info.lineCount === null
-        ? `indexing ${Math.floor((100 * info.indexProgress.bytesDone) / Math.max(1, info.indexProgress.bytesTotal))}%`
-        : `${formatCount(info.lineCount)} line${info.lineCount === 1 ? "" : "s"}`;
-    const safety = this.saving
-      ? `saving ${Math.floor((100 * this.saving.done) / Math.max(1, this.saving.total))}%`
-      : (this.replaceProgress ?? info.safety);
-    const cells: [string, string][] = [
-      ["file", info.name],
-      [
-        "position",
-        `Ln ${line === null ? "—" : formatCount(line + 1)}, Col ${column === null ? "—" : formatCount(column)}`,
-      ],
-      ["byte", `Byte ${formatCount(selection.head)}`],
-    ];
-    if (selected > 0) cells.push(["selection", `${formatBytes(selected)} selected`]);
-    if (this.filterView?.active) cells.push(["filter", `filter: ${this.filterView.summary}`]);
-    if (editor.wrap) cells.push(["wrap", "wrap"]);
-    const follow = { off: "follow: off", on: "following", paused: "follow paused (Ctrl+End)" };
-    cells.push(["follow", follow[editor.follow]]);
-    cells.push(
-      ["lines", indexing],
-      ["size", formatBytes(info.length)],
-      ["eol", info.eol.toUpperCase()],
-      ["encoding", info.encoding.toUpperCase()],
-      [
-        "safety",
-        this.connection.status !== "open"
-          ? "not connected"
-          : info.readOnly
-            ? "read-only"
-            : info.canSave === false
-              ? `read-only file · ${safety}`
-              : safety,
-      ],
-    );
-    const status = this.ui.status;
-    if (status.childElementCount !== cells.length) {
-      status.replaceChildren(...cells.map(() => document.createElement("span")));
-    }
-    cells.forEach(([name, text], i) => {
-      const cell = status.children[i] as HTMLElement;
-      cell.dataset.cell = name;
-      if (cell.textContent !== text) cell.textContent = text;
-    });
-    const title = `${info.modified ? "● " : ""}${info.name} — Gigapad`;
-    if (document.title !== title) document.title = title;
-    // The shell hears of a change only (status repaints come with every keystroke).
-    const state = { title, modified: info.modified, path: info.path };
-    const stateKey = JSON.stringify(state);
-    if (stateKey !== this.sentDocumentState) {
-      this.sentDocumentState = stateKey;
-      this.platform.documentState?.(state);
-    }
-    this.scrollbar?.update();
+    return {
+      info: editor.info,
+      line,
+      column,
+      selection: editor.selectionBytes(),
+      filter: this.filterView?.active ? this.filterView.summary : null,
+      wrap: editor.wrap,
+      follow: editor.follow,
+      saving: this.saves.progress,
+      replacing: this.replaceProgress,
+      connected: this.connection.status === "open",
+    };
   }
 
   /** Shows a message; "info" fades after a while, "error" stays until dismissed. Returns it. */

@@ -129,9 +129,12 @@ export class FilterView {
     return this.lineAt(this.selected);
   }
 
-  /** Writes every matching line to `path` (a new file); resolves with what the host wrote. */
-  saveLines(path: string, force: boolean) {
-    return this.connection.request("saveFiltered", { filterId: this.filterId, path, force });
+  /**
+   * Writes every matching line to `path` (a new file, or with `force` one the user agreed to
+   * replace); resolves with what the host wrote.
+   */
+  saveLines(path: string, options: { force: boolean }) {
+    return this.connection.request("saveFiltered", { filterId: this.filterId, path, force: options.force });
   }
 
   private async run(query: FindQuery, nearLine: number): Promise<void> {

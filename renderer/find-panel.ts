@@ -7,6 +7,7 @@
  */
 import type { FindQuery, HostEvent, Match } from "../protocol/messages.js";
 import { type Connection, RequestError } from "./connection.js";
+import { countLabel, isReplaceAllKey, replaceProgressLabel, searchStart, selects } from "./find-rules.js";
 import { formatCount } from "./format.js";
 import type { WindowEditor } from "./window-editor.js";
 
@@ -58,12 +59,12 @@ export class FindPanel {
     for (const button of Object.values(this.toggles)) {
       button.addEventListener("click", () => {
         button.setAttribute("aria-pressed", String(button.getAttribute("aria-pressed") !== "true"));
-        this.queryChanged(true);
+        this.queryChanged({ jump: true });
       });
     }
     this.input.addEventListener("input", () => {
       clearTimeout(this.typingTimer);
-      this.typingTimer = window.setTimeout(() => this.queryChanged(true), TYPING_DELAY_MS);
+      this.typingTimer = window.setTimeout(() => this.queryChanged({ jump: true }), TYPING_DELAY_MS);
     });
     this.input.addEventListener("keydown", (event) => {
       if (isReplaceAllKey(event)) {
@@ -123,11 +124,12 @@ export class FindPanel {
   /** Ctrl+H: the panel with its replace row, the find field focused. */
   openReplace(): void {
     this.replaceRow.hidden = false;
-    this.open(true);
+    this.open({ keepReplace: true });
   }
 
-  open(keepReplace = false): void {
-    if (!keepReplace) this.replaceRow.hidden = true;
+  /** Ctrl+F: the panel (without its replace row unless `keepReplace`), the selection to find. */
+  open(options: { keepReplace?: boolean } = {}): void {
+    if (!options.keepReplace) this.replaceRow.hidden = true;
     const selection = this.editor.view.state.selection.main;
     if (!selection.empty && !this.editor.wideSelection) {
       const text = this.editor.view.state.sliceDoc(selection.from, selection.to);
@@ -136,7 +138,7 @@ export class FindPanel {
     this.panel.hidden = false;
     this.input.focus();
     this.input.select();
-    if (this.input.value) this.queryChanged(false);
+    if (this.input.value) this.queryChanged({ jump: false });
   }
 
   /** Escape: cancels a running replace-all, else closes the panel. */
@@ -174,9 +176,7 @@ export class FindPanel {
       return;
     }
     const selection = this.editor.selectionBytes();
-    const low = Math.min(selection.anchor, selection.head);
-    const high = Math.max(selection.anchor, selection.head);
-    const from = direction === "forward" ? high : low;
+    const from = searchStart(selection, direction);
     const jumps = this.editor.jumps;
     try {
       const { match, wrapped } = await this.connection.request("findNext", { query, from, direction });
@@ -209,11 +209,7 @@ export class FindPanel {
     if (!query || this.replacing !== null) return;
     const current = this.current;
     const selection = this.editor.selectionBytes();
-    const selected =
-      current !== null &&
-      Math.min(selection.anchor, selection.head) === current.start &&
-      Math.max(selection.anchor, selection.head) === current.end;
-    if (!selected) {
+    if (current === null || !selects(selection, current)) {
       await this.next("forward");
       return;
     }
@@ -222,7 +218,7 @@ export class FindPanel {
     });
     if (replaced === null) return;
     // Count again (one fewer), then on to the next match, which numbers itself.
-    this.queryChanged(false);
+    this.queryChanged({ jump: false });
     await this.next("forward");
   }
 
@@ -249,7 +245,7 @@ export class FindPanel {
       this.replacing = null;
       this.progress(null);
       this.current = null;
-      this.queryChanged(false);
+      this.queryChanged({ jump: false });
     }
   }
 
@@ -257,7 +253,7 @@ export class FindPanel {
   documentChanged(): void {
     if (!this.isOpen || !this.query()) return;
     clearTimeout(this.editTimer);
-    this.editTimer = window.setTimeout(() => this.queryChanged(false), EDIT_DELAY_MS);
+    this.editTimer = window.setTimeout(() => this.queryChanged({ jump: false }), EDIT_DELAY_MS);
   }
 
   /** Highlights the matches inside the current window. */
@@ -268,9 +264,9 @@ export class FindPanel {
       return;
     }
     const token = ++this.highlightToken;
-    const window = this.editor.window;
-    const start = window.placement.start;
-    const end = window.endByte(this.editor.view.state.doc);
+    const docWindow = this.editor.docWindow;
+    const start = docWindow.placement.start;
+    const end = docWindow.endByte(this.editor.view.state.doc);
     this.connection.request("findInRange", { query, start, end, limit: HIGHLIGHT_LIMIT }).then(
       ({ matches }) => {
         if (token === this.highlightToken) this.editor.setMatches(matches, this.current);
@@ -282,7 +278,8 @@ export class FindPanel {
   /** Told of each new query (the filter view follows the find box). */
   onQueryChanged: ((query: FindQuery | null) => void) | null = null;
 
-  private queryChanged(jump: boolean): void {
+  /** The query changed: count again, highlight, and with `jump` go to the first match from the selection. */
+  private queryChanged(options: { jump: boolean }): void {
     this.cancelCount();
     this.current = null;
     this.currentIndex = null;
@@ -310,10 +307,10 @@ export class FindPanel {
       },
     );
     this.highlight();
-    if (jump) {
+    if (options.jump) {
       // As you type: the first match from where the selection starts.
       const selection = this.editor.selectionBytes();
-      const from = Math.min(selection.anchor, selection.head);
+      const from = searchStart(selection, "backward");
       const jumps = this.editor.jumps;
       this.connection.request("findNext", { query, from, direction: "forward" }).then(
         async ({ match }) => {
@@ -349,8 +346,7 @@ export class FindPanel {
 
   private hostEvent(event: HostEvent): void {
     if (event.event === "replaceProgress" && event.searchId === this.replacing) {
-      const percent = Math.floor((100 * event.scanned) / Math.max(1, event.total));
-      this.progress(`replacing ${percent}% (${formatCount(event.count)})`);
+      this.progress(replaceProgressLabel(event));
       return;
     }
     if (event.event === "countProgress" && this.count && event.searchId === this.count.id && !event.done) {
@@ -360,12 +356,7 @@ export class FindPanel {
   }
 
   private renderCount(): void {
-    if (!this.count) return;
-    const { total, partial } = this.count;
-    const index = this.currentIndex !== null ? `${formatCount(this.currentIndex)} of ` : "";
-    if (total === null) this.showCount(`${index}${formatCount(partial)}+ matches…`);
-    else if (total === 0) this.showCount("No matches");
-    else this.showCount(`${index}${formatCount(total)} match${total === 1 ? "" : "es"}`);
+    if (this.count) this.showCount(countLabel(this.count, this.currentIndex));
   }
 
   private showCount(text: string): void {
@@ -389,9 +380,4 @@ export class FindPanel {
     this.count = null;
     this.indexSearch++;
   }
-}
-
-/** Ctrl+Alt+Enter (Cmd+Alt+Enter on macOS): VS Code's Replace All. */
-function isReplaceAllKey(event: KeyboardEvent): boolean {
-  return event.key === "Enter" && event.altKey && (event.ctrlKey || event.metaKey);
 }

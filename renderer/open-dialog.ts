@@ -206,7 +206,7 @@ export class OpenDialog {
       if (!row) return;
       this.selected = Number(row.dataset.index);
       this.render();
-      void this.activate();
+      void this.activate("click");
     });
     root.addEventListener("pointerdown", (event) => {
       if (!this.element.hidden && !this.element.contains(event.target as Node)) this.close();
@@ -383,7 +383,7 @@ export class OpenDialog {
     switch (event.key) {
       case "Enter":
         event.preventDefault();
-        void this.activate(true);
+        void this.activate("enter");
         return;
       case "Escape":
         event.preventDefault();
@@ -414,9 +414,12 @@ export class OpenDialog {
     resolve?.(name.startsWith("/") ? name : `${folder}/${name}`);
   }
 
-  /** Enter or a click: a folder opens in the list, a file in a new tab (Save As: takes its name). */
-  private async activate(fromKey = false): Promise<void> {
-    if (this.mode === "save" && fromKey) {
+  /**
+   * Enter or a click: a folder opens in the list, a file in a new tab (Save As: a click takes
+   * its name, Enter saves under the name in the box).
+   */
+  private async activate(by: "click" | "enter"): Promise<void> {
+    if (this.mode === "save" && by === "enter") {
       this.finishSave();
       return;
     }

@@ -6,17 +6,8 @@
  */
 import type { Anchor } from "../protocol/messages.js";
 import { countsByLine } from "./go-to.js";
+import { dragTarget, type Extent, scrolledFraction, thumbGeometry } from "./scrollbar-geometry.js";
 import type { WindowEditor } from "./window-editor.js";
-
-const MIN_THUMB_PX = 24;
-
-interface Extent {
-  unit: "line" | "byte";
-  /** The first visible unit, how many are visible, and how many there are. */
-  top: number;
-  visible: number;
-  total: number;
-}
 
 export class VirtualScrollbar {
   private readonly thumb: HTMLElement;
@@ -69,17 +60,17 @@ export class VirtualScrollbar {
   private extent(): Extent {
     const editor = this.editor;
     const info = editor.info;
-    const window = editor.window;
+    const docWindow = editor.docWindow;
     const doc = editor.view.state.doc;
     const { top, bottom } = editor.visibleLines();
-    const byLine = countsByLine(info.length, info.lineCount) && window.placement.firstLine !== null;
+    const byLine = countsByLine(info.length, info.lineCount) && docWindow.placement.firstLine !== null;
     if (byLine) {
-      const first = window.absoluteLine(doc, top) ?? 0;
-      const last = window.absoluteLine(doc, bottom) ?? first;
+      const first = docWindow.absoluteLine(doc, top) ?? 0;
+      const last = docWindow.absoluteLine(doc, bottom) ?? first;
       return { unit: "line", top: first, visible: last - first + 1, total: info.lineCount! };
     }
-    const topByte = window.lineStartByte(doc, top);
-    const bottomByte = window.byteAt(doc, doc.line(bottom).to);
+    const topByte = docWindow.lineStartByte(doc, top);
+    const bottomByte = docWindow.byteAt(doc, doc.line(bottom).to);
     return {
       unit: "byte",
       top: topByte,
@@ -89,20 +80,17 @@ export class VirtualScrollbar {
   }
 
   private geometry(extent: Extent): { thumbHeight: number; room: number } {
-    const height = this.track.clientHeight;
-    const share = Math.min(1, extent.visible / Math.max(1, extent.total));
-    const thumbHeight = Math.min(height, Math.max(MIN_THUMB_PX, height * share));
-    return { thumbHeight, room: Math.max(0, height - thumbHeight) };
+    return thumbGeometry(this.track.clientHeight, extent);
   }
 
   private draw(extent: Extent, fraction?: number): void {
     const { thumbHeight, room } = this.geometry(extent);
     const scrollable = Math.max(0, extent.total - extent.visible);
-    const at = fraction ?? (scrollable === 0 ? 0 : Math.min(1, extent.top / scrollable));
+    const at = fraction ?? scrolledFraction(extent);
     this.thumb.style.height = `${thumbHeight}px`;
     this.thumb.style.transform = `translateY(${Math.round(at * room)}px)`;
     this.track.hidden =
-      scrollable === 0 && this.editor.window.placement.atStart && this.editor.window.placement.atEnd;
+      scrollable === 0 && this.editor.docWindow.placement.atStart && this.editor.docWindow.placement.atEnd;
     this.track.setAttribute("aria-valuenow", String(Math.round(at * 100)));
     this.track.title =
       extent.unit === "line" ? "Scrolls by line" : "Scrolls by byte (line numbers come with the index)";
@@ -124,10 +112,7 @@ export class VirtualScrollbar {
     const fraction =
       room === 0 ? 0 : Math.min(1, Math.max(0, (event.clientY - trackTop - grabOffset) / room));
     this.draw(extent, fraction);
-    const target = Math.round(fraction * Math.max(0, extent.total - extent.visible));
-    const anchor: Anchor =
-      fraction >= 1 ? { end: true } : extent.unit === "line" ? { line: target } : { byte: target };
-    void this.jump(anchor);
+    void this.jump(dragTarget(extent, fraction));
   }
 
   private endDrag(event: PointerEvent): void {

@@ -35,6 +35,20 @@ export interface WindowPlacement {
   newlineBytes: 1 | 2;
 }
 
+/** The placement of window `span` as the engine sent it, in a document of the given newline. */
+export function placementOf(
+  span: Pick<DocumentWindow, "start" | "firstLine" | "atStart" | "atEnd">,
+  newlineBytes: 1 | 2,
+): WindowPlacement {
+  return {
+    start: span.start,
+    firstLine: span.firstLine,
+    atStart: span.atStart,
+    atEnd: span.atEnd,
+    newlineBytes,
+  };
+}
+
 /** A line break that is not the document's own newline: 0 (segment boundary), 1 (LF) or 2 (CRLF). */
 export class BreakMark extends RangeValue {
   constructor(readonly bytes: number) {
@@ -294,12 +308,12 @@ export function windowText(
 }
 
 /** Byte offset of the start of each window line, and of the end of the window. */
-export function windowLineBytes(window: Pick<DocumentWindow, "start" | "lines" | "breaks">): number[] {
-  const starts = [window.start];
-  let byte = window.start;
-  for (let i = 0; i < window.lines.length; i++) {
-    byte += utf8ByteLength(window.lines[i]!);
-    if (i < window.breaks.length) byte += window.breaks[i]!;
+export function windowLineBytes(span: Pick<DocumentWindow, "start" | "lines" | "breaks">): number[] {
+  const starts = [span.start];
+  let byte = span.start;
+  for (let i = 0; i < span.lines.length; i++) {
+    byte += utf8ByteLength(span.lines[i]!);
+    if (i < span.breaks.length) byte += span.breaks[i]!;
     starts.push(byte);
   }
   return starts;
@@ -308,4 +322,29 @@ export function windowLineBytes(window: Pick<DocumentWindow, "start" | "lines" |
 /** A mark for a break of `bytes` at `pos` (for tests and slides). */
 export function breakMark(bytes: number, pos: number) {
   return marksOf[bytes]!.range(pos);
+}
+
+/**
+ * The gutter's label of editor line `number`: its document line number (1-based), "⋯" for a
+ * segment that continues a long line, "·" while the line is unknown (indexing). Past the window's
+ * last line (CodeMirror sizes the gutter with such a number, 99…9) it is the document's last line
+ * number, so the gutter keeps its width wherever the window is.
+ */
+export function gutterLabel(
+  docWindow: WindowState,
+  doc: Text,
+  number: number,
+  lastLine: number | null,
+): string {
+  if (number > doc.lines) {
+    return String(Math.max(lastLine ?? 0, (docWindow.placement.firstLine ?? 0) + doc.lines));
+  }
+  if (docWindow.isContinuation(doc, number)) return "⋯";
+  const line = docWindow.absoluteLine(doc, number);
+  return line === null ? "·" : String(line + 1);
+}
+
+/** Editor position of `byte`, or the window's nearer edge when the window does not hold it. */
+export function clampToWindow(docWindow: WindowState, doc: Text, byte: number): number {
+  return docWindow.posAtByte(doc, byte) ?? (byte < docWindow.placement.start ? 0 : doc.length);
 }
