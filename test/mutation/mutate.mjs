@@ -7,7 +7,7 @@
  * symlinked, and mutated there.
  *
  *   node test/mutation/mutate.mjs [--file piece-table/line-index.ts]... [--working-tree]
- *                                 [--out report.json] [--limit N] [--keep] [--list]
+ *                                 [--out report.json] [--from N] [--limit N] [--keep] [--list]
  *
  * Without --file: line-index.ts, session-format.ts and piece-tree.ts. Each mutant first meets the
  * file's own direct tests (fast), and only if it survives those, all of test/piece-table and
@@ -50,13 +50,21 @@ const SLOW_TESTS = new Set([
 // ----- arguments -------------------------------------------------------------------------------
 
 function parseArguments(argv) {
-  const options = { files: [], workingTree: false, out: null, limit: Number.POSITIVE_INFINITY, keep: false };
+  const options = {
+    files: [],
+    workingTree: false,
+    out: null,
+    limit: Number.POSITIVE_INFINITY,
+    from: 0,
+    keep: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const argument = argv[i];
     if (argument === "--file") options.files.push(argv[++i]);
     else if (argument === "--working-tree") options.workingTree = true;
     else if (argument === "--out") options.out = resolve(argv[++i]);
     else if (argument === "--limit") options.limit = Number(argv[++i]);
+    else if (argument === "--from") options.from = Number(argv[++i]);
     else if (argument === "--keep") options.keep = true;
     else if (argument === "--list") options.list = true;
     else throw new Error(`unknown argument ${argument}`);
@@ -278,6 +286,9 @@ async function main() {
   const copy = makeCopy(options.workingTree);
   const equivalents = loadEquivalents();
   const report = { copy, source: options.workingTree ? "working tree" : "HEAD", files: {} };
+  const out = options.out ?? join(tmpdir(), `gigapad-mutation-${Date.now()}.json`);
+  // Written after every mutant, so a long run stopped early still leaves its results.
+  const save = () => writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   try {
     const allTests = testFilesOf(copy);
     const baseline = await runTests(copy, allTests, 15 * 60_000);
@@ -286,7 +297,7 @@ async function main() {
     for (const path of options.files) {
       const target = join(copy, path);
       const source = readFileSync(target, "utf8");
-      const mutants = mutantsOf(path, source).slice(0, options.limit);
+      const mutants = mutantsOf(path, source).slice(options.from, options.from + options.limit);
       const direct = (DIRECT_TESTS[path] ?? []).filter((test) => existsSync(join(copy, test)));
       const directBaseline = direct.length > 0 ? await runTests(copy, direct, 5 * 60_000) : null;
       const results = [];
@@ -306,6 +317,8 @@ async function main() {
           const equivalent = equivalents.get(mutant.key) ?? null;
           results.push({ ...mutant, status, equivalent });
           const mark = status === "survived" ? (equivalent ? "≈" : "S") : status === "timeout" ? "T" : ".";
+          report.files[path] = { ...summarize(results), complete: false };
+          save();
           process.stdout.write(mark);
           if ((number + 1) % 60 === 0) process.stdout.write(` ${number + 1}\n`);
         }
@@ -313,13 +326,12 @@ async function main() {
         writeFileSync(target, source);
       }
       process.stdout.write("\n");
-      report.files[path] = summarize(results);
+      report.files[path] = { ...summarize(results), complete: true };
     }
   } finally {
     if (!options.keep) rmSync(copy, { recursive: true, force: true });
   }
-  const out = options.out ?? join(tmpdir(), `gigapad-mutation-${Date.now()}.json`);
-  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  save();
   printReport(report);
   console.log(`\nfull report: ${out}`);
 }
