@@ -50,55 +50,109 @@ describe("engine host: protocol requests over one document", () => {
       safety: "all edits safe",
       name: "doc.log",
     });
+  });
+
+  it("hello refuses a protocol version it does not speak", async () => {
+    const { ui } = await hostFor("abc\n");
     await expect(ui.request("hello", { protocol: 99 })).rejects.toMatchObject({ code: "EPROTOCOL" });
   });
 
-  it("answers malformed and out-of-range messages with errors, never by crashing", async () => {
-    const { ui } = await hostFor("abc\n");
-    expect(await ui.raw({ id: 7, type: "window" })).toMatchObject({
-      id: 7,
-      ok: false,
-      error: { code: "EBADREQUEST" },
+  describe("malformed and out-of-range messages get errors, never a crash", () => {
+    /** After an error the host still serves. */
+    const stillServing = async (ui: FakeChannel) =>
+      expect(
+        (await ui.request("window", { anchor: { byte: 0 }, linesBefore: 0, linesAfter: 5 })).lines,
+      ).toEqual(["abc", ""]);
+
+    it("a request missing its fields: EBADREQUEST, with its id", async () => {
+      const { ui } = await hostFor("abc\n");
+      expect(await ui.raw({ id: 7, type: "window" })).toMatchObject({
+        id: 7,
+        ok: false,
+        error: { code: "EBADREQUEST" },
+      });
+      await stillServing(ui);
     });
-    expect(await ui.raw({ id: 8, type: "nope" })).toMatchObject({
-      ok: false,
-      error: { code: "EBADREQUEST" },
+
+    it("an unknown request type: EBADREQUEST", async () => {
+      const { ui } = await hostFor("abc\n");
+      expect(await ui.raw({ id: 8, type: "nope" })).toMatchObject({
+        ok: false,
+        error: { code: "EBADREQUEST" },
+      });
+      await stillServing(ui);
     });
-    expect(await ui.raw({ id: 9, type: "lineAt", offset: -1 })).toMatchObject({ ok: false });
-    await ui.raw("not json at all");
-    expect(ui.events("error").at(-1)).toMatchObject({ code: "EBADREQUEST" });
-    await expect(
-      ui.request("edit", { baseVersion: 0, edits: [{ start: 2, end: 99, text: "" }] }),
-    ).rejects.toMatchObject({
-      code: "ERANGE",
+
+    it("a negative offset: an error reply", async () => {
+      const { ui } = await hostFor("abc\n");
+      expect(await ui.raw({ id: 9, type: "lineAt", offset: -1 })).toMatchObject({ ok: false });
+      await stillServing(ui);
     });
-    await expect(ui.request("lineStart", { line: 10 })).rejects.toMatchObject({ code: "ERANGE" });
-    await expect(
-      ui.request("findNext", { query: { pattern: "(", regex: true }, from: 0, direction: "forward" }),
-    ).rejects.toMatchObject({
-      code: "EBADPATTERN",
+
+    it("a message that is not JSON: an error event", async () => {
+      const { ui } = await hostFor("abc\n");
+      await ui.raw("not json at all");
+      expect(ui.events("error").at(-1)).toMatchObject({ code: "EBADREQUEST" });
+      await stillServing(ui);
     });
-    // Still serving.
-    expect(
-      (await ui.request("window", { anchor: { byte: 0 }, linesBefore: 0, linesAfter: 5 })).lines,
-    ).toEqual(["abc", ""]);
+
+    it("an edit past the end: ERANGE", async () => {
+      const { ui } = await hostFor("abc\n");
+      await expect(
+        ui.request("edit", { baseVersion: 0, edits: [{ start: 2, end: 99, text: "" }] }),
+      ).rejects.toMatchObject({
+        code: "ERANGE",
+      });
+      await stillServing(ui);
+    });
+
+    it("a line past the last: ERANGE", async () => {
+      const { ui } = await hostFor("abc\n");
+      await expect(ui.request("lineStart", { line: 10 })).rejects.toMatchObject({ code: "ERANGE" });
+      await stillServing(ui);
+    });
+
+    it("a pattern that is not a RegExp: EBADPATTERN", async () => {
+      const { ui } = await hostFor("abc\n");
+      await expect(
+        ui.request("findNext", { query: { pattern: "(", regex: true }, from: 0, direction: "forward" }),
+      ).rejects.toMatchObject({
+        code: "EBADPATTERN",
+      });
+      await stillServing(ui);
+    });
   });
 
-  it("applies edits against versions, pipelined, and refuses a stale one without touching the document", async () => {
+  /** Two edits sent back to back (the second against the version the first will make). */
+  async function twoPipelinedEdits() {
     const { host, ui } = await hostFor("hello world\n");
     const other = new FakeChannel(host);
-    // Two edits sent back to back (the second against the version the first will make).
     const first = ui.request("edit", { baseVersion: 0, edits: [{ start: 5, end: 5, text: "," }] });
     const second = ui.request("edit", { baseVersion: 1, edits: [{ start: 13, end: 13, text: "!" }] });
+    return { host, ui, other, first, second };
+  }
+
+  it("applies edits against versions, pipelined", async () => {
+    const { host, first, second } = await twoPipelinedEdits();
     expect(await first).toEqual({ version: 1, length: 13 });
     expect(await second).toEqual({ version: 2, length: 14 });
     expect(host.doc.getText()).toBe("hello, world\n!");
+  });
+
+  it("refuses an edit against a stale version without touching the document", async () => {
+    const { host, ui, first, second } = await twoPipelinedEdits();
+    await Promise.all([first, second]);
     await expect(
       ui.request("edit", { baseVersion: 1, edits: [{ start: 0, end: 0, text: "x" }] }),
     ).rejects.toMatchObject({
       code: "ESTALE",
     });
     expect(host.doc.getText()).toBe("hello, world\n!");
+  });
+
+  it("tells the other UIs of each edit: its version, where, the length, modified", async () => {
+    const { other, first, second } = await twoPipelinedEdits();
+    await Promise.all([first, second]);
     await waitFor(() => other.events("changed").length === 2, "changed events");
     expect(other.events("changed").map((event) => event.version)).toEqual([1, 2]);
     expect(other.events("changed")[1]).toMatchObject({ modified: true, length: 14, at: 13 });
@@ -138,46 +192,85 @@ describe("engine host: protocol requests over one document", () => {
     expect(await ui.request("undo", {})).toMatchObject({ done: false, at: null });
   });
 
-  it("finds: streamed counts, next and previous with wrapping, matches in a range", async () => {
+  describe("finds", () => {
     const text = Array.from({ length: 3000 }, (_, i) => `row ${i} ${i % 3 === 0 ? "ERROR" : "ok"}`).join(
       "\n",
     );
-    const { ui } = await hostFor(text);
     const query = { pattern: "ERROR" };
-    expect(await ui.request("count", { searchId: 1, query })).toEqual({ count: 1000 });
-    expect(ui.events("countProgress").at(-1)).toMatchObject({ searchId: 1, count: 1000, done: true });
-    const first = await ui.request("findNext", { query, from: 0, direction: "forward" });
-    expect(first.wrapped).toBe(false);
-    expect(text.slice(first.match!.start, first.match!.end)).toBe("ERROR");
-    const before = await ui.request("findNext", { query, from: first.match!.start, direction: "backward" });
-    expect(before.wrapped).toBe(true);
-    expect(before.match!.start).toBe(text.lastIndexOf("ERROR"));
-    const wrapped = await ui.request("findNext", { query, from: text.length - 2, direction: "forward" });
-    expect(wrapped).toEqual({ match: first.match, wrapped: true });
-    const inRange = await ui.request("findInRange", {
-      query: { pattern: "error", caseSensitive: false },
-      start: 0,
-      end: 200,
-      limit: 2,
+
+    it("counts, streaming progress to the end", async () => {
+      const { ui } = await hostFor(text);
+      expect(await ui.request("count", { searchId: 1, query })).toEqual({ count: 1000 });
+      expect(ui.events("countProgress").at(-1)).toMatchObject({ searchId: 1, count: 1000, done: true });
     });
-    expect(inRange.matches).toHaveLength(2);
-    expect(inRange.truncated).toBe(true);
-    expect(
-      await ui.request("count", { searchId: 2, query: { pattern: "row \\d+ ok$", regex: true } }),
-    ).toEqual({ count: 2000 });
+
+    it("counts RegExp matches", async () => {
+      const { ui } = await hostFor(text);
+      expect(
+        await ui.request("count", { searchId: 2, query: { pattern: "row \\d+ ok$", regex: true } }),
+      ).toEqual({ count: 2000 });
+    });
+
+    it("finds the next match forward", async () => {
+      const { ui } = await hostFor(text);
+      const first = await ui.request("findNext", { query, from: 0, direction: "forward" });
+      expect(first.wrapped).toBe(false);
+      expect(text.slice(first.match!.start, first.match!.end)).toBe("ERROR");
+    });
+
+    it("finds the previous match, wrapping to the last from before the first", async () => {
+      const { ui } = await hostFor(text);
+      const first = await ui.request("findNext", { query, from: 0, direction: "forward" });
+      const before = await ui.request("findNext", { query, from: first.match!.start, direction: "backward" });
+      expect(before.wrapped).toBe(true);
+      expect(before.match!.start).toBe(text.lastIndexOf("ERROR"));
+    });
+
+    it("forward from past the last match wraps to the first", async () => {
+      const { ui } = await hostFor(text);
+      const first = await ui.request("findNext", { query, from: 0, direction: "forward" });
+      const wrapped = await ui.request("findNext", { query, from: text.length - 2, direction: "forward" });
+      expect(wrapped).toEqual({ match: first.match, wrapped: true });
+    });
+
+    it("finds matches in a range, up to a limit, and says when there are more", async () => {
+      const { ui } = await hostFor(text);
+      const inRange = await ui.request("findInRange", {
+        query: { pattern: "error", caseSensitive: false },
+        start: 0,
+        end: 200,
+        limit: 2,
+      });
+      expect(inRange.matches).toHaveLength(2);
+      expect(inRange.truncated).toBe(true);
+    });
   });
 
-  it("saves with progress while later edits wait for the save, then apply", async () => {
+  /** An edit, then a save with a second edit sent while it runs. */
+  async function saveWithAnEditDuring() {
     const { host, ui, path } = await hostFor(`${"x".repeat(100)}\n`.repeat(2000));
     await ui.request("edit", { baseVersion: 0, edits: [{ start: 0, end: 0, text: "HEAD\n" }] });
     const saving = ui.request("save", {});
     const during = ui.request("edit", { baseVersion: 1, edits: [{ start: 0, end: 0, text: "NEXT " }] });
     expect(await saving).toEqual({ length: 202_005 });
     expect(await during).toMatchObject({ version: 2 });
+    return { host, ui, path };
+  }
+
+  it("an edit sent during a save waits for it: the file has the text as of the save, the document the edit", async () => {
+    const { host, path } = await saveWithAnEditDuring();
     expect(readFileSync(path, "utf8").startsWith("HEAD\nxxx")).toBe(true);
     expect(host.doc.getText(0, 10)).toBe("NEXT HEAD\n");
+  });
+
+  it("a save reports progress to the whole length, then saved", async () => {
+    const { ui } = await saveWithAnEditDuring();
     expect(ui.events("saveProgress").at(-1)).toMatchObject({ bytesDone: 202_005, bytesTotal: 202_005 });
     expect(ui.events("saved")).toHaveLength(1);
+  });
+
+  it("a second save writes the later edit, and the document is no longer modified", async () => {
+    const { ui, path } = await saveWithAnEditDuring();
     await ui.request("save", {});
     expect(readFileSync(path, "utf8").startsWith("NEXT HEAD\n")).toBe(true);
     expect((await ui.request("hello", { protocol: 1 })).modified).toBe(false);
@@ -196,23 +289,52 @@ describe("engine host: protocol requests over one document", () => {
     await expect(ui.request("readText", { start: 0, end: 1e9 })).rejects.toMatchObject({ code: "ETOOLARGE" });
   });
 
-  it("tells the UI when another program truncates, rewrites or deletes the file", async () => {
-    const { ui, path } = await hostFor("0123456789\n".repeat(100));
-    // An append is a log's normal life: taken in, no warning (see test/host/follow.test.ts).
-    writeFileSync(path, "0123456789\n".repeat(101));
-    await waitFor(() => ui.events("appended").length === 1, "appended");
-    expect(ui.events("fileChanged")).toEqual([]);
-    // Old bytes rewritten: that is a change.
-    writeFileSync(path, "abcdefghij\n".repeat(102));
-    await waitFor(() => ui.events("fileChanged").length === 1, "modified");
-    expect(ui.events("fileChanged")[0]).toMatchObject({ reason: "modified" });
-    truncateSync(path, 50);
-    await waitFor(() => ui.events("fileChanged").length === 2, "truncated");
-    expect(ui.events("fileChanged")[1]).toMatchObject({ reason: "truncated" });
-    expect(ui.events("fileChanged")[1]!.message).toMatch(/truncated/);
-    rmSync(path);
-    await waitFor(() => ui.events("fileChanged").length === 3, "deleted");
-    expect(ui.events("fileChanged")[2]).toMatchObject({ reason: "deleted" });
+  describe("another program changing the file", () => {
+    const lines = "0123456789\n".repeat(100);
+
+    it("an append is taken in without a warning (a log's normal life; see test/host/follow.test.ts)", async () => {
+      const { ui, path } = await hostFor(lines);
+      writeFileSync(path, "0123456789\n".repeat(101));
+      await waitFor(() => ui.events("appended").length === 1, "appended");
+      expect(ui.events("fileChanged")).toEqual([]);
+    });
+
+    it("old bytes rewritten: the UI is told the file was modified", async () => {
+      const { ui, path } = await hostFor(lines);
+      writeFileSync(path, "abcdefghij\n".repeat(102));
+      await waitFor(() => ui.events("fileChanged").length === 1, "modified");
+      expect(ui.events("fileChanged")[0]).toMatchObject({ reason: "modified" });
+    });
+
+    it("truncated: the UI is told, in words", async () => {
+      const { ui, path } = await hostFor(lines);
+      truncateSync(path, 50);
+      await waitFor(() => ui.events("fileChanged").length === 1, "truncated");
+      expect(ui.events("fileChanged")[0]).toMatchObject({ reason: "truncated" });
+      expect(ui.events("fileChanged")[0]!.message).toMatch(/truncated/);
+    });
+
+    it("deleted: the UI is told", async () => {
+      const { ui, path } = await hostFor(lines);
+      rmSync(path);
+      await waitFor(() => ui.events("fileChanged").length === 1, "deleted");
+      expect(ui.events("fileChanged")[0]).toMatchObject({ reason: "deleted" });
+    });
+
+    it("one change after another: each is told in turn", async () => {
+      const { ui, path } = await hostFor(lines);
+      writeFileSync(path, "abcdefghij\n".repeat(102));
+      await waitFor(() => ui.events("fileChanged").length === 1, "modified");
+      truncateSync(path, 50);
+      await waitFor(() => ui.events("fileChanged").length === 2, "truncated");
+      rmSync(path);
+      await waitFor(() => ui.events("fileChanged").length === 3, "deleted");
+      expect(ui.events("fileChanged").map((event) => event.reason)).toEqual([
+        "modified",
+        "truncated",
+        "deleted",
+      ]);
+    });
   });
 
   it("opens read-only, and says why, when another editor holds the file", async () => {
@@ -228,11 +350,15 @@ describe("engine host: protocol requests over one document", () => {
     ).rejects.toThrow(/read-only/);
   });
 
-  it("cancels a count when asked, and when its UI goes away", async () => {
-    const { host, ui } = await hostFor("abc\n".repeat(5_000_000));
+  it("cancels a count when asked", async () => {
+    const { ui } = await hostFor("abc\n".repeat(5_000_000));
     const counting = ui.request("count", { searchId: 5, query: { pattern: "a.c$", regex: true } });
     await ui.request("cancelCount", { searchId: 5 });
     await expect(counting).rejects.toMatchObject({ code: "EABORTED" });
+  });
+
+  it("cancels a count when its UI goes away", async () => {
+    const { host } = await hostFor("abc\n".repeat(5_000_000));
     const other = new FakeChannel(host);
     const orphan = other.request("count", { searchId: 1, query: { pattern: "a.c$", regex: true } });
     other.close();
