@@ -24,22 +24,27 @@ export async function recoverCommand(file: string, options: RecoverOptions): Pro
       options.export,
       options.session ? { folder: options.session } : {},
     );
-    say(
-      options.json,
-      result,
-      `exported the ${result.what} (${formatBytes(result.bytes)}) to ${options.export}`,
-    );
+    say(options, {
+      json: result,
+      text: `exported the ${result.what} (${formatBytes(result.bytes)}) to ${options.export}`,
+    });
     return;
   }
   if (options.restore) {
     if (listSessions(file).length === 0) throw new CliError(`nothing to restore: no sessions for ${file}`);
     const bytes = await restoreSession(file);
-    say(options.json, { restored: bytes }, `restored ${file} (${formatBytes(bytes)}); its session is gone`);
+    say(options, {
+      json: { restored: bytes },
+      text: `restored ${file} (${formatBytes(bytes)}); its session is gone`,
+    });
     return;
   }
   if (options.discard) {
     const count = discardSessions(file);
-    say(options.json, { discarded: count }, `discarded ${count} session${count === 1 ? "" : "s"} of ${file}`);
+    say(options, {
+      json: { discarded: count },
+      text: `discarded ${count} session${count === 1 ? "" : "s"} of ${file}`,
+    });
     return;
   }
   const sessions = listSessions(file);
@@ -71,6 +76,7 @@ export async function recoverCommand(file: string, options: RecoverOptions): Pro
   }
 }
 
-function say(json: boolean | undefined, value: unknown, text: string): void {
-  process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${text}\n`);
+/** Prints the outcome for programs (--json: `json` as JSON) or for people (`text`). */
+function say(options: { json?: boolean }, outcome: { json: unknown; text: string }): void {
+  process.stdout.write(options.json ? `${JSON.stringify(outcome.json)}\n` : `${outcome.text}\n`);
 }
