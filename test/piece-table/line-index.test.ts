@@ -383,6 +383,9 @@ describe("LineIndex.extending (a file another program appended to)", () => {
     expect(index.chunkCount).toBe(Math.ceil(grown.length / 100));
     expect(index.crlfPairCount).toBe(crlfPairs(grown));
     expect(index.indexProgress).toEqual({ bytesDone: grown.length, bytesTotal: grown.length });
+    // Complete with its CRLF pairs: build() has nothing left to do and starts no scan.
+    await index.build();
+    expect(file.builds).toHaveLength(0);
     // Only the last partial chunk of the old file and the new bytes were counted.
     expect(file.scannedBytes).toBe(grown.length - 1_000);
     expectExactAnswers(index, grown, 173);

@@ -156,6 +156,19 @@ describe("meta log records", () => {
     expect(verifyRecord(record.subarray(0, record.length - 1))).toBe(false);
     expect(verifyRecord(Buffer.concat([record, Buffer.from([0])]))).toBe(false);
     expect(verifyRecord(Buffer.alloc(RECORD_HEADER_BYTES))).toBe(false);
+    // A checksum that matches is not enough: the header must decode, and its length be the record's.
+    const resealed = (bytes: Buffer) => {
+      bytes.writeUInt32LE(0, 12);
+      bytes.writeUInt32LE(checksum(bytes), 12);
+      return bytes;
+    };
+    const longer = Buffer.from(record);
+    longer.writeUInt32LE(record.length - RECORD_HEADER_BYTES - 1, 8);
+    expect(verifyRecord(resealed(longer))).toBe(false);
+    const noMagic = Buffer.from(record);
+    noMagic.writeUInt32LE(0x12345678, 0);
+    expect(verifyRecord(resealed(noMagic))).toBe(false);
+    expect(verifyRecord(resealed(Buffer.from(record)))).toBe(true);
     // Verifying does not change the record.
     const before = Buffer.from(record);
     verifyRecord(record);
@@ -188,6 +201,17 @@ describe("root slots", () => {
     ]) {
       expect(decodeSlot(encodeSlot(slot))).toEqual(slot);
     }
+  });
+
+  it("stores 32-bit fields unsigned, up to 2^32 - 1", () => {
+    const top = 0xffffffff;
+    const slot = slotWith({
+      recordChecksum: top,
+      metaGeneration: top,
+      identity: { ...identity, sample: top },
+      copyFrom: { ...copyFrom, temp: { ...copyFrom.temp, sample: 0x80000000 } },
+    });
+    expect(decodeSlot(encodeSlot(slot))).toEqual(slot);
   });
 
   it("stores 32-bit fields unsigned (a negative checksum from a signed CRC reads back as its unsigned value)", () => {
