@@ -1,17 +1,10 @@
 /**
  * Gigapad's scripting API: `import { open } from "gigapad"`. See README, "Scripting".
  */
-export {
-  Document,
-  type DocumentEvents,
-  type EditRange,
-  type OpenOptions,
-  open,
-  type RecoveredSession,
-  type SetAsideSession,
-} from "./document.js";
+export { Document, type DocumentEvents, type EditRange, type RecoveredSession } from "./document.js";
 export { detectEncoding, type Encoding, type FileInfo, fileInfo, type LineEndings } from "./file-info.js";
 export type { IndexProgress } from "./line-index.js";
+export { type OpenOptions, open, type SetAsideSession } from "./open-document.js";
 export {
   discardSessions,
   exportSession,

@@ -5,8 +5,8 @@
 import { closeSync, existsSync, openSync, readdirSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { durableIo, openMappedFile } from "../native/index.js";
-import { open } from "./document.js";
 import { systemFiles } from "./durable-files.js";
+import { open } from "./open-document.js";
 import { identityOf } from "./original-identity.js";
 import { ADDED, singlePieceTree } from "./piece-tree.js";
 import { publishTempFile, resolveTarget, writeTempFile } from "./save.js";

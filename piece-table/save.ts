@@ -115,7 +115,7 @@ export function checkBeforeSave(
   target: string,
   length: number,
   expected: { dev: bigint; ino: bigint; size: number; mtimeNs: bigint } | null,
-  force: boolean,
+  { force = false }: Pick<SaveOptions, "force">,
 ): void {
   const folder = dirname(target);
   if (existsSync(target)) {
