@@ -10,7 +10,7 @@ import { type DocumentSnapshot, readTree } from "./snapshot.js";
 
 export interface CandidateLines {
   /** Document offset and length of each line: [start0, length0, start1, length1, …]. */
-  spans: number[];
+  spans: Float64Array;
   /** The lines' bytes, one after the other. */
   bytes: Buffer;
   /** A document offset: every line holding the literal before it has been given. */
@@ -62,7 +62,8 @@ export async function* candidateLines(
   // End of the last line given: lines are whole, so a match before it lies in a line given.
   let lastEnd = start;
   const take = (settled: number): CandidateLines => {
-    const batch = { spans, bytes: parts.length === 1 ? parts[0]! : Buffer.concat(parts), settled };
+    const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    const batch = { spans: Float64Array.from(spans), bytes, settled };
     spans = [];
     parts = [];
     return batch;
@@ -111,17 +112,35 @@ export async function* candidateLines(
         const job = snapshot.original.startFindLines(needle, from, windowEnd, bufferStart, bufferEnd);
         const found = await awaitJob(job, signal);
         checkAborted(signal);
-        // Lines found whole go in runs of bytes; one cut at the piece's edge is read whole here.
         const lines = found.spans;
+        const count = lines.length;
+        const cutLeft = count > 0 && lines[0] === bufferStart && documentStart > start;
+        const cutRight =
+          count > 0 &&
+          lines[count - 1] === bufferEnd &&
+          documentEnd < end &&
+          found.bytes[found.bytes.length - 1] !== 10;
+        const seen = count > 0 && lines[0]! + toDocument < lastEnd;
+        if (!cutLeft && !cutRight && !seen) {
+          // Every line whole and new (the usual case): the native answer, in document offsets.
+          if (spans.length > 0) yield take(documentStart + (from - bufferStart));
+          for (let i = 0; i < count; i += 2) {
+            lines[i + 1] = lines[i + 1]! - lines[i]!;
+            lines[i] = lines[i]! + toDocument;
+          }
+          if (count > 0) lastEnd = lines[count - 2]! + lines[count - 1]!;
+          windowStart = windowEnd;
+          yield { spans: lines, bytes: found.bytes, settled: windowEnd + toDocument };
+          continue;
+        }
+        // A line cut at the piece's edge is read whole here; the others go in runs of bytes.
         let runFrom = 0;
         let offset = 0;
-        for (let i = 0; i < lines.length; i += 2) {
+        for (let i = 0; i < count; i += 2) {
           const length = lines[i + 1]! - lines[i]!;
           const lineStart = lines[i]! + toDocument;
-          const cutLeft = lines[i] === bufferStart && documentStart > start;
-          const cutRight =
-            lines[i + 1] === bufferEnd && documentEnd < end && found.bytes[offset + length - 1] !== 10;
-          if (cutLeft || cutRight || lineStart < lastEnd) {
+          const readHere = (i === 0 && (cutLeft || seen)) || (i === count - 2 && cutRight);
+          if (readHere || lineStart < lastEnd) {
             if (offset > runFrom) parts.push(found.bytes.subarray(runFrom, offset));
             runFrom = offset + length;
             addLineAround(lineStart);

@@ -21,6 +21,12 @@ export interface RegexTask {
   template?: string;
 }
 
+/**
+ * Longest text a RegExp sees at once: a regex chunk grows to a line end up to this size, and a
+ * longer line is cut here (a match across the cut is not found).
+ */
+export const REGEX_CHUNK_MAX_BYTES = 64 * 1024 * 1024;
+
 /** Matches as parallel arrays of byte offsets (starts[i]..ends[i]), offset by `base`. */
 export interface ChunkMatches {
   starts: number[];
@@ -164,6 +170,14 @@ function replaceMatchesInChunk(
  * and non-ASCII characters in the pattern will not match.
  */
 export function matchesInChunk(bytes: Buffer, base: number, regex: RegExp, out: ChunkMatches): void {
+  eachMatch(bytes, regex, (start, end) => {
+    out.starts.push(base + start);
+    out.ends.push(base + end);
+  });
+}
+
+/** The non-empty matches in bytes (decoded as matchesInChunk says), as byte offsets, in order. */
+function eachMatch(bytes: Buffer, regex: RegExp, visit: (start: number, end: number) => void): void {
   const byteIndexed = isAscii(bytes) || !isUtf8(bytes);
   const text = bytes.toString(byteIndexed ? "latin1" : "utf8");
   regex.lastIndex = 0;
@@ -175,13 +189,11 @@ export function matchesInChunk(bytes: Buffer, base: number, regex: RegExp, out: 
       continue;
     }
     if (byteIndexed) {
-      out.starts.push(base + match.index);
-      out.ends.push(base + match.index + match[0].length);
+      visit(match.index, match.index + match[0].length);
     } else {
       byteCursor += Buffer.byteLength(text.slice(charCursor, match.index), "utf8");
       charCursor = match.index;
-      out.starts.push(base + byteCursor);
-      out.ends.push(base + byteCursor + Buffer.byteLength(match[0], "utf8"));
+      visit(byteCursor, byteCursor + Buffer.byteLength(match[0], "utf8"));
     }
   }
 }
@@ -189,13 +201,15 @@ export function matchesInChunk(bytes: Buffer, base: number, regex: RegExp, out: 
 /**
  * Matches of a regex that cannot cross a line (see isLineLocal) in spans of a document: `bytes`
  * holds the spans' bytes one after the other, `spans` each one's document offset and length.
- * Each span is a line (or a piece of one cut where a regex chunk would be cut); a run of spans
+ * Each span is a line, cut every REGEX_CHUNK_MAX_BYTES from its start as the chunked scan cuts
+ * it (a piece but the last ends in no line feed, so it is matched alone); a run of spans
  * ending in a line feed is matched as one text, which for such a regex is the same as matching
  * each line alone (a line feed before a line looks to ^, \b and lookbehind as the text's start
  * does), unless the run is not valid UTF-8: then each line is decoded on its own.
  */
-export function spanMatches(bytes: Buffer, spans: Float64Array, regex: RegExp): ChunkMatches {
+export function spanMatches(bytes: Buffer, lines: Float64Array, regex: RegExp): ChunkMatches {
   const out: ChunkMatches = { starts: [], ends: [] };
+  const spans = cutLongLines(lines);
   let runStart = 0;
   let runFirstSpan = 0;
   let byteEnd = 0;
@@ -208,6 +222,20 @@ export function spanMatches(bytes: Buffer, spans: Float64Array, regex: RegExp): 
     runFirstSpan = span + 2;
   }
   return out;
+}
+
+/** Spans with every line longer than REGEX_CHUNK_MAX_BYTES cut into pieces of that size. */
+function cutLongLines(lines: Float64Array): Float64Array {
+  let long = false;
+  for (let i = 1; i < lines.length && !long; i += 2) long = lines[i]! > REGEX_CHUNK_MAX_BYTES;
+  if (!long) return lines;
+  const spans: number[] = [];
+  for (let i = 0; i < lines.length; i += 2) {
+    for (let piece = 0; piece < lines[i + 1]!; piece += REGEX_CHUNK_MAX_BYTES) {
+      spans.push(lines[i]! + piece, Math.min(REGEX_CHUNK_MAX_BYTES, lines[i + 1]! - piece));
+    }
+  }
+  return Float64Array.from(spans);
 }
 
 /** spanMatches over one run of spans [firstSpan, endSpan) whose bytes are `run`. */
@@ -225,21 +253,18 @@ function matchRun(
     }
     return;
   }
-  const found: ChunkMatches = { starts: [], ends: [] };
-  matchesInChunk(run, 0, regex, found);
   // Matches come in order and each lies inside one span: walk the spans beside them.
   let span = firstSpan;
   let spanByteStart = 0;
-  for (let i = 0; i < found.starts.length; i++) {
-    const start = found.starts[i]!;
+  eachMatch(run, regex, (start, end) => {
     while (start >= spanByteStart + spans[span + 1]!) {
       spanByteStart += spans[span + 1]!;
       span += 2;
     }
     const shift = spans[span]! - spanByteStart;
     out.starts.push(start + shift);
-    out.ends.push(found.ends[i]! + shift);
-  }
+    out.ends.push(end + shift);
+  });
 }
 
 /** A chunk holding a required literal in fewer lines than this fraction runs line by line. */

@@ -28,6 +28,9 @@ function threadScript(): URL {
   return new URL("../dist/piece-table/regex-thread.js", import.meta.url);
 }
 
+/** A worker's matches as they arrive (see ChunkReply). */
+type FoundMatches = Exclude<ChunkReply, { error: unknown }>;
+
 interface Slot {
   worker: Worker;
   /** Why the worker stopped (it died, or was terminated), once it has. */
@@ -51,7 +54,7 @@ class RegexPool {
     return this.running + this.idle.length;
   }
 
-  async run(request: Omit<ChunkRequest, "id">, signal?: AbortSignal): Promise<ChunkMatches> {
+  async run(request: Omit<ChunkRequest, "id">, signal?: AbortSignal): Promise<FoundMatches> {
     if (signal?.aborted) throw abortError(signal);
     await this.turn(signal);
     let slot: Slot;
@@ -124,10 +127,10 @@ class RegexPool {
     slot: Slot,
     request: Omit<ChunkRequest, "id">,
     signal: AbortSignal | undefined,
-  ): Promise<ChunkMatches> {
+  ): Promise<FoundMatches> {
     const id = this.nextId++;
     const { worker } = slot;
-    return new Promise<ChunkMatches>((resolve, reject) => {
+    return new Promise<FoundMatches>((resolve, reject) => {
       // Aborted while this search waited for its turn: nothing was sent, the worker stays.
       if (signal?.aborted) {
         reject(abortError(signal));
@@ -149,12 +152,7 @@ class RegexPool {
               : new Error(reply.error.message);
           reject(error);
         } else {
-          const found: ChunkMatches = { starts: Array.from(reply.starts), ends: Array.from(reply.ends) };
-          if (reply.replacementBytes && reply.replacementEnds) {
-            found.replacementBytes = reply.replacementBytes;
-            found.replacementEnds = Array.from(reply.replacementEnds);
-          }
-          resolve(found);
+          resolve(reply);
         }
       };
       const onError = (error: Error) => {
@@ -199,14 +197,20 @@ let pool: RegexPool | null = null;
  * is matched). Rejects with the signal's AbortError as soon as it aborts, stopping the worker.
  * `bytes` may be handed over to the worker: the caller must not use it afterwards.
  */
-export function chunkMatchesOffThread(
+export async function chunkMatchesOffThread(
   bytes: Buffer,
   base: number,
   task: RegexTask,
   signal?: AbortSignal,
 ): Promise<ChunkMatches> {
   pool ??= new RegexPool();
-  return pool.run({ bytes, base, task }, signal);
+  const reply = await pool.run({ bytes, base, task }, signal);
+  const found: ChunkMatches = { starts: Array.from(reply.starts), ends: Array.from(reply.ends) };
+  if (reply.replacementBytes && reply.replacementEnds) {
+    found.replacementBytes = reply.replacementBytes;
+    found.replacementEnds = Array.from(reply.replacementEnds);
+  }
+  return found;
 }
 
 /**
@@ -219,7 +223,7 @@ export function spanMatchesOffThread(
   spans: Float64Array,
   task: RegexTask,
   signal?: AbortSignal,
-): Promise<ChunkMatches> {
+): Promise<{ starts: Float64Array; ends: Float64Array }> {
   pool ??= new RegexPool();
   return pool.run({ bytes, base: 0, task, spans }, signal);
 }

@@ -12,7 +12,7 @@
  */
 import { candidateLines } from "./candidate-lines.js";
 import { ADDED, forEachPiece, type PieceNode, TreeBuilder } from "./piece-tree.js";
-import type { ChunkMatches, RegexTask } from "./regex-chunk.js";
+import { REGEX_CHUNK_MAX_BYTES, type RegexTask } from "./regex-chunk.js";
 import { chunkMatchesOffThread, MAX_WORKERS, spanMatchesOffThread } from "./regex-pool.js";
 import { isLineLocal, requiredLiteralOf } from "./regex-source.js";
 import { awaitJob, checkAborted, segments } from "./search-walk.js";
@@ -77,8 +77,6 @@ const LITERAL_WINDOW_BYTES = 64 * 1024 * 1024;
 const BATCH_MATCHES = 4096;
 /** Bytes of text a RegExp sees at once (extended to the next line end). */
 const REGEX_CHUNK_BYTES = 4 * 1024 * 1024;
-/** Longest a regex chunk grows while looking for a line end (one huge line is cut here). */
-const REGEX_CHUNK_MAX_BYTES = 64 * 1024 * 1024;
 
 interface Searcher {
   /** The literal bytes, for the native path; null for the RegExp path. */
@@ -376,9 +374,10 @@ const TASKS_IN_FLIGHT = MAX_WORKERS * 2;
 
 /**
  * A regex that cannot cross a line, with a literal every match contains: the native scan finds
- * the lines holding the literal (on all cores), and the regex runs only over them, on worker
- * threads, while the scan goes on. The matches are those of the chunked scan (regexMatches): a
- * line is matched alone, and one longer than REGEX_CHUNK_MAX_BYTES is cut where a chunk would be.
+ * the lines holding the literal (on all cores), and the regex runs only over them, a window's
+ * lines at a time, on worker threads while the scan goes on. The matches are those of the
+ * chunked scan (regexMatches): a line is matched alone, and one longer than REGEX_CHUNK_MAX_BYTES
+ * is cut where a chunk would be (spanMatches).
  */
 async function* candidateLineMatches(
   snapshot: DocumentSnapshot,
@@ -389,7 +388,8 @@ async function* candidateLineMatches(
   signal: AbortSignal | undefined,
   report: (position: number) => void,
 ): AsyncGenerator<MatchBatch> {
-  const inFlight: { found: Promise<ChunkMatches> | null; settled: number }[] = [];
+  const inFlight: { found: Promise<{ starts: Float64Array; ends: Float64Array }> | null; settled: number }[] =
+    [];
   async function* settleOldest(): AsyncGenerator<MatchBatch> {
     const { found, settled } = inFlight.shift()!;
     if (found) {
@@ -399,49 +399,24 @@ async function* candidateLineMatches(
     report(settled);
   }
   try {
-    for await (const lines of candidateLines(snapshot, literal, start, end, LITERAL_WINDOW_BYTES, signal)) {
-      for (const { bytes, spans } of regexTasks(lines.spans, lines.bytes)) {
-        const found = spanMatchesOffThread(bytes, spans, task, signal);
-        // Settled (and its failure heard) in turn below; not an unhandled rejection meanwhile.
-        found.catch(() => {});
-        inFlight.push({ found, settled: lines.settled });
-      }
-      inFlight.push({ found: null, settled: lines.settled });
+    for await (const { spans, bytes, settled } of candidateLines(
+      snapshot,
+      literal,
+      start,
+      end,
+      LITERAL_WINDOW_BYTES,
+      signal,
+    )) {
+      const found = spans.length > 0 ? spanMatchesOffThread(bytes, spans, task, signal) : null;
+      // Settled (and its failure heard) in turn below; not an unhandled rejection meanwhile.
+      found?.catch(() => {});
+      inFlight.push({ found, settled });
       while (inFlight.length > TASKS_IN_FLIGHT) yield* settleOldest();
     }
     while (inFlight.length > 0) yield* settleOldest();
   } finally {
     inFlight.length = 0;
   }
-}
-
-/**
- * Candidate lines in tasks of about REGEX_CHUNK_BYTES for the workers, each with bytes of its
- * own (handed over, not copied): spans as [document offset, length] pairs, a line longer than
- * REGEX_CHUNK_MAX_BYTES cut every REGEX_CHUNK_MAX_BYTES from its start, as the chunks cut it.
- */
-function* regexTasks(lines: number[], bytes: Buffer): Generator<{ bytes: Buffer; spans: Float64Array }> {
-  let taskSpans: number[] = [];
-  let taskFrom = 0;
-  let offset = 0;
-  const task = () => {
-    const own = Buffer.allocUnsafeSlow(offset - taskFrom);
-    bytes.copy(own, 0, taskFrom, offset);
-    const made = { bytes: own, spans: Float64Array.from(taskSpans) };
-    taskSpans = [];
-    taskFrom = offset;
-    return made;
-  };
-  for (let i = 0; i < lines.length; i += 2) {
-    const lineStart = lines[i]!;
-    const length = lines[i + 1]!;
-    for (let piece = 0; piece < length; piece += REGEX_CHUNK_MAX_BYTES) {
-      taskSpans.push(lineStart + piece, Math.min(REGEX_CHUNK_MAX_BYTES, length - piece));
-    }
-    offset += length;
-    if (offset - taskFrom >= REGEX_CHUNK_BYTES) yield task();
-  }
-  if (offset > taskFrom) yield task();
 }
 
 /**

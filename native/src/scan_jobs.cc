@@ -249,41 +249,38 @@ class FindLinesJob : public PromiseJob<Napi::AsyncWorker> {
 
  protected:
   // Joins the batches' lines: a line reaching over a batch edge, with matches on both sides, was
-  // found by both batches (whole each time) and is kept once.
+  // found by both batches (whole each time) and is kept once. The rest of a batch's bytes go in
+  // one block.
   Napi::Value Result(Napi::Env env) override {
     std::vector<uint64_t> spans;
-    struct Piece {
+    struct Block {
       const uint8_t* data;
       uint64_t length;
     };
-    std::vector<Piece> pieces;
+    std::vector<Block> blocks;
     uint64_t total = 0;
     for (size_t batch = 0; batch < found_spans_.size(); ++batch) {
       const std::vector<uint64_t>& found = found_spans_[batch];
-      const uint8_t* bytes = found_bytes_[batch].data();
-      for (size_t i = 0; i + 1 < found.size(); i += 2) {
-        uint64_t line_start = found[i];
-        uint64_t line_end = found[i + 1];
-        uint64_t from = line_start;
-        if (!spans.empty() && line_start < spans.back()) {
-          from = std::min(line_end, spans.back());
-          spans.back() = std::max(spans.back(), line_end);
-        } else {
-          spans.push_back(line_start);
-          spans.push_back(line_end);
-        }
-        if (line_end > from) {
-          pieces.push_back({bytes + (from - line_start), line_end - from});
-          total += line_end - from;
-        }
-        bytes += line_end - line_start;
+      if (found.empty()) continue;
+      size_t first = 0;
+      uint64_t skip = 0;
+      if (!spans.empty() && found[0] < spans.back()) {
+        skip = std::min(found[1], spans.back()) - found[0];
+        spans.back() = std::max(spans.back(), found[1]);
+        first = 2;
+      }
+      spans.insert(spans.end(), found.begin() + static_cast<std::ptrdiff_t>(first), found.end());
+      const uint64_t length = found_bytes_[batch].size() - skip;
+      if (length > 0) {
+        blocks.push_back({found_bytes_[batch].data() + skip, length});
+        total += length;
       }
     }
     Napi::Buffer<uint8_t> joined = Napi::Buffer<uint8_t>::New(env, total);
     uint8_t* target = joined.Data();
-    for (const Piece& piece : pieces) {
-      std::memcpy(target, piece.data, piece.length);
-      target += piece.length;
+    for (const Block& block : blocks) {
+      std::memcpy(target, block.data, block.length);
+      target += block.length;
     }
     Napi::Object result = Napi::Object::New(env);
     Napi::Float64Array span_array = Napi::Float64Array::New(env, spans.size());
