@@ -252,6 +252,12 @@ describe("root slots", () => {
     const version = Buffer.from(block);
     version.writeUInt16LE(FORMAT_VERSION + 1, 4);
     expect(decodeSlot(version)).toBeNull();
+    // Even with the checksum made to match again.
+    for (const changed of [magic, version]) {
+      changed.writeUInt32LE(0, 8);
+      changed.writeUInt32LE(checksum(changed.subarray(0, SLOT_BYTES)), 8);
+      expect(decodeSlot(changed)).toBeNull();
+    }
   });
 
   it("a copy announcement that does not verify makes the whole slot null", () => {
