@@ -127,6 +127,35 @@ describe("the regex prefilter", () => {
   });
 });
 
+describe("the regex prefilter's limits", () => {
+  it("stops at the limit and on an abort signal", async () => {
+    const path = join(tempDir(), "log.txt");
+    const lines: string[] = [];
+    for (let i = 0; i < 50_000; i++)
+      lines.push(i % 7 === 0 ? `t=${i} ERROR [worker-1${i % 10}] x` : `t=${i} ok`);
+    writeFileSync(path, lines.join("\n"));
+    configureScan({ batchBytes: 4096 });
+    const doc = await open(path, { stateDir: join(tempDir(), "state") });
+    try {
+      const all = await collect(doc.find(/ERROR \[worker-1\d\]/));
+      expect(all.length).toBe(Math.ceil(50_000 / 7));
+      expect(await collect(doc.find(/ERROR \[worker-1\d\]/, { limit: 3 }))).toEqual(all.slice(0, 3));
+      expect(await doc.countMatches(/ERROR \[worker-1\d\]/, { limit: 5 })).toBe(5);
+      const controller = new AbortController();
+      const seen: number[] = [];
+      await expect(async () => {
+        for await (const match of doc.find(/ERROR \[worker-1\d\]/, { signal: controller.signal })) {
+          seen.push(match.start);
+          controller.abort();
+        }
+      }).rejects.toThrow(/abort/i);
+      expect(seen).toEqual([all[0]![0]]);
+    } finally {
+      await doc.close();
+    }
+  });
+});
+
 describe("the regex prefilter on a line longer than a regex chunk", () => {
   it("cuts the line where the chunked scan cuts it (every 64 MiB from its start)", async () => {
     const path = join(tempDir(), "one-line.bin");
