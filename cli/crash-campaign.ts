@@ -11,11 +11,13 @@ import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { crc32 } from "node:zlib";
 import { type Document, open } from "../piece-table/index.js";
+import type { CrashAt, CrashPoint } from "../piece-table/internal.js";
 
 /** Steps of the workload: edits, a commit after each, a save after every fourth. */
 export const CAMPAIGN_STEPS = 12;
 const SAVE_EVERY = 4;
-const COMMIT_POINTS = [
+/** The points the campaign kills at: typed, so a misspelt one fails to compile instead of never firing. */
+const COMMIT_POINTS: readonly CrashPoint[] = [
   "commit:before-add-sync",
   "commit:after-add-sync",
   "commit:after-meta-write",
@@ -23,7 +25,7 @@ const COMMIT_POINTS = [
   "commit:after-slot-write",
   "commit:after-slot-sync",
 ];
-const SAVE_POINTS = [
+const SAVE_POINTS: readonly CrashPoint[] = [
   "save:after-temp-write",
   "save:after-temp-sync",
   "save:after-epoch-commit",
@@ -151,7 +153,7 @@ interface ChildOutcome {
 function runChild(
   path: string,
   stateDir: string,
-  crashAt: string | null,
+  crashAt: CrashAt | null,
   killAfterMs: number | null,
 ): Promise<ChildOutcome> {
   const child = fileURLToPath(new URL("./crashtest-child.js", import.meta.url));
@@ -234,7 +236,7 @@ export async function runCrashCampaign(options: CampaignOptions): Promise<Campai
     if (file) copyFileSync(file, base);
     else writeFileSync(base, generatedLog());
     const expected = await dryRun(base, work);
-    const trials: { name: string; crashAt: string | null; killAfterMs: number | null }[] = [];
+    const trials: { name: string; crashAt: CrashAt | null; killAfterMs: number | null }[] = [];
     let seed = 12345;
     for (let i = 0; i < options.kills; i++) {
       seed = (seed * 48271) % 2147483647;

@@ -5,9 +5,11 @@
  *
  * - `diskStateOf`: how the file on disk relates to a document's original (the host's disk watch
  *   compares identities the same way save does).
- * - `fileInfo`: `gigapad info`'s facts. It is public too (piece-table/index.ts), but `info`
+ * - `CrashPoint`, `CrashAt` (types only): the named crash points, for `gigapad crashtest`'s campaign.
+- `fileInfo`: `gigapad info`'s facts. It is public too (piece-table/index.ts), but `info`
  *   imports it from here: this entry loads only file-info.ts and disk-state.ts, not the whole
  *   engine, and start-up time is most of `info`'s time.
  */
 export { type DiskState, diskStateOf } from "./disk-state.js";
+export type { CrashAt, CrashPoint } from "./durable-files.js";
 export { type FileInfo, fileInfo } from "./file-info.js";
