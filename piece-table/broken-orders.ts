@@ -43,8 +43,8 @@ export function withBrokenOrder(io: DurableFiles, order: BrokenOrder): DurableFi
   let madeFolder = false;
 
   const broken: Partial<DurableFiles> = {
-    open(path, create) {
-      const handle = io.open(path, create);
+    open(path, how) {
+      const handle = io.open(path, how);
       paths.set(handle, path);
       return handle;
     },

@@ -237,7 +237,7 @@ export class Document extends EventEmitter<DocumentEvents> {
           `(at most ${MAX_STRING_LENGTH}); use read() or getText() on smaller ranges`,
       );
     }
-    return decodeUtf8(this.read(start, end), start === 0);
+    return decodeUtf8(this.read(start, end), start);
   }
 
   /** Number of lines: LF count + 1. Counts what the background index has not reached yet. */
@@ -275,7 +275,7 @@ export class Document extends EventEmitter<DocumentEvents> {
       if (end < 0 && windowEnd < this.length) continue;
       if (end < 0) end = bytes.length;
       else if (end > 0 && bytes[end - 1] === 13) end--;
-      return decodeUtf8(bytes.subarray(0, end), start === 0);
+      return decodeUtf8(bytes.subarray(0, end), start);
     }
     const lineFeed = findLineFeed(this.versions.tree, line, this.versions.lineFeedSource);
     let end = lineFeed < 0 ? this.length : lineFeed;
@@ -726,10 +726,10 @@ export class Document extends EventEmitter<DocumentEvents> {
 }
 
 /**
- * UTF-8 bytes as text, invalid sequences as U+FFFD; a BOM is dropped when the bytes are the
- * start of the document.
+ * UTF-8 bytes read from document offset `from` as text, invalid sequences as U+FFFD; a BOM is
+ * dropped when they are the start of the document.
  */
-function decodeUtf8(bytes: Buffer, atDocumentStart: boolean): string {
-  const bom = atDocumentStart && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+function decodeUtf8(bytes: Buffer, from: number): string {
+  const bom = from === 0 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
   return (bom ? bytes.subarray(3) : bytes).toString("utf8");
 }

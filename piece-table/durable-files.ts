@@ -28,6 +28,9 @@ import { isBrokenOrder, withBrokenOrder } from "./broken-orders.js";
 
 export type FileHandle = number;
 
+/** How DurableFiles.open treats a missing file: `create` makes it, `existing` fails (ENOENT). */
+export type OpenMode = "create" | "existing";
+
 /** A buffer that can copy a range of itself into a file descriptor (MappedFile, AppendFile). */
 export interface CopySource {
   copyTo(fd: number, outOffset: number, start: number, end: number): number;
@@ -35,8 +38,8 @@ export interface CopySource {
 }
 
 export interface DurableFiles {
-  /** Opens a file for reading and writing, creating it (mode 0600) if asked. */
-  open(path: string, create: boolean): FileHandle;
+  /** Opens a file for reading and writing: an existing one, or created (mode 0600) if missing. */
+  open(path: string, how: OpenMode): FileHandle;
   /** Opens a file for reading only. */
   openReadOnly(path: string): FileHandle;
   size(handle: FileHandle): number;
@@ -133,10 +136,10 @@ function beforeIo(): void {
 
 /** The real system calls (through the native addon). */
 const realFiles: DurableFiles = {
-  open(path, create) {
+  open(path, how) {
     beforeIo();
     // Not "a+": O_APPEND would make every pwrite land at the end of the file.
-    return openSync(path, constants.O_RDWR | (create ? constants.O_CREAT : 0), 0o600);
+    return openSync(path, constants.O_RDWR | (how === "create" ? constants.O_CREAT : 0), 0o600);
   },
   openReadOnly(path) {
     return openSync(path, "r");

@@ -264,7 +264,7 @@ async function appendInPlace(
   }
   if (!interrupted) store.announceAppend(fileLength);
   crashPoint("save:after-append-announce");
-  const handle = io.open(target, false);
+  const handle = io.open(target, "existing");
   const length = versions.length;
   let identity: OriginalIdentity;
   try {

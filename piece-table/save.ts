@@ -252,7 +252,7 @@ export async function copyTempIntoFile(
   try {
     const total = io.size(temp);
     const source = fileCopySource(temp, tempPath);
-    const handle = io.open(target, false);
+    const handle = io.open(target, "existing");
     try {
       for (let start = 0; start < total; start += COPY_STEP_BYTES) {
         const end = Math.min(total, start + COPY_STEP_BYTES);
@@ -296,7 +296,7 @@ export async function writeTempFile(
   const pid = process.pid;
   const time = Date.now();
   const tempPath = tempPathFor(target, pid, time);
-  const handle = io.open(tempPath, true);
+  const handle = io.open(tempPath, "create");
   let ok = false;
   try {
     const total = root.length;

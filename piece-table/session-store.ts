@@ -151,8 +151,8 @@ export class SessionStore {
     const isNew = !existsSync(addPath) || !existsSync(metaPath) || !existsSync(rootPath);
     const startsOver = !recovered && !isNew;
     const add = openAppendFile(addPath, slot ? slot.addLength : 0);
-    const meta = io.open(metaPath, true);
-    const root = io.open(rootPath, true);
+    const meta = io.open(metaPath, "create");
+    const root = io.open(rootPath, "create");
     if (isNew) {
       // New files are durable only once their directory entries are (the folder itself and its
       // parents were made durable when they were created).
@@ -252,7 +252,7 @@ export class SessionStore {
       // naming it is durable, the old file is dead and removed.
       const compact = snapshot && at.metaEnd >= this.compactAfterBytes;
       const generation = compact ? at.metaGeneration + 1 : at.metaGeneration;
-      const meta = compact ? this.io.open(join(this.folder, metaFileName(generation)), true) : at.meta;
+      const meta = compact ? this.io.open(join(this.folder, metaFileName(generation)), "create") : at.meta;
       if (compact) {
         // Its directory entry must be durable before a slot names it.
         this.io.syncDirectory(this.folder);

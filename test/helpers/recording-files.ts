@@ -12,6 +12,7 @@ import {
   type CopySource,
   type DurableFiles,
   type FileHandle,
+  type OpenMode,
   systemFiles,
 } from "../../piece-table/durable-files.js";
 
@@ -38,9 +39,9 @@ export class RecordingFiles implements DurableFiles {
     this.log.push({ type: "marker", label });
   }
 
-  open(path: string, create: boolean): FileHandle {
+  open(path: string, how: OpenMode): FileHandle {
     const isNew = !existsSync(path);
-    const handle = systemFiles.open(path, create);
+    const handle = systemFiles.open(path, how);
     if (isNew) this.log.push({ type: "create", path });
     this.paths.set(handle, path);
     return handle;
