@@ -339,8 +339,9 @@ export class SessionStore {
    */
   announceAppend(fileLength: number): void {
     if (this.failure) throw this.failure;
-    if (!this.position.lastSlot) throw new Error("announceAppend needs a committed session");
-    this.announce({ appendFrom: fileLength, copyFrom: null });
+    const last = this.position.lastSlot;
+    if (!last) throw new Error("announceAppend needs a committed session");
+    this.announce(last, { appendFrom: fileLength, copyFrom: null });
   }
 
   /**
@@ -351,18 +352,17 @@ export class SessionStore {
    */
   announceCopy(copyFrom: CopyAnnouncement, fileAsIs: () => SessionState, fileLength: number): void {
     if (this.failure) throw this.failure;
-    if (!this.position.lastSlot) {
+    const last =
+      this.position.lastSlot ??
       this.write(
         { ops: [], state: fileAsIs, edits: 0, documentLength: fileLength, snapshot: "always" },
         this.identity,
       );
-    }
-    this.announce({ appendFrom: -1, copyFrom });
+    this.announce(last, { appendFrom: -1, copyFrom });
   }
 
   /** The last commit again, in a new slot that also announces a save about to change the file. */
-  private announce(save: Pick<RootSlot, "appendFrom" | "copyFrom">): void {
-    const last = this.position.lastSlot!;
+  private announce(last: RootSlot, save: Pick<RootSlot, "appendFrom" | "copyFrom">): void {
     try {
       const slot: RootSlot = { ...last, txn: last.txn + 1, ...save, committedAt: Date.now() };
       const target = otherBlock(this.position.activeBlock);
