@@ -619,12 +619,14 @@ export function checkTree(root: PieceNode, source?: LineFeedSource): void {
       let length = 0;
       let lineFeeds = 0;
       for (let i = 0; i < node.pieceCount; i++) {
-        if (!(lengthOf(node.slots, i) > 0))
-          throw new Error(`piece ${i} has length ${lengthOf(node.slots, i)}`);
-        length += lengthOf(node.slots, i);
-        const known = lineFeedsOf(node.slots, i);
-        const start = startOf(node.slots, i);
-        const counted = source?.count(bufferOf(node.slots, i), start, start + lengthOf(node.slots, i));
+        const [start, pieceLength, known] = [
+          startOf(node.slots, i),
+          lengthOf(node.slots, i),
+          lineFeedsOf(node.slots, i),
+        ];
+        if (!(pieceLength > 0)) throw new Error(`piece ${i} has length ${pieceLength}`);
+        length += pieceLength;
+        const counted = source?.count(bufferOf(node.slots, i), start, start + pieceLength);
         if (!Number.isNaN(known) && counted !== undefined && known !== counted)
           throw new Error(`piece ${i} line feeds ${known} but its bytes hold ${counted}`);
         lineFeeds += known;
@@ -666,11 +668,8 @@ export function leafFromPieces(pieces: readonly number[]): Leaf {
   const slots: number[] = [];
   let length = 0;
   for (let i = 0; i < pieces.length; i += 3) {
-    slots.push(
-      encodeStart(pieces[i] === ADDED ? ADDED : ORIGINAL, pieces[i + 1]!),
-      pieces[i + 2]!,
-      Number.NaN,
-    );
+    const buffer = pieces[i] === ADDED ? ADDED : ORIGINAL;
+    slots.push(encodeStart(buffer, pieces[i + 1]!), pieces[i + 2]!, Number.NaN);
     length += pieces[i + 2]!;
   }
   return new Leaf(slots, length, pieces.length === 0 ? 0 : Number.NaN);
