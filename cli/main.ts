@@ -178,7 +178,8 @@ function program(commander: typeof import("commander"), outcome: { exitCode: num
   define("info", "FILE [--json]", "bytes, lines, line endings and encoding of FILE")
     .description(
       "Print FILE's size, line count, line endings (lf, crlf, mixed, none) and encoding (ascii, " +
-        "utf-8, utf-8-bom, utf-16le, utf-16be, binary, unknown-8bit). Counts lines on all cores; " +
+        "utf-8, utf-8-bom, utf-16le, utf-16be, binary, or the likeliest legacy encoding such as " +
+        "windows-1252 or shift_jis, with the guess's confidence). Counts lines on all cores; " +
         "a progress bar shows on a terminal for big files.",
     )
     .argument("<FILE>")
@@ -290,7 +291,12 @@ async function infoCommand(file: string, options: { json?: boolean }): Promise<v
     ["bytes", `${info.bytes} (${formatBytes(info.bytes)})`],
     ["lines", String(info.lines)],
     ["eol", info.eol],
-    ["encoding", info.encoding],
+    [
+      "encoding",
+      info.encodingConfidence < 1
+        ? `${info.encoding} (confidence ${info.encodingConfidence})`
+        : info.encoding,
+    ],
   ];
   for (const [name, value] of rows) process.stdout.write(`${name.padEnd(9)}${value}\n`);
 }

@@ -32,7 +32,14 @@ describe("gigapad info", () => {
     expect(text.stdout).toMatch(/^file\s+.*mixed\.log$/m);
     expect(text.stdout).toMatch(/^lines\s+3$/m);
     const json = JSON.parse(gigapad(["info", path, "--json"]).stdout);
-    expect(json).toEqual({ path, bytes: 14, lines: 3, eol: "mixed", encoding: "ascii" });
+    expect(json).toEqual({
+      path,
+      bytes: 14,
+      lines: 3,
+      eol: "mixed",
+      encoding: "ascii",
+      encodingConfidence: 1,
+    });
   });
 
   it("tells line endings and encodings apart", () => {
