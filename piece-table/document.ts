@@ -23,7 +23,14 @@ import {
 } from "./piece-tree.js";
 import { mayWrite, resolveTarget, SaveError, type SaveOptions, type SaveProgress } from "./save.js";
 import { finishInterruptedAppend, type SaveHost, type SaveKind, saveDocument } from "./save-document.js";
-import { countMatches, type FindOptions, findMatches, type Match, replaceAllMatches } from "./search.js";
+import {
+  countMatches,
+  type FindOptions,
+  findMatches,
+  type Match,
+  replaceAllMatches,
+  type SearchPattern,
+} from "./search.js";
 import type { SessionFolder } from "./session-folder.js";
 import type { CommittedSession } from "./session-reader.js";
 import type { SessionStore } from "./session-store.js";
@@ -398,21 +405,24 @@ export class Document extends EventEmitter<DocumentEvents> {
   // ----- search --------------------------------------------------------------------------------
 
   /** Matches of pattern, in order, as byte ranges; streamed, stoppable by break or opts.signal. */
-  find(pattern: string | RegExp, options: FindOptions = {}): AsyncIterable<Match> {
+  find(pattern: SearchPattern, options: FindOptions = {}): AsyncIterable<Match> {
     this.checkOpen();
     return findMatches(this.snapshot(), pattern, options);
   }
 
   /** Number of matches of pattern (as find would yield them), faster than iterating them. */
-  countMatches(pattern: string | RegExp, options: FindOptions = {}): Promise<number> {
+  countMatches(pattern: SearchPattern, options: FindOptions = {}): Promise<number> {
     this.checkOpen();
     return countMatches(this.snapshot(), pattern, options);
   }
 
-  /** Replaces every match (one undo step); returns how many. Memory stays bounded on GB files. */
+  /**
+   * Replaces every match (one undo step); returns how many. Memory stays bounded on GB files.
+   * A bytes replacement is written as it is (with a bytes pattern: a document in another encoding).
+   */
   async replaceAll(
-    pattern: string | RegExp,
-    replacement: string,
+    pattern: SearchPattern,
+    replacement: string | Uint8Array,
     options: FindOptions = {},
   ): Promise<number> {
     const { add } = this.writable();

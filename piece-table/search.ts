@@ -20,6 +20,12 @@ import { type DocumentSnapshot, readTree } from "./snapshot.js";
 
 export { requiredLiteralOf } from "./regex-source.js";
 
+/**
+ * What to find: text (UTF-8; a regular expression source with `regex`), a RegExp, or bytes — a
+ * literal as the document's encoding writes it, found case-sensitively as it is.
+ */
+export type SearchPattern = string | RegExp | Uint8Array;
+
 export interface FindOptions {
   /** Treat a string pattern as a regular expression source. Default false. */
   regex?: boolean;
@@ -92,8 +98,13 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-function compile(pattern: string | RegExp, options: FindOptions): Searcher {
+function compile(pattern: SearchPattern, options: FindOptions): Searcher {
   const caseSensitive = options.caseSensitive ?? true;
+  if (pattern instanceof Uint8Array) {
+    // Bytes: the literal as the document's encoding writes it (the host encodes it).
+    if (pattern.length === 0) throw new RangeError("Cannot search for an empty pattern");
+    return { literal: Buffer.from(pattern), regex: null, requiredLiteral: null, lineLocal: true };
+  }
   if (typeof pattern === "string" && !options.regex && caseSensitive && !options.wholeWord) {
     if (pattern.length === 0) throw new RangeError("Cannot search for an empty pattern");
     return { literal: Buffer.from(pattern, "utf8"), regex: null, requiredLiteral: null, lineLocal: true };
@@ -146,7 +157,7 @@ function searchRange(snapshot: DocumentSnapshot, options: FindOptions): [number,
  */
 export function findMatches(
   snapshot: DocumentSnapshot,
-  pattern: string | RegExp,
+  pattern: SearchPattern,
   options: FindOptions = {},
 ): AsyncGenerator<Match> {
   const searcher = compile(pattern, options);
@@ -157,7 +168,7 @@ export function findMatches(
 /** Number of matches of pattern (what `find` would yield), without handing over each one. */
 export async function countMatches(
   snapshot: DocumentSnapshot,
-  pattern: string | RegExp,
+  pattern: SearchPattern,
   options: FindOptions = {},
 ): Promise<number> {
   const searcher = compile(pattern, options);
@@ -430,8 +441,8 @@ async function* candidateLineMatches(
  */
 export async function replaceAllMatches(
   snapshot: DocumentSnapshot,
-  pattern: string | RegExp,
-  replacement: string,
+  pattern: SearchPattern,
+  replacement: string | Uint8Array,
   options: FindOptions,
   append: (bytes: Uint8Array) => number,
 ): Promise<{ count: number; root: PieceNode }> {
@@ -455,7 +466,7 @@ export async function replaceAllMatches(
   let last: Buffer = Buffer.alloc(0);
   let lineFeeds = 0;
   let appendedAt = -1;
-  const plain = Buffer.from(replacement, "utf8");
+  const plain = typeof replacement === "string" ? Buffer.from(replacement, "utf8") : Buffer.from(replacement);
   let kept = 0;
   let count = 0;
   const replaceWith = (start: number, end: number, bytes: Buffer): void => {
@@ -486,7 +497,9 @@ export async function replaceAllMatches(
     requiredLiteral: searcher.requiredLiteral,
     lineLocal: searcher.lineLocal,
     replacing: true,
-    ...(isRegex && replacement.includes("$") ? { template: replacement } : {}),
+    ...(isRegex && typeof replacement === "string" && replacement.includes("$")
+      ? { template: replacement }
+      : {}),
   };
   const [start, end] = searchRange(snapshot, options);
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
