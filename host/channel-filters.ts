@@ -6,11 +6,12 @@
 import type { Document } from "../piece-table/index.js";
 import type { FindQuery, HostEvent } from "../protocol/index.js";
 import type { Channel } from "./channel.js";
+import { findArguments } from "./find-arguments.js";
 import { HostError } from "./host-error.js";
 import { LineFilter } from "./line-filter.js";
 import { progressThrottle } from "./progress-throttle.js";
 import { newFileTarget } from "./save-target.js";
-import { findArguments } from "./search-requests.js";
+import type { TextCodec } from "./text-codec.js";
 
 /** What the filters need of their host. */
 export interface FilterHost {
@@ -24,6 +25,10 @@ export interface FilterHost {
   saveAsRoot(): string | null;
   /** What ends each line written out. */
   newline(): "\n" | "\r\n";
+  /** The document's encoding now (the query is encoded in it, lines decoded from it). */
+  codec(): TextCodec;
+  /** Text of a line's bytes in that encoding. */
+  decode(bytes: Buffer): string;
 }
 
 export class ChannelFilters {
@@ -42,7 +47,7 @@ export class ChannelFilters {
     if (previous) searches.get(previous.id)?.abort();
     const abort = new AbortController();
     searches.set(filterId, abort);
-    const [pattern, options] = findArguments(query);
+    const [pattern, options] = findArguments(query, this.host.codec());
     const tooSoon = progressThrottle();
     const filter = new LineFilter(
       this.host.doc,
@@ -56,6 +61,7 @@ export class ChannelFilters {
         if (!done && tooSoon()) return;
         this.host.send(channel, { event: "filterProgress", filterId, ...progress, done });
       },
+      (bytes) => this.host.decode(bytes),
     );
     this.filters.set(channel, { id: filterId, filter });
     try {

@@ -173,6 +173,8 @@ export function cutWindow(
   request: WindowRequest,
   version: number,
   lineKnown: (offset: number) => boolean,
+  /** Text of a line's bytes in the document's encoding; null for UTF-8 (decoded here, fast). */
+  decode: ((bytes: Buffer) => string) | null = null,
 ): DocumentWindow {
   const source = new ByteSource(doc);
   const anchorByte = anchorOffset(doc, request.anchor);
@@ -213,8 +215,9 @@ export function cutWindow(
   const all = ascii ? bytes.toString("latin1") : "";
   const valid = ascii || isUtf8(bytes);
   const texts = lines.map((line) => {
-    if (ascii) return all.slice(line.start - start, line.contentEnd - start);
+    if (ascii && decode === null) return all.slice(line.start - start, line.contentEnd - start);
     const content = bytes.subarray(line.start - start, line.contentEnd - start);
+    if (decode) return decode(content);
     return valid ? content.toString("utf8") : decodeEscaped(content);
   });
   // A byte order mark is not text: the window starts after it.

@@ -4,16 +4,19 @@
  * a new content version, and is told to every UI — the one that made it hears its reply first.
  */
 import type { Document, ScanProgress } from "../piece-table/index.js";
-import { type ByteEdit, encodeEscaped, type HostEvent, type Request } from "../protocol/index.js";
+import type { ByteEdit, EditResult, HostEvent, Request } from "../protocol/index.js";
 import type { ChangeQueue } from "./change-queue.js";
 import type { Channel } from "./channel.js";
+import { findArguments, replacementFor } from "./find-arguments.js";
 import { progressThrottle } from "./progress-throttle.js";
-import { findArguments } from "./search-requests.js";
+import type { TextCodec } from "./text-codec.js";
 
 /** What the edits need of their host. */
 export interface EditHost {
   readonly doc: Document;
   readonly changes: ChangeQueue;
+  /** The document's encoding now: edits' text is written in it. */
+  codec(): TextCodec;
   /** The UI's running searches by id (a replaceAll is cancelled with its search id). */
   searchesOf(channel: Channel): Map<number, AbortController>;
   /** Commits what is not yet committed; resolves when durable. */
@@ -33,14 +36,18 @@ export class EditRequests {
   constructor(private readonly host: EditHost) {}
 
   /** Applies a UI's edits made against `baseVersion` (ESTALE if another change came first). */
-  edit(baseVersion: number, edits: ByteEdit[]): Promise<{ version: number; length: number }> {
+  edit(baseVersion: number, edits: ByteEdit[]): Promise<EditResult> {
     const { doc, changes } = this.host;
     return changes.run(() => {
       changes.checkBase(baseVersion);
+      const codec = this.host.codec();
       doc.applyEdits(
-        edits.map((edit) => ({ start: edit.start, end: edit.end, text: encodeEscaped(edit.text) })),
+        edits.map((edit) => ({ start: edit.start, end: edit.end, text: codec.encode(edit.text) })),
       );
+      // Characters the encoding cannot write went in as `?`: the UI says so.
+      const unwritable = edits.reduce((sum, edit) => sum + codec.unwritable(edit.text), 0);
       this.changed(doc.lastChangeAt);
+      if (unwritable > 0) return { version: changes.version, length: doc.length, unwritable };
       return { version: changes.version, length: doc.length };
     });
   }
@@ -72,7 +79,9 @@ export class EditRequests {
     return changes
       .run(async () => {
         changes.checkBase(request.baseVersion);
-        const [pattern, options] = findArguments(request.query);
+        const codec = this.host.codec();
+        const [pattern, options] = findArguments(request.query, codec);
+        const replacement = replacementFor(request.query, request.replacement, codec);
         // A long job: what was typed before it is committed first.
         await this.host.flushAutosave();
         abort.signal.throwIfAborted();
@@ -82,7 +91,7 @@ export class EditRequests {
         const end = Math.max(start, Math.min(request.end ?? doc.length, doc.length));
         let count: number;
         try {
-          count = await doc.replaceAll(pattern, request.replacement, {
+          count = await doc.replaceAll(pattern, replacement, {
             ...options,
             start,
             end,

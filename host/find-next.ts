@@ -4,7 +4,7 @@
  * backward searches growing ranges before the position (1 MiB, then 4×) and keeps the last match,
  * so a match just above the cursor costs a small scan, not a scan of everything before it.
  */
-import type { Document, FindOptions, Match } from "../piece-table/index.js";
+import type { Document, FindOptions, Match, SearchPattern } from "../piece-table/index.js";
 
 export interface FindNextResult {
   match: Match | null;
@@ -18,7 +18,7 @@ const BACKWARD_GROWTH = 4;
 
 async function firstMatch(
   doc: Document,
-  pattern: string,
+  pattern: SearchPattern,
   options: FindOptions,
   start: number,
   end: number,
@@ -31,7 +31,7 @@ async function firstMatch(
 /** The last match lying wholly in [floor, ceiling), or null. */
 async function lastMatch(
   doc: Document,
-  pattern: string,
+  pattern: SearchPattern,
   options: FindOptions,
   floor: number,
   ceiling: number,
@@ -50,7 +50,7 @@ async function lastMatch(
  */
 export async function findNext(
   doc: Document,
-  pattern: string,
+  pattern: SearchPattern,
   options: FindOptions,
   from: number,
   direction: "forward" | "backward",

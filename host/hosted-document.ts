@@ -17,7 +17,7 @@
  * them; long work (search, save) yields, so replies never wait for it.
  */
 import { basename } from "node:path";
-import { type Document, detectEncoding, open, type SaveProgress } from "../piece-table/index.js";
+import { type Document, open, type SaveProgress } from "../piece-table/index.js";
 import {
   type DocumentInfo,
   type DocumentWindow,
@@ -31,7 +31,9 @@ import { ChangeQueue } from "./change-queue.js";
 import type { Channel } from "./channel.js";
 import { ChannelFilters } from "./channel-filters.js";
 import { DiskChanges } from "./disk-changes.js";
+import { DocumentEncoding } from "./document-encoding.js";
 import { EditRequests } from "./edit-requests.js";
+import { HostError } from "./host-error.js";
 import { progressThrottle } from "./progress-throttle.js";
 import { ReadRequests } from "./read-requests.js";
 import { type RequestTargets, receiveRequest } from "./request-dispatch.js";
@@ -76,7 +78,8 @@ export class HostedDocument {
   /** Where each UI's requests go (see request-dispatch.ts). */
   private readonly targets: RequestTargets;
   private readonly followOnOpen: boolean;
-  private readonly encoding: string;
+  /** How the document's bytes are read as text (guessed on open; Reopen with Encoding changes it). */
+  private readonly encoding: DocumentEncoding;
   /** The line ending Enter inserts: the one most of the file's first MiB uses. */
   private readonly newline: "\n" | "\r\n";
   /** Why the document is read-only, or null. */
@@ -90,7 +93,10 @@ export class HostedDocument {
   ) {
     this.readOnlyReason = readOnlyReason ?? (doc.readOnly ? "opened read-only" : null);
     const sample = doc.length > 0 ? doc.read(0, Math.min(doc.length, SAMPLE_BYTES)) : Buffer.alloc(0);
-    this.encoding = detectEncoding(sample, doc.length > sample.length);
+    this.encoding = new DocumentEncoding(sample, doc.length > sample.length);
+    const encoding = this.encoding;
+    const codec = () => encoding.codec;
+    const decode = (bytes: Buffer) => encoding.decode(bytes);
     this.newline = newlineOf(sample);
     this.followOnOpen = options.follow ?? false;
     this.changes = new ChangeQueue(() => doc.path);
@@ -130,6 +136,7 @@ export class HostedDocument {
       version: () => changes.version,
       closed: () => changes.closed,
       broadcast,
+      decoder: () => (encoding.codec.encoding === "utf-8" ? null : decode),
     });
     this.reads.watchIndex();
     this.disk = new DiskChanges(
@@ -141,10 +148,12 @@ export class HostedDocument {
       send,
       commitSoon: () => void this.autosave?.flush(),
       findInRangeMs: options.findInRangeMs ?? FIND_IN_RANGE_MS,
+      codec,
     });
     this.edits = new EditRequests({
       doc,
       changes,
+      codec,
       searchesOf: (channel) => this.searches.searchesOf(channel),
       flushAutosave,
       lineCount,
@@ -158,6 +167,8 @@ export class HostedDocument {
       send,
       saveAsRoot: () => this.saves.saveAsRoot,
       newline: () => this.newline,
+      codec,
+      decode,
     });
     this.targets = {
       changes,
@@ -168,6 +179,7 @@ export class HostedDocument {
       filters: this.filters,
       info: () => this.info(),
       flush: () => this.flush(),
+      reopenWithEncoding: (label) => this.reopenWithEncoding(label),
       send,
     };
   }
@@ -218,6 +230,34 @@ export class HostedDocument {
     return receiveRequest(this.targets, channel, message);
   }
 
+  /**
+   * Reads the same bytes in another encoding from now on: a new version (edits made against the
+   * old text are refused), and every UI is told to reload what it shows. Nothing on disk changes.
+   * Refused while there are unsaved edits (their text was typed in the old encoding) and for an
+   * encoding the document cannot be read in here (UTF-16 ↔ byte-based: the engine counts lines
+   * differently, so the file must be opened anew).
+   */
+  reopenWithEncoding(label: string): Promise<DocumentInfo> {
+    return this.changes.run(() => {
+      if (this.doc.modified) {
+        throw new HostError(
+          "EMODIFIED",
+          "save or undo your edits first: they were typed in the encoding shown now",
+        );
+      }
+      try {
+        this.encoding.choose(label);
+      } catch (error) {
+        if (error instanceof RangeError) throw new HostError("EENCODING", error.message);
+        throw error;
+      }
+      this.changes.nextVersion();
+      const info = this.info();
+      this.broadcast({ event: "reopened", info });
+      return info;
+    });
+  }
+
   /** What a UI shows about the document. */
   info(): DocumentInfo {
     const doc = this.doc;
@@ -232,7 +272,7 @@ export class HostedDocument {
       indexProgress: { bytesDone: progress.bytesDone, bytesTotal: progress.bytesTotal },
       eol: this.reads.eol(),
       newline: this.newline === "\r\n" ? "crlf" : "lf",
-      encoding: this.encoding,
+      ...this.encoding.info(),
       readOnly: doc.readOnly,
       readOnlyReason: this.readOnlyReason,
       canSave: doc.canSave,

@@ -7,8 +7,13 @@
 import { isAscii, isUtf8 } from "node:buffer";
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import type { Document, FindOptions } from "../piece-table/index.js";
+import type { Document, FindOptions, SearchPattern } from "../piece-table/index.js";
 import { decodeEscaped } from "../protocol/index.js";
+
+/** UTF-8 text of a line, escaped where it is not valid UTF-8. */
+function decodeUtf8(bytes: Buffer): string {
+  return isAscii(bytes) || isUtf8(bytes) ? bytes.toString("utf8") : decodeEscaped(bytes);
+}
 
 /** Matching lines per block of the list. */
 const BLOCK_LINES = 64 * 1024;
@@ -110,10 +115,12 @@ export class LineFilter {
   constructor(
     private readonly doc: Document,
     readonly version: number,
-    pattern: string,
+    pattern: SearchPattern,
     options: FindOptions,
     signal: AbortSignal,
     onProgress: (progress: FilterProgress) => void,
+    /** Text of a line's bytes (the document's encoding; default UTF-8, escaped where invalid). */
+    private readonly decode: (bytes: Buffer) => string = decodeUtf8,
   ) {
     this.done = this.run(pattern, options, signal, onProgress);
     // Failures are read through `done` or `error`; nobody may be awaiting yet.
@@ -139,7 +146,7 @@ export class LineFilter {
   }
 
   private async run(
-    pattern: string,
+    pattern: SearchPattern,
     options: FindOptions,
     signal: AbortSignal,
     onProgress: (progress: FilterProgress) => void,
@@ -212,7 +219,7 @@ export class LineFilter {
     const { start, end } = this.contentRange(line);
     const shownEnd = Math.min(end, start + FILTER_LINE_BYTES);
     const bytes = this.doc.read(start, shownEnd);
-    const text = isAscii(bytes) || isUtf8(bytes) ? bytes.toString("utf8") : decodeEscaped(bytes);
+    const text = this.decode(bytes);
     return { line, text, cut: shownEnd < end };
   }
 

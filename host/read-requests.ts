@@ -30,6 +30,11 @@ export interface ReadHost {
   /** The document is closing: index events are no longer sent. */
   closed(): boolean;
   broadcast(event: HostEvent): void;
+  /**
+   * Text of bytes in the document's encoding (escaped where they do not decode); null while it is
+   * UTF-8, which the window cutting decodes faster on its own.
+   */
+  decoder(): ((bytes: Buffer) => string) | null;
 }
 
 export class ReadRequests {
@@ -109,12 +114,13 @@ export class ReadRequests {
           `${MAX_READ_TEXT_BYTES}); save a copy with Save As, or use gigapad run`,
       );
     }
-    return { text: decodeEscaped(this.host.doc.read(start, end)) };
+    const bytes = this.host.doc.read(start, end);
+    return { text: (this.host.decoder() ?? decodeEscaped)(bytes) };
   }
 
   private cut(request: WindowRequest): DocumentWindow {
     const lineKnown = (offset: number) => this.indexed || offset <= CHEAP_LINE_BYTES;
-    return cutWindow(this.host.doc, request, this.host.version(), lineKnown);
+    return cutWindow(this.host.doc, request, this.host.version(), lineKnown, this.host.decoder());
   }
 
   /** Waits for the line index if line `line` may lie beyond what is cheap to count now. */

@@ -35,6 +35,8 @@ export interface RequestTargets {
   info(): DocumentInfo;
   /** Commits what is not yet committed; resolves when durable. */
   flush(): Promise<void>;
+  /** Reads the document in another encoding from now on (see HostedDocument.reopenWithEncoding). */
+  reopenWithEncoding(label: string): Promise<DocumentInfo>;
   send(channel: Channel, message: Reply | HostEvent): void;
 }
 
@@ -104,6 +106,8 @@ async function handle(
       return saves.saveAs(request);
     case "cancelSave":
       return saves.cancel();
+    case "reopenWithEncoding":
+      return targets.reopenWithEncoding(request.encoding);
     case "filter":
       return filters.run(channel, request.filterId, request.query);
     case "filterLines": {

@@ -4,29 +4,19 @@
  * (a cancelCount, or the UI going away, stops them; replaceAll and filters register theirs here
  * too), and one signal per UI that stops its finds.
  */
-import type { Document, FindOptions } from "../piece-table/index.js";
-import type { FindQuery, HostEvent, Request } from "../protocol/index.js";
+import type { Document } from "../piece-table/index.js";
+import type { HostEvent, Request } from "../protocol/index.js";
 import type { Channel } from "./channel.js";
+import { findArguments } from "./find-arguments.js";
 import { type FindNextResult, findNext } from "./find-next.js";
 import { progressThrottle } from "./progress-throttle.js";
+import type { TextCodec } from "./text-codec.js";
 
 /**
  * Longest a findInRange (the matches in view, asked for as the user types a pattern) may scan:
  * a pattern that backtracks for ever must not hold a regex worker for ever.
  */
 export const FIND_IN_RANGE_MS = 10_000;
-
-/** A protocol query as the engine's find arguments (the protocol's defaults filled in). */
-export function findArguments(query: FindQuery): [string, FindOptions] {
-  return [
-    query.pattern,
-    {
-      regex: query.regex ?? false,
-      caseSensitive: query.caseSensitive ?? true,
-      wholeWord: query.wholeWord ?? false,
-    },
-  ];
-}
 
 /**
  * A signal that aborts with `parent`, or with a TimeoutError after `ms`; `done` lets go of both
@@ -58,6 +48,8 @@ export interface SearchHost {
   commitSoon(): void;
   /** Longest a findInRange may scan (default FIND_IN_RANGE_MS). */
   readonly findInRangeMs: number;
+  /** The document's encoding now (queries are encoded as the file writes them). */
+  codec(): TextCodec;
 }
 
 type CountRequest = Extract<Request, { type: "count" }>;
@@ -89,7 +81,7 @@ export class SearchRequests {
     searches.get(request.searchId)?.abort();
     const abort = new AbortController();
     searches.set(request.searchId, abort);
-    const [pattern, options] = findArguments(request.query);
+    const [pattern, options] = findArguments(request.query, this.host.codec());
     const tooSoon = progressThrottle();
     const start = Math.min(request.start ?? 0, doc.length);
     const end = Math.min(request.end ?? doc.length, doc.length);
@@ -133,7 +125,7 @@ export class SearchRequests {
 
   /** The next (or previous) match from a position, wrapping around (see find-next.ts). */
   findNext(channel: Channel, request: FindNextRequest): Promise<FindNextResult> {
-    const [pattern, options] = findArguments(request.query);
+    const [pattern, options] = findArguments(request.query, this.host.codec());
     return findNext(
       this.host.doc,
       pattern,
@@ -146,7 +138,7 @@ export class SearchRequests {
   /** The matches in a range (the view), at most `limit`; a scan that takes too long is stopped. */
   async findInRange(channel: Channel, request: FindInRangeRequest) {
     const { doc } = this.host;
-    const [pattern, options] = findArguments(request.query);
+    const [pattern, options] = findArguments(request.query, this.host.codec());
     const end = Math.min(request.end, doc.length);
     const matches = [];
     const { signal, done } = timeLimited(this.findSignal(channel), this.host.findInRangeMs);

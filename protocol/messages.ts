@@ -70,6 +70,11 @@ export type Request =
   | { id: number; type: "save"; force?: boolean }
   | { id: number; type: "saveAs"; path: string; force?: boolean }
   | { id: number; type: "cancelSave" }
+  /**
+   * Reads the same bytes in another encoding (a WHATWG name or label); nothing on disk changes.
+   * Refused (EMODIFIED) while there are unsaved edits: their text was typed in the old encoding.
+   */
+  | { id: number; type: "reopenWithEncoding"; encoding: string }
   | {
       id: number;
       type: "replaceAll";
@@ -173,6 +178,8 @@ export interface DocumentWindow {
 export interface EditResult {
   version: number;
   length: number;
+  /** Characters of the edits that the document's encoding cannot write: they went in as `?`. */
+  unwritable?: number;
 }
 
 export interface UndoResult {
@@ -205,6 +212,7 @@ export interface ReplyResults {
   count: { count: number };
   cancelCount: Record<string, never>;
   cancelSave: Record<string, never>;
+  reopenWithEncoding: DocumentInfo;
   replaceAll: { count: number; version: number; length: number };
   findNext: FindNextResult;
   findInRange: { matches: Match[]; truncated: boolean };
@@ -269,7 +277,9 @@ export type HostEvent =
       done: boolean;
     }
   | { event: "fileChanged"; reason: "modified" | "deleted" | "truncated" | "restored"; message: string }
-  | { event: "error"; code: string; message: string };
+  | { event: "error"; code: string; message: string }
+  /** The document is read in another encoding now (a new version): reload what is shown. */
+  | { event: "reopened"; info: DocumentInfo };
 
 /** A message from the host: a reply to a request, or an event. */
 export type HostMessage = Reply | HostEvent;

@@ -187,6 +187,8 @@ function parse(message: Record<string, unknown>, id: number): Request {
       const force = optionalBoolean(message.force, "force");
       return force === undefined ? { id, type: "saveAs", path } : { id, type: "saveAs", path, force };
     }
+    case "reopenWithEncoding":
+      return { id, type: "reopenWithEncoding", encoding: text(message.encoding, "encoding", 64) };
     case "filter":
       return {
         id,

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Channel } from "../../host/channel.js";
 import { ChannelFilters } from "../../host/channel-filters.js";
+import { textCodec } from "../../host/text-codec.js";
 import type { HostEvent } from "../../protocol/index.js";
 import { useOpenDocuments } from "../helpers/open-document.js";
 
@@ -28,6 +29,8 @@ async function filtersOf(content: string, options: { newline?: "\n" | "\r\n"; ro
     },
     send: (channel, event) => sent.push([channel, event]),
     saveAsRoot: () => options.root ?? null,
+    codec: () => textCodec("utf-8"),
+    decode: (bytes) => textCodec("utf-8").decode(bytes),
     newline: () => options.newline ?? "\n",
   });
   return { doc, dir, state, sent, searches, filters };

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { ChangeQueue } from "../../host/change-queue.js";
 import type { Channel } from "../../host/channel.js";
 import { EditRequests } from "../../host/edit-requests.js";
+import { textCodec } from "../../host/text-codec.js";
 import type { Document } from "../../piece-table/index.js";
 import type { HostEvent, Request } from "../../protocol/index.js";
 import { useOpenDocuments } from "../helpers/open-document.js";
@@ -26,6 +27,7 @@ async function editsOf(content: string) {
   const edits = new EditRequests({
     doc,
     changes,
+    codec: () => textCodec("utf-8"),
     searchesOf: () => searches,
     flushAutosave: async () => {
       flushes++;

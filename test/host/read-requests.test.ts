@@ -4,6 +4,7 @@
  * completion told to the UIs once, and nothing told once the document is closing.
  */
 import { describe, expect, it } from "vitest";
+
 import { MAX_READ_TEXT_BYTES, type ReadHost, ReadRequests } from "../../host/read-requests.js";
 import type { HostEvent } from "../../protocol/index.js";
 import { useOpenDocuments } from "../helpers/open-document.js";
@@ -20,6 +21,7 @@ async function readsOf(content: string, newline: "\n" | "\r\n" = "\n") {
     version: () => state.version,
     closed: () => state.closed,
     broadcast: (event) => events.push(event),
+    decoder: () => null,
   };
   return { doc, reads: new ReadRequests(host), events, state };
 }

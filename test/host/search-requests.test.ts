@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Channel } from "../../host/channel.js";
-import { findArguments, type SearchHost, SearchRequests } from "../../host/search-requests.js";
+import { findArguments } from "../../host/find-arguments.js";
+import { type SearchHost, SearchRequests } from "../../host/search-requests.js";
+import { textCodec } from "../../host/text-codec.js";
 import type { HostEvent } from "../../protocol/index.js";
 import { useOpenDocuments } from "../helpers/open-document.js";
 
@@ -38,6 +40,7 @@ async function searchesOf(content: string, findInRangeMs = 10_000) {
       commits++;
     },
     findInRangeMs,
+    codec: () => textCodec("utf-8"),
   };
   return { doc, searches: new SearchRequests(host), sent, commits: () => commits };
 }

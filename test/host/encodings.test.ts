@@ -1,0 +1,177 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import iconv from "iconv-lite";
+import { afterEach, describe, expect, it } from "vitest";
+import { HostedDocument } from "../../host/hosted-document.js";
+import { byteCounterFor } from "../../protocol/index.js";
+import { FakeChannel } from "../helpers/fake-channel.js";
+import { useTempDirs } from "../helpers/temp-dir.js";
+
+const tempDir = useTempDirs();
+const opened: HostedDocument[] = [];
+
+afterEach(async () => {
+  for (const host of opened.splice(0)) await host.close().catch(() => {});
+});
+
+async function hostFor(content: Buffer, name = "doc.log") {
+  const dir = tempDir();
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  const host = await HostedDocument.open(path, { stateDir: join(dir, "state"), autosave: false });
+  opened.push(host);
+  await host.doc.whenIndexed();
+  return { host, path, ui: new FakeChannel(host) };
+}
+
+/** A log in many lines, as a program on such a system writes it. */
+function logIn(encoding: string, lines: readonly string[], count: number): Buffer {
+  const text = Array.from(
+    { length: count },
+    (_, i) => `${String(i).padStart(5, "0")} ${lines[i % lines.length]}\n`,
+  ).join("");
+  return iconv.encode(text, encoding);
+}
+
+const FRENCH = ["Le café était fermé à Noël", "Déjà vu: «élève» et garçon", "Prix: 25 € — payé"];
+const JAPANESE = ["東京都でエラーが発生しました", "ﾃｽﾄ：ログ出力を開始します", "接続がタイムアウトしました"];
+
+describe("documents in other encodings, through the host", () => {
+  it.each([
+    ["windows-1252", FRENCH],
+    ["shift_jis", JAPANESE],
+  ])(
+    "%s: shown decoded, edited in its encoding, saved with every other byte as it was",
+    async (encoding, lines) => {
+      const original = logIn(encoding, lines, 3000);
+      const { ui, path } = await hostFor(original);
+      const info = await ui.request("hello", { protocol: 1 });
+      expect(info.encoding).toBe(encoding);
+      expect(info.encodingConfidence).toBeGreaterThan(0);
+      expect(info.counting?.kind).toBe("table");
+      const counter = byteCounterFor(info.counting!);
+
+      const window = await ui.request("window", { anchor: { line: 1000 }, linesBefore: 2, linesAfter: 2 });
+      const anchorLine = window.lines[window.anchorIndex]!;
+      expect(anchorLine).toBe(`01000 ${lines[1000 % lines.length]}`);
+
+      // The page edits line 1000: after its 6th character, it types text of the same family.
+      let lineStart = window.start;
+      for (let i = 0; i < window.anchorIndex; i++)
+        lineStart += counter.byteLength(window.lines[i]!) + window.breaks[i]!;
+      const at = lineStart + counter.byteLength(anchorLine, 0, 6);
+      const typed = encoding === "shift_jis" ? "【注意】" : "Ça! ";
+      const { version } = await ui.request("edit", {
+        baseVersion: info.version,
+        edits: [{ start: at, end: at, text: typed }],
+      });
+      const after = await ui.request("window", { anchor: { line: 1000 }, linesBefore: 0, linesAfter: 0 });
+      expect(after.version).toBe(version);
+      expect(after.lines[after.anchorIndex]).toBe(`01000 ${typed}${lines[1000 % lines.length]}`);
+
+      await ui.request("save", {});
+      const saved = readFileSync(path);
+      const inserted = iconv.encode(typed, encoding);
+      expect(saved.length).toBe(original.length + inserted.length);
+      expect(saved.subarray(0, at).equals(original.subarray(0, at))).toBe(true);
+      expect(saved.subarray(at, at + inserted.length).equals(inserted)).toBe(true);
+      expect(saved.subarray(at + inserted.length).equals(original.subarray(at))).toBe(true);
+    },
+  );
+
+  it("finds, counts, filters and replaces text as the file writes it", async () => {
+    const { ui, path } = await hostFor(logIn("shift_jis", JAPANESE, 300));
+    await ui.request("hello", { protocol: 1 });
+    const query = { pattern: "タイムアウト" };
+    expect(await ui.request("count", { searchId: 1, query })).toEqual({ count: 100 });
+    const next = await ui.request("findNext", { query, from: 0, direction: "forward" });
+    const text = await ui.request("readText", { start: next.match!.start, end: next.match!.end });
+    expect(text.text).toBe("タイムアウト");
+    await ui.request("filter", { filterId: 7, query: { pattern: "東京" } });
+    const filtered = await ui.request("filterLines", { filterId: 7, from: 0, count: 2 });
+    expect(filtered.lines.map((line) => line.text)).toEqual([`00000 ${JAPANESE[0]}`, `00003 ${JAPANESE[0]}`]);
+    const { version } = await ui.request("hello", { protocol: 1 });
+    const replaced = await ui.request("replaceAll", { baseVersion: version, query, replacement: "時間切れ" });
+    expect(replaced.count).toBe(100);
+    await ui.request("save", {});
+    expect(iconv.decode(readFileSync(path), "shift_jis")).toBe(
+      iconv.decode(logIn("shift_jis", JAPANESE, 300), "shift_jis").replaceAll("タイムアウト", "時間切れ"),
+    );
+  });
+
+  it("takes ASCII regular expressions in legacy text, and says why it does not take others", async () => {
+    const { ui } = await hostFor(logIn("windows-1252", FRENCH, 30));
+    await ui.request("hello", { protocol: 1 });
+    expect(await ui.request("count", { searchId: 1, query: { pattern: "^0001\\d", regex: true } })).toEqual({
+      count: 10,
+    });
+    await expect(
+      ui.request("count", { searchId: 2, query: { pattern: "caf.", regex: true } }),
+    ).resolves.toEqual({ count: 10 });
+    await expect(
+      ui.request("count", { searchId: 3, query: { pattern: "café", caseSensitive: false } }),
+    ).rejects.toMatchObject({
+      code: "EENCODING",
+    });
+  });
+
+  it("reopens the same bytes in another encoding, tells every UI, and changes nothing on disk", async () => {
+    const original = logIn("windows-1251", ["Ошибка сервера", "Соединение закрыто"], 50);
+    const { ui, host, path } = await hostFor(original);
+    const other = new FakeChannel(host);
+    await ui.request("hello", { protocol: 1 });
+    const info = await ui.request("reopenWithEncoding", { encoding: "koi8-r" });
+    expect(info).toMatchObject({ encoding: "koi8-r", encodingConfidence: 1 });
+    expect(other.events("reopened")).toHaveLength(1);
+    const asKoi8 = await ui.request("window", { anchor: { line: 0 }, linesBefore: 0, linesAfter: 0 });
+    expect(asKoi8.lines[0]).toBe(iconv.decode(original, "koi8-r").split("\n")[0]);
+    const back = await ui.request("reopenWithEncoding", { encoding: "cp1251" });
+    expect(back.encoding).toBe("windows-1251");
+    expect(
+      (await ui.request("window", { anchor: { line: 0 }, linesBefore: 0, linesAfter: 0 })).lines[0],
+    ).toBe("00000 Ошибка сервера");
+    await expect(ui.request("reopenWithEncoding", { encoding: "klingon" })).rejects.toMatchObject({
+      code: "EENCODING",
+    });
+    await expect(ui.request("reopenWithEncoding", { encoding: "utf-16le" })).rejects.toMatchObject({
+      code: "EENCODING",
+    });
+    // Edits typed in one encoding are not reread in another.
+    await ui.request("edit", { baseVersion: back.version, edits: [{ start: 0, end: 0, text: "x" }] });
+    await expect(ui.request("reopenWithEncoding", { encoding: "koi8-r" })).rejects.toMatchObject({
+      code: "EMODIFIED",
+    });
+    expect(readFileSync(path).equals(original)).toBe(true);
+  });
+
+  it("keeps bytes that do not decode, and writes what the encoding lacks as ?", async () => {
+    const original = Buffer.concat([
+      iconv.encode("café ", "windows-1252"),
+      Buffer.from([0x81]),
+      Buffer.from(" fin\n"),
+    ]);
+    const { ui, path } = await hostFor(original);
+    const info = await ui.request("hello", { protocol: 1 });
+    expect(info.encoding).toBe("windows-1252");
+    const window = await ui.request("window", { anchor: { line: 0 }, linesBefore: 0, linesAfter: 0 });
+    // Windows-1252 reads 0x81 as the control U+0081 (WHATWG); read as Shift_JIS, "é " is no character.
+    expect(window.lines[0]).toBe("café \u0081 fin");
+    const asShiftJis = await ui.request("reopenWithEncoding", { encoding: "shift_jis" });
+    expect(
+      (await ui.request("window", { anchor: { line: 0 }, linesBefore: 0, linesAfter: 0 })).lines[0],
+    ).toBe("caf\udce9 \udc81 fin");
+    const again = await ui.request("reopenWithEncoding", { encoding: "windows-1252" });
+    expect(again.version).toBe(asShiftJis.version + 1);
+    const edited = await ui.request("edit", {
+      baseVersion: again.version,
+      edits: [{ start: 11, end: 11, text: " 😀" }],
+    });
+    expect(edited.unwritable).toBe(1);
+    await ui.request("save", {});
+    expect(
+      readFileSync(path).equals(
+        Buffer.concat([original.subarray(0, 11), Buffer.from(" ?"), original.subarray(11)]),
+      ),
+    ).toBe(true);
+  });
+});
