@@ -32,7 +32,17 @@ function cutAt(text: string, from: number, at: number): number {
  * message per piece, the edits taken from the last to the first so that each one's byte range
  * still means what it meant (edits after it have been applied, edits before it not yet).
  */
-export function editMessages(edits: readonly ByteEdit[], pieceChars = EDIT_PIECE_CHARS): ByteEdit[][] {
+export function editMessages(
+  edits: readonly ByteEdit[],
+  {
+    pieceChars = EDIT_PIECE_CHARS,
+    byteLength = utf8ByteLength,
+  }: {
+    pieceChars?: number;
+    /** Bytes a piece of text stands for in the document's encoding (default UTF-8). */
+    byteLength?: (text: string) => number;
+  } = {},
+): ByteEdit[][] {
   const total = edits.reduce((sum, edit) => sum + edit.text.length, 0);
   if (total <= pieceChars) return [[...edits]];
   const messages: ByteEdit[][] = [];
@@ -45,7 +55,7 @@ export function editMessages(edits: readonly ByteEdit[], pieceChars = EDIT_PIECE
       const to = cutAt(text, from, Math.min(text.length, from + pieceChars));
       const piece = text.slice(from, to);
       messages.push([{ start: at, end: replaced, text: piece }]);
-      at += utf8ByteLength(piece);
+      at += byteLength(piece);
       replaced = at;
       from = to;
     } while (from < text.length);

@@ -13,6 +13,7 @@ import type { DocumentInfo, DocumentWindow, HostEvent } from "../protocol/messag
 import { PROTOCOL_VERSION } from "../protocol/messages.js";
 import { Connection, type Transport } from "./connection.js";
 import { ContextMenu } from "./context-menu.js";
+import { showEncodingMenu } from "./encoding-menu.js";
 import { FilterView } from "./filter-view.js";
 import { FindPanel } from "./find-panel.js";
 import { formatCount } from "./format.js";
@@ -23,6 +24,7 @@ import { SaveFlow } from "./save-flow.js";
 import { pageShortcut } from "./shortcuts.js";
 import { StatusBar } from "./status-bar.js";
 import type { StatusFacts } from "./status-cells.js";
+import { useByteCounting } from "./text-bytes.js";
 import { VirtualScrollbar } from "./virtual-scrollbar.js";
 import { quickWindowRequest, WindowEditor } from "./window-editor.js";
 import { recallWrap, rememberWrap } from "./wrap-preference.js";
@@ -222,6 +224,7 @@ export class App {
         this.opened(info, firstWindow!);
       } else {
         // Back after a drop: the engine is the truth; show what it has where we were.
+        useByteCounting(info.counting);
         this.editor.setInfo(info);
         this.editor.connectionChanged();
         const editor = this.editor;
@@ -252,6 +255,7 @@ export class App {
 
   private opened(info: DocumentInfo, firstWindow: Promise<DocumentWindow>): void {
     performance.mark("gigapad-opening");
+    useByteCounting(info.counting);
     const editor = new WindowEditor(
       this.ui.editor,
       this.connection,
@@ -268,7 +272,11 @@ export class App {
     editor.onAppended = (bytes) => this.appended(bytes);
     // The follow cell of the status bar is its toggle.
     this.ui.status.addEventListener("click", (event) => {
-      if ((event.target as HTMLElement).dataset?.cell === "follow") this.run("follow");
+      const cell = event.target as HTMLElement;
+      if (cell.dataset?.cell === "follow") this.run("follow");
+      if (cell.dataset?.cell === "encoding" && this.menu) {
+        showEncodingMenu(this.menu, cell, editor.info, (encoding) => void this.reopenWithEncoding(encoding));
+      }
     });
     this.pauseFollowOnScrollUp(editor);
     // For tests and the curious: the page's editor, from the devtools console.
@@ -377,9 +385,33 @@ export class App {
       case "error":
         this.message(event.message, "error");
         break;
+      case "reopened":
+        this.reopened(event.info);
+        break;
       default:
         break;
     }
+    this.scheduleStatus();
+  }
+
+  /** Reads the document in another encoding (the status bar's encoding menu). */
+  private async reopenWithEncoding(encoding: string): Promise<void> {
+    try {
+      this.reopened(await this.connection.request("reopenWithEncoding", { encoding }));
+    } catch (error) {
+      this.message(error instanceof Error ? error.message : String(error), "error");
+    }
+  }
+
+  /** The same bytes, read in another encoding: count as it says, show the text anew where we were. */
+  private reopened(info: DocumentInfo): void {
+    const editor = this.editor;
+    if (!editor || info.version === editor.info.version) return;
+    useByteCounting(info.counting);
+    editor.setInfo(info);
+    const cursor = Math.min(editor.cursorByte(), info.length);
+    void editor.show({ byte: cursor }, { align: "center", cursor });
+    this.find?.documentChanged();
     this.scheduleStatus();
   }
 

@@ -42,8 +42,8 @@ export class ContextMenu {
     return !this.element.hidden;
   }
 
-  /** Shows `entries` at the pointer (kept inside the window). */
-  show(x: number, y: number, entries: MenuEntry[]): void {
+  /** Shows `entries` at the pointer (kept inside the window); `above` puts its bottom at y. */
+  show(x: number, y: number, entries: MenuEntry[], { above = false }: { above?: boolean } = {}): void {
     const buttons = entries.map((entry) => {
       const button = document.createElement("button");
       button.type = "button";
@@ -64,7 +64,8 @@ export class ContextMenu {
     this.element.hidden = false;
     const { width, height } = this.element.getBoundingClientRect();
     this.element.style.left = `${Math.max(0, Math.min(x, window.innerWidth - width - 4))}px`;
-    this.element.style.top = `${Math.max(0, Math.min(y, window.innerHeight - height - 4))}px`;
+    const top = above ? y - height - 2 : y;
+    this.element.style.top = `${Math.max(0, Math.min(top, window.innerHeight - height - 4))}px`;
     buttons.find((button) => !button.disabled)?.focus();
   }
 

@@ -8,10 +8,10 @@
 import type { Transaction } from "@codemirror/state";
 import type { EditorView } from "@codemirror/view";
 import { editMessages } from "../protocol/edit-pieces.js";
-import { utf8ByteLength } from "../protocol/escaped-text.js";
 import type { ByteEdit, FindQuery, UndoResult } from "../protocol/messages.js";
 import { RequestError } from "./connection.js";
 import type { KeyTarget } from "./held-keys.js";
+import { byteLength } from "./text-bytes.js";
 import { isByteVisible, safeTopByte } from "./viewport.js";
 import { newlineOf, type WindowContext } from "./window-context.js";
 import { windowOf } from "./window-state.js";
@@ -59,16 +59,27 @@ export class EditSync implements KeyTarget {
     });
     if (edits.length === 0) return;
     // A big paste goes as consecutive edits of bounded size (the server caps a message).
-    for (const piece of editMessages(edits)) {
+    for (const piece of editMessages(edits, { byteLength })) {
       const baseVersion = activity.editSent();
       connection.request("edit", { baseVersion, edits: piece }).then(
         (result) => {
           this.context.info = { ...this.context.info, length: result.length, version: result.version };
+          this.toldUnwritable(result.unwritable);
           this.answered(null);
         },
         (error: unknown) => this.answered(describeRefusal(error)),
       );
     }
+  }
+
+  /** Says that characters the document's encoding lacks went in as `?`. */
+  private toldUnwritable(count: number | undefined): void {
+    if (!count) return;
+    this.context.callbacks.message(
+      `${count} character${count === 1 ? "" : "s"} cannot be written in ${this.context.info.encoding.toUpperCase()} ` +
+        "and went in as ?. Undo, or save a copy in UTF-8 to keep them.",
+      "error",
+    );
   }
 
   private answered(refusal: string | null): void {
@@ -179,9 +190,10 @@ export class EditSync implements KeyTarget {
     await this.exclusive(async () => {
       const insert = text.replace(/\n/g, newlineOf(this.context.info));
       try {
-        for (const edits of editMessages([{ start: from, end: to, text: insert }])) {
+        for (const edits of editMessages([{ start: from, end: to, text: insert }], { byteLength })) {
           const baseVersion = this.context.activity.expectedVersion;
           const result = await this.context.connection.request("edit", { baseVersion, edits });
+          this.toldUnwritable(result.unwritable);
           this.changedInEngine(result);
         }
       } catch (error) {
@@ -189,7 +201,7 @@ export class EditSync implements KeyTarget {
         return;
       }
       this.context.activity.wide = null;
-      const cursor = from + utf8ByteLength(insert);
+      const cursor = from + byteLength(insert);
       await this.context.loader.show({ byte: cursor }, { align: "center", cursor });
     });
   }

@@ -5,8 +5,8 @@
  * line up and the window must be reloaded. Pure: CodeMirror's state types only.
  */
 import { ChangeSet, RangeSet, type Text } from "@codemirror/state";
-import { utf8ByteLength } from "../protocol/escaped-text.js";
 import type { DocumentWindow } from "../protocol/messages.js";
+import { byteLength } from "./text-bytes.js";
 import {
   type BreakMark,
   breakMark,
@@ -39,7 +39,7 @@ export function planSlide(
   const oldStart = old.placement.start;
   const oldEnd = old.endByte(doc);
   const starts = windowLineBytes(next);
-  const lineEnd = (i: number) => starts[i]! + utf8ByteLength(next.lines[i]!);
+  const lineEnd = (i: number) => starts[i]! + byteLength(next.lines[i]!);
   const breakBytes = old.placement.newlineBytes;
   if (next.end < oldStart || next.start > oldEnd) return null;
 

@@ -73,7 +73,8 @@ export function statusCells(facts: StatusFacts): [string, string][] {
     ["lines", indexing],
     ["size", formatBytes(info.length)],
     ["eol", info.eol.toUpperCase()],
-    ["encoding", info.encoding.toUpperCase()],
+    // A guess (no BOM, not strict UTF-8) says so; the cell is the menu to read the file another way.
+    ["encoding", `${info.encoding.toUpperCase()}${(info.encodingConfidence ?? 1) < 1 ? " (guess)" : ""}`],
     [
       "safety",
       !facts.connected

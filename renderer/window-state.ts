@@ -20,8 +20,8 @@ import {
   StateField,
   type Text,
 } from "@codemirror/state";
-import { indexAtByte, utf8ByteLength } from "../protocol/escaped-text.js";
 import type { DocumentWindow } from "../protocol/messages.js";
+import { byteLength, indexAtByte } from "./text-bytes.js";
 
 /** Where the window sits in the document. */
 export interface WindowPlacement {
@@ -112,7 +112,7 @@ export class WindowState {
     const cursor = this.marks.iter(pos);
     while (points.length <= target) {
       const line = doc.line(lineNumber);
-      byte += utf8ByteLength(line.text);
+      byte += byteLength(line.text);
       if (lineNumber < doc.lines) {
         while (cursor.value && cursor.from < line.to) cursor.next();
         byte += cursor.value && cursor.from === line.to ? cursor.value.bytes : this.placement.newlineBytes;
@@ -135,7 +135,7 @@ export class WindowState {
       const line = doc.line(lineNumber);
       while (cursor.value && cursor.from < line.to) cursor.next();
       byte +=
-        utf8ByteLength(line.text) +
+        byteLength(line.text) +
         (cursor.value && cursor.from === line.to ? cursor.value.bytes : this.placement.newlineBytes);
       lineNumber++;
     }
@@ -145,7 +145,7 @@ export class WindowState {
   /** Byte offset in the document of editor position `pos`. */
   byteAt(doc: Text, pos: number): number {
     const line = doc.lineAt(pos);
-    return this.lineStartByte(doc, line.number) + utf8ByteLength(line.text, 0, pos - line.from);
+    return this.lineStartByte(doc, line.number) + byteLength(line.text, 0, pos - line.from);
   }
 
   /** Byte offset where the window's text ends. */
@@ -178,7 +178,7 @@ export class WindowState {
     const cursor = this.marks.iter(this.checkpoints[low]!.pos);
     for (;;) {
       const line = doc.line(lineNumber);
-      const contentBytes = utf8ByteLength(line.text);
+      const contentBytes = byteLength(line.text);
       if (byte <= lineByte + contentBytes) {
         return line.from + indexAtByte(line.text, byte - lineByte);
       }
@@ -312,7 +312,7 @@ export function windowLineBytes(span: Pick<DocumentWindow, "start" | "lines" | "
   const starts = [span.start];
   let byte = span.start;
   for (let i = 0; i < span.lines.length; i++) {
-    byte += utf8ByteLength(span.lines[i]!);
+    byte += byteLength(span.lines[i]!);
     if (i < span.breaks.length) byte += span.breaks[i]!;
     starts.push(byte);
   }

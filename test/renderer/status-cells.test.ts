@@ -46,6 +46,12 @@ describe("the status bar", () => {
     ]);
   });
 
+  it("marks an encoding that was guessed", () => {
+    const guessed = { ...info, encoding: "shift_jis", encodingConfidence: 0.8 } as DocumentInfo;
+    expect(cells({ info: guessed }).encoding).toBe("SHIFT_JIS (guess)");
+    expect(cells({ info: { ...guessed, encodingConfidence: 1 } }).encoding).toBe("SHIFT_JIS");
+  });
+
   it("shows dashes for a position not known yet, and the indexing progress instead of a count", () => {
     const indexing = {
       ...info,

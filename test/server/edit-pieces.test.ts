@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   type ByteEdit,
+  byteCounterFor,
   EDIT_PIECE_CHARS,
   editMessages,
   encodeEscaped,
@@ -38,7 +39,7 @@ describe("big edits in pieces", () => {
             const limit = i + 1 < cuts.length ? cuts[i + 1]! : original.length;
             return { start: from, end: Math.min(limit, from + (span % 4)), text: inserted };
           });
-          const messages = editMessages(edits, pieceChars);
+          const messages = editMessages(edits, { pieceChars });
           let bytes: Buffer = original;
           for (const message of messages) {
             for (const edit of message) {
@@ -55,10 +56,23 @@ describe("big edits in pieces", () => {
 
   it("never split a surrogate pair", () => {
     const emoji = "😀".repeat(10);
-    for (const message of editMessages([{ start: 0, end: 0, text: emoji }], 3)) {
+    for (const message of editMessages([{ start: 0, end: 0, text: emoji }], { pieceChars: 3 })) {
       const [edit] = message;
       expect(edit!.text.length % 2).toBe(0);
     }
+  });
+
+  it("count each piece's bytes in the document's encoding", () => {
+    const counter = byteCounterFor({ kind: "utf-16", encoding: "utf-16le" });
+    const messages = editMessages([{ start: 10, end: 20, text: "東京abc" }], {
+      pieceChars: 2,
+      byteLength: (text) => counter.byteLength(text),
+    });
+    expect(messages.map(([edit]) => [edit!.start, edit!.end, edit!.text])).toEqual([
+      [10, 20, "東京"],
+      [14, 14, "ab"],
+      [18, 18, "c"],
+    ]);
   });
 
   it("keep a 60 MiB paste of NUL bytes under the frame limit, message by message", () => {
