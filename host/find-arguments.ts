@@ -26,15 +26,18 @@ function optionsOf(query: FindQuery): FindOptions {
   };
 }
 
-function isPlain(options: FindOptions): boolean {
-  return !options.regex && options.caseSensitive !== false && !options.wholeWord;
+/** A literal found as it is: case-sensitive, or with no letter that has a case (東京, 123). */
+function isPlain(pattern: string, options: FindOptions): boolean {
+  const caseless = pattern.toLowerCase() === pattern.toUpperCase();
+  return !options.regex && !options.wholeWord && (options.caseSensitive !== false || caseless);
 }
 
 /** The engine's pattern and options for `query` in a document read with `codec` (default UTF-8). */
 export function findArguments(query: FindQuery, codec?: TextCodec): [SearchPattern, FindOptions] {
   const options = optionsOf(query);
   if (searchedAsText(codec)) return [query.pattern, options];
-  if (isPlain(options)) return [codec!.encode(query.pattern), options];
+  if (isPlain(query.pattern, options))
+    return [codec!.encode(query.pattern), { ...options, caseSensitive: true }];
   if (!isAsciiText(query.pattern)) {
     throw new HostError(
       "EENCODING",
@@ -52,7 +55,7 @@ export function replacementFor(
   codec?: TextCodec,
 ): string | Uint8Array {
   if (searchedAsText(codec)) return replacement;
-  if (isPlain(optionsOf(query))) return codec!.encode(replacement);
+  if (isPlain(query.pattern, optionsOf(query))) return codec!.encode(replacement);
   if (!isAsciiText(replacement) || (query.regex && replacement.includes("$"))) {
     throw new HostError(
       "EENCODING",

@@ -408,9 +408,7 @@ export class App {
     const editor = this.editor;
     if (!editor || info.version === editor.info.version) return;
     useByteCounting(info.counting);
-    editor.setInfo(info);
-    const cursor = Math.min(editor.cursorByte(), info.length);
-    void editor.show({ byte: cursor }, { align: "center", cursor });
+    editor.reread(info);
     this.find?.documentChanged();
     this.scheduleStatus();
   }

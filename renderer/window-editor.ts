@@ -370,6 +370,13 @@ export class WindowEditor {
     this.context.callbacks.changed();
   }
 
+  /** The same bytes read anew (another encoding): a new version, shown where the view was. */
+  reread(info: DocumentInfo): void {
+    this.setInfo(info);
+    this.activity.expectedVersion = info.version;
+    this.reloadInPlace(info.length);
+  }
+
   /** Merges what an event says into the document's info. */
   private learn(update: Partial<DocumentInfo>): void {
     this.context.info = { ...this.context.info, ...update };

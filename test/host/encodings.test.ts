@@ -108,6 +108,12 @@ describe("documents in other encodings, through the host", () => {
     await expect(
       ui.request("count", { searchId: 2, query: { pattern: "caf.", regex: true } }),
     ).resolves.toEqual({ count: 10 });
+    // Text with no letter that has a case is found as it is, whatever the case option says.
+    expect(
+      await ui.request("count", { searchId: 4, query: { pattern: "€ —", caseSensitive: false } }),
+    ).toEqual({
+      count: 10,
+    });
     await expect(
       ui.request("count", { searchId: 3, query: { pattern: "café", caseSensitive: false } }),
     ).rejects.toMatchObject({
