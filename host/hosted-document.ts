@@ -39,6 +39,8 @@ import { ReadRequests } from "./read-requests.js";
 import { type RequestTargets, receiveRequest } from "./request-dispatch.js";
 import { SaveRequests, type SaveResult, type SaveTarget } from "./save-requests.js";
 import { FIND_IN_RANGE_MS, SearchRequests } from "./search-requests.js";
+import { type TextCodec, textCodec } from "./text-codec.js";
+import { transcoder } from "./transcode.js";
 
 export interface HostedDocumentOptions {
   /** Session folder root (default: GIGAPAD_STATE_DIR or the platform's). */
@@ -180,6 +182,7 @@ export class HostedDocument {
       info: () => this.info(),
       flush: () => this.flush(),
       reopenWithEncoding: (label) => this.reopenWithEncoding(label),
+      saveWithEncoding: (label, options) => this.saveWithEncoding(label, options),
       send,
     };
   }
@@ -256,6 +259,48 @@ export class HostedDocument {
       this.broadcast({ event: "reopened", info });
       return info;
     });
+  }
+
+  /**
+   * Save with Encoding: the whole text converted to `label` (one undo step, piece by piece, memory
+   * bounded), then saved the normal atomic way; from then on the document is read in it. If some
+   * characters cannot be written in it, nothing is changed and EUNWRITABLE says how many, unless
+   * `force` (they become `?`). UTF-16 is not offered (the engine counts its lines in bytes).
+   */
+  async saveWithEncoding(
+    label: string,
+    { force }: { force: boolean },
+  ): Promise<{ length: number; info: DocumentInfo }> {
+    await this.changes.run(async () => {
+      let target: TextCodec;
+      try {
+        target = textCodec(label);
+      } catch (error) {
+        if (error instanceof RangeError) throw new HostError("EENCODING", error.message);
+        throw error;
+      }
+      const source = this.encoding.codec;
+      if ([source, target].some((codec) => codec.encoding.startsWith("utf-16"))) {
+        throw new HostError("EENCODING", "converting to or from UTF-16 is not built yet");
+      }
+      if (target.encoding === source.encoding) return;
+      const conversion = transcoder(source, target);
+      await this.doc.rewrite(conversion.transform);
+      if (conversion.unwritable > 0 && !force) {
+        this.doc.undo();
+        throw new HostError(
+          "EUNWRITABLE",
+          `${conversion.unwritable} character${conversion.unwritable === 1 ? "" : "s"} cannot be written in ` +
+            `${target.encoding}; saving in it would write them as ?`,
+        );
+      }
+      this.encoding.choose(target.encoding);
+      // The text reads the same and every byte moved: UIs reread it in the new encoding.
+      this.changes.nextVersion();
+      this.broadcast({ event: "reopened", info: this.info() });
+    });
+    const { length } = await this.saves.save({});
+    return { length, info: this.info() };
   }
 
   /** What a UI shows about the document. */

@@ -37,6 +37,11 @@ export interface RequestTargets {
   flush(): Promise<void>;
   /** Reads the document in another encoding from now on (see HostedDocument.reopenWithEncoding). */
   reopenWithEncoding(label: string): Promise<DocumentInfo>;
+  /** Converts the text to another encoding and saves it (see HostedDocument.saveWithEncoding). */
+  saveWithEncoding(
+    label: string,
+    options: { force: boolean },
+  ): Promise<{ length: number; info: DocumentInfo }>;
   send(channel: Channel, message: Reply | HostEvent): void;
 }
 
@@ -108,6 +113,8 @@ async function handle(
       return saves.cancel();
     case "reopenWithEncoding":
       return targets.reopenWithEncoding(request.encoding);
+    case "saveWithEncoding":
+      return targets.saveWithEncoding(request.encoding, { force: request.force ?? false });
     case "filter":
       return filters.run(channel, request.filterId, request.query);
     case "filterLines": {

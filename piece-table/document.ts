@@ -21,6 +21,7 @@ import {
   resolveLineFeeds,
   singlePieceTree,
 } from "./piece-tree.js";
+import { type ByteTransform, type RewriteOptions, rewriteTree } from "./rewrite.js";
 import { mayWrite, resolveTarget, SaveError, type SaveOptions, type SaveProgress } from "./save.js";
 import { finishInterruptedAppend, type SaveHost, type SaveKind, saveDocument } from "./save-document.js";
 import {
@@ -437,6 +438,22 @@ export class Document extends EventEmitter<DocumentEvents> {
     this.versions.breakUndoGroup();
     this.versions.apply({ kind: "setRoot", root: result.root });
     return result.count;
+  }
+
+  /**
+   * Rewrites the whole document through `transform` (e.g. into another encoding) as one undo
+   * step; memory stays bounded (piece by piece into the add buffer). Nothing is written to the
+   * file until a save.
+   */
+  async rewrite(transform: ByteTransform, options: RewriteOptions = {}): Promise<void> {
+    const { add } = this.writable();
+    const snapshot = this.snapshot();
+    const root = await rewriteTree(snapshot, transform, (bytes) => add.append(bytes), options);
+    if (this.versions.tree !== snapshot.root) {
+      throw new Error("the document changed while it was being rewritten; nothing was changed");
+    }
+    this.versions.breakUndoGroup();
+    this.versions.apply({ kind: "setRoot", root });
   }
 
   // ----- lifecycle -----------------------------------------------------------------------------

@@ -14,6 +14,7 @@ export {
   restoreSession,
   type SessionInfo,
 } from "./recovery.js";
+export type { ByteTransform, RewriteOptions } from "./rewrite.js";
 export { SaveError, type SaveOptions, type SaveProgress } from "./save.js";
 export type { FindOptions, Match, ScanProgress, SearchPattern } from "./search.js";
 export { defaultStateDirectory, SessionLockedError } from "./session-folder.js";

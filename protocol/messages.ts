@@ -75,6 +75,12 @@ export type Request =
    * Refused (EMODIFIED) while there are unsaved edits: their text was typed in the old encoding.
    */
   | { id: number; type: "reopenWithEncoding"; encoding: string }
+  /**
+   * Converts the whole text to another encoding and saves it (one undo step, then the normal
+   * atomic save). Refused with EUNWRITABLE (nothing changed) when some characters cannot be written
+   * in it, unless `force` (they become `?`).
+   */
+  | { id: number; type: "saveWithEncoding"; encoding: string; force?: boolean }
   | {
       id: number;
       type: "replaceAll";
@@ -213,6 +219,7 @@ export interface ReplyResults {
   cancelCount: Record<string, never>;
   cancelSave: Record<string, never>;
   reopenWithEncoding: DocumentInfo;
+  saveWithEncoding: { length: number; info: DocumentInfo };
   replaceAll: { count: number; version: number; length: number };
   findNext: FindNextResult;
   findInRange: { matches: Match[]; truncated: boolean };

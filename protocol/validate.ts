@@ -189,6 +189,11 @@ function parse(message: Record<string, unknown>, id: number): Request {
     }
     case "reopenWithEncoding":
       return { id, type: "reopenWithEncoding", encoding: text(message.encoding, "encoding", 64) };
+    case "saveWithEncoding": {
+      const force = optionalBoolean(message.force, "force");
+      const encoding = text(message.encoding, "encoding", 64);
+      return { id, type: "saveWithEncoding", encoding, ...(force === undefined ? {} : { force }) };
+    }
     case "filter":
       return {
         id,

@@ -275,7 +275,10 @@ export class App {
       const cell = event.target as HTMLElement;
       if (cell.dataset?.cell === "follow") this.run("follow");
       if (cell.dataset?.cell === "encoding" && this.menu) {
-        showEncodingMenu(this.menu, cell, editor.info, (encoding) => void this.reopenWithEncoding(encoding));
+        showEncodingMenu(this.menu, cell, editor.info, {
+          reopen: (encoding) => void this.reopenWithEncoding(encoding),
+          save: (encoding) => void this.saveWithEncoding(encoding, { force: false }),
+        });
       }
     });
     this.pauseFollowOnScrollUp(editor);
@@ -403,10 +406,28 @@ export class App {
     }
   }
 
+  /** Converts the text to another encoding and saves it, asking first if some characters would be lost. */
+  private async saveWithEncoding(encoding: string, { force }: { force: boolean }): Promise<void> {
+    try {
+      await this.editor?.whenInputSettled();
+      const { info } = await this.connection.request("saveWithEncoding", { encoding, force });
+      this.reopened(info);
+      this.message(`Saved ${info.name} in ${encoding.toUpperCase()}`, "info");
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      const text = error instanceof Error ? error.message : String(error);
+      if (code === "EUNWRITABLE") {
+        this.message(`${text}.`, "error", [
+          { label: "Save anyway", run: () => void this.saveWithEncoding(encoding, { force: true }) },
+        ]);
+      } else this.message(text, "error");
+    }
+  }
+
   /** The same bytes, read in another encoding: count as it says, show the text anew where we were. */
   private reopened(info: DocumentInfo): void {
     const editor = this.editor;
-    if (!editor || info.version === editor.info.version) return;
+    if (!editor || info.version < editor.info.version) return;
     useByteCounting(info.counting);
     editor.reread(info);
     this.find?.documentChanged();

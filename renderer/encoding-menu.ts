@@ -1,7 +1,7 @@
 /**
- * The encoding cell of the status bar is a menu: the encodings the document may be read in, the
- * current one marked, the likeliest first. Choosing one reads the same bytes that way (the host's
- * reopenWithEncoding); nothing on disk changes.
+ * The encoding cell of the status bar is a menu, as in VS Code: "Reopen with Encoding" reads the
+ * same bytes another way (nothing on disk changes), "Save with Encoding" converts the text and
+ * saves it; each opens the list of encodings the host offers, the current one ticked.
  */
 import type { DocumentInfo } from "../protocol/messages.js";
 import type { ContextMenu, MenuEntry } from "./context-menu.js";
@@ -24,13 +24,38 @@ export function currentEncoding(info: Pick<DocumentInfo, "encoding">): string {
     : info.encoding;
 }
 
+/** What the menu can do with a chosen encoding. */
+export interface EncodingActions {
+  reopen(encoding: string): void;
+  save(encoding: string): void;
+}
+
+/** The menu's first level: reopen or save, each leading to the list (`list` shows it). */
+export function encodingCommands(
+  info: DocumentInfo,
+  actions: EncodingActions,
+  list: (choose: (encoding: string) => void) => void,
+): MenuEntry[] {
+  return [
+    { label: "Reopen with Encoding…", run: () => list(actions.reopen) },
+    {
+      label: "Save with Encoding…",
+      enabled: !info.readOnly && info.canSave !== false,
+      run: () => list(actions.save),
+    },
+  ];
+}
+
 /** Shows the menu above the status bar's encoding cell. */
 export function showEncodingMenu(
   menu: ContextMenu,
   cell: HTMLElement,
   info: DocumentInfo,
-  choose: (encoding: string) => void,
+  actions: EncodingActions,
 ): void {
   const box = cell.getBoundingClientRect();
-  menu.show(box.left, box.top, encodingEntries(info, choose), { above: true });
+  const list = (choose: (encoding: string) => void) =>
+    // After this click's menu has closed.
+    setTimeout(() => menu.show(box.left, box.top, encodingEntries(info, choose), { above: true }));
+  menu.show(box.left, box.top, encodingCommands(info, actions, list), { above: true });
 }

@@ -370,11 +370,14 @@ export class WindowEditor {
     this.context.callbacks.changed();
   }
 
-  /** The same bytes read anew (another encoding): a new version, shown where the view was. */
+  /** The same text read anew (another encoding, or converted): a new version, shown at the cursor's line. */
   reread(info: DocumentInfo): void {
+    // Bytes move when the text is converted; lines do not: come back to the cursor's line.
+    const { line } = this.cursorLine();
     this.setInfo(info);
     this.activity.expectedVersion = info.version;
-    this.reloadInPlace(info.length);
+    if (line === null) this.reloadInPlace(info.length);
+    else void this.show({ line }, { align: "center" });
   }
 
   /** Merges what an event says into the document's info. */

@@ -89,6 +89,7 @@ describe("files in other encodings", () => {
 
     // The encoding menu reads the same bytes another way; nothing on disk changes.
     await page.locator('[data-cell="encoding"]').click();
+    await page.getByRole("menuitem", { name: /Reopen with Encoding/ }).click();
     await page.getByRole("menuitem", { name: /Cyrillic \(Windows-1251\)/ }).click();
     await expect.poll(async () => (await status(page)).encoding).toBe("WINDOWS-1251");
     await expect
@@ -96,6 +97,7 @@ describe("files in other encodings", () => {
       .toBe(iconv.decode(iconv.encode(lines[0]!, "windows-1252"), "windows-1251"));
     expect(readFileSync(path).equals(bytes)).toBe(true);
     await page.locator('[data-cell="encoding"]').click();
+    await page.getByRole("menuitem", { name: /Reopen with Encoding/ }).click();
     await screenshot(page, "encoding-menu");
     await page.getByRole("menuitem", { name: /Western \(Windows-1252/ }).click();
     await expect.poll(async () => (await status(page)).encoding).toBe("WINDOWS-1252");
@@ -109,6 +111,18 @@ describe("files in other encodings", () => {
     expect(inserted.length).toBe(typed.length); // one byte a character, € too
     const saved = readFileSync(path);
     expect(saved.equals(Buffer.concat([bytes.subarray(0, at), inserted, bytes.subarray(at)]))).toBe(true);
+
+    // Save with Encoding converts the whole file; the editor reads it in the new encoding.
+    await page.locator('[data-cell="encoding"]').click();
+    await page.getByRole("menuitem", { name: /Save with Encoding/ }).click();
+    await page.getByRole("menuitem", { name: /Unicode \(UTF-8\)/ }).click();
+    await expect.poll(() => messages(page), { timeout: 30_000 }).toContainEqual("Saved ventes.log in UTF-8");
+    await expect.poll(async () => (await status(page)).encoding).toBe("UTF-8");
+    expect(readFileSync(path).toString("utf8")).toBe(iconv.decode(saved, "windows-1252"));
+    await screenshot(page, "encoding-saved-utf8");
+    await expect
+      .poll(async () => (await visibleLines(page)).find((l) => l.number === String(line))?.text)
+      .toBe(`${lines[line - 1]}${typed}`);
     expect(pageErrors(page)).toEqual([]);
     await page.context().close();
   });

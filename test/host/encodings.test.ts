@@ -181,3 +181,39 @@ describe("documents in other encodings, through the host", () => {
     ).toBe(true);
   });
 });
+
+describe("Save with Encoding", () => {
+  it("converts the whole text, saves it atomically, and reads the document in the new encoding", async () => {
+    const text = `${Array.from({ length: 40_000 }, (_, i) => `${i} Le café était fermé à Noël — 25 €`).join("\n")}\n`;
+    const { ui, host, path } = await hostFor(iconv.encode(text, "windows-1252"));
+    const other = new FakeChannel(host);
+    await ui.request("hello", { protocol: 1 });
+    const { info, length } = await ui.request("saveWithEncoding", { encoding: "utf-8" });
+    expect(info).toMatchObject({ encoding: "utf-8", encodingConfidence: 1 });
+    expect(info.counting).toBeUndefined();
+    expect(readFileSync(path).equals(Buffer.from(text))).toBe(true);
+    expect(length).toBe(Buffer.byteLength(text));
+    expect(other.events("reopened").at(-1)?.info.encoding).toBe("utf-8");
+    const window = await ui.request("window", { anchor: { line: 39_999 }, linesBefore: 0, linesAfter: 0 });
+    expect(window.lines[window.anchorIndex]).toBe("39999 Le café était fermé à Noël — 25 €");
+  });
+
+  it("refuses, changing nothing, when characters cannot be written — and writes ? when told to", async () => {
+    const original = iconv.encode("東京 cafe\nline two\n", "shift_jis");
+    const { ui, path } = await hostFor(original);
+    await ui.request("hello", { protocol: 1 });
+    await ui.request("reopenWithEncoding", { encoding: "shift_jis" });
+    await expect(ui.request("saveWithEncoding", { encoding: "windows-1252" })).rejects.toMatchObject({
+      code: "EUNWRITABLE",
+      message: expect.stringMatching(/^2 characters cannot be written in windows-1252/),
+    });
+    expect(readFileSync(path).equals(original)).toBe(true);
+    expect((await ui.request("hello", { protocol: 1 })).modified).toBe(false);
+    const { info } = await ui.request("saveWithEncoding", { encoding: "windows-1252", force: true });
+    expect(info.encoding).toBe("windows-1252");
+    expect(readFileSync(path).toString("latin1")).toBe("?? cafe\nline two\n");
+    await expect(ui.request("saveWithEncoding", { encoding: "utf-16le" })).rejects.toMatchObject({
+      code: "EENCODING",
+    });
+  });
+});
