@@ -3,7 +3,8 @@
  * text, or bytes: in a document read in another encoding a plain (case-sensitive, literal) query is
  * encoded as the file writes it and found as bytes; a regex, case-insensitive or whole-word query
  * runs on the engine's text and is taken only when it is ASCII (which every legacy set we read
- * writes as itself), and so is a regex's replacement, whose `$1` would copy text the engine decoded.
+ * writes as itself), and so is such a replacement's own text (what `$1` and `$&` copy from the
+ * match the engine writes back as the bytes it read).
  */
 import type { FindOptions, SearchPattern } from "../piece-table/index.js";
 import type { FindQuery } from "../protocol/index.js";
@@ -56,11 +57,11 @@ export function replacementFor(
 ): string | Uint8Array {
   if (searchedAsText(codec)) return replacement;
   if (isPlain(query.pattern, optionsOf(query))) return codec!.encode(replacement);
-  if (!isAsciiText(replacement) || (query.regex && replacement.includes("$"))) {
+  if (!isAsciiText(replacement)) {
     throw new HostError(
       "EENCODING",
-      `in ${codec!.encoding} text, a regular expression, case-insensitive or whole-word replace writes plain ` +
-        "ASCII only (no $1); replace other text with those options off",
+      `in ${codec!.encoding} text, a regular expression, case-insensitive or whole-word replace writes ` +
+        "ASCII text (and $1, $& as they were); replace other text with those options off",
     );
   }
   return replacement;

@@ -217,3 +217,25 @@ describe("Save with Encoding", () => {
     });
   });
 });
+
+describe("regex replace in legacy text", () => {
+  it("copies captured bytes as they were, and writes the template's ASCII", async () => {
+    const original = iconv.encode("id=1 café\nid=22 Noël\n", "windows-1252");
+    const { ui, host } = await hostFor(original);
+    const info = await ui.request("hello", { protocol: 1 });
+    expect(info.encoding).toBe("windows-1252");
+    const query = { pattern: "id=(\\d+) (\\S+)", regex: true };
+    const result = await ui.request("replaceAll", {
+      baseVersion: info.version,
+      query,
+      replacement: "<$2:$1>",
+    });
+    expect(result.count).toBe(2);
+    expect(
+      host.doc.read(0, host.doc.length).equals(iconv.encode("<café:1>\n<Noël:22>\n", "windows-1252")),
+    ).toBe(true);
+    await expect(
+      ui.request("replaceAll", { baseVersion: result.version, query, replacement: "€$1" }),
+    ).rejects.toMatchObject({ code: "EENCODING" });
+  });
+});

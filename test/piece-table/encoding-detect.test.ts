@@ -77,3 +77,14 @@ describe("guessEncoding", () => {
     ).toBe("shift_jis");
   });
 });
+
+describe("guessEncoding on UTF-8 with damage", () => {
+  it("reads UTF-8 with a few bad bytes as UTF-8 (they show escaped), not as a legacy encoding", () => {
+    const text = Buffer.from("Le café était fermé à Noël, déjà vu.\n".repeat(100));
+    const damaged = Buffer.concat([text, Buffer.from([0xff, 0x0a]), text]);
+    const guess = guessEncoding(damaged, false);
+    expect(guess.encoding).toBe("utf-8");
+    expect(guess.confidence).toBeGreaterThan(0.9);
+    expect(guess.confidence).toBeLessThan(1);
+  });
+});
