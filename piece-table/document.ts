@@ -85,6 +85,15 @@ const MAX_STRING_LENGTH = bufferConstants.MAX_STRING_LENGTH;
 /** How long a mapping replaced by a followed append stays open for finds that began over it. */
 const RELEASE_GROWN_AFTER_MS = 10_000;
 
+/** What a document is made of (open-document.ts gathers them). */
+interface DocumentParts {
+  path: string;
+  original: MappedFile;
+  access: DocumentAccess;
+  io: DurableFiles;
+  stateDirectory: string;
+}
+
 export class Document extends EventEmitter<DocumentEvents> {
   /**
    * @internal Most bytes of the replaced file a version from before a save may need copied into
@@ -106,14 +115,13 @@ export class Document extends EventEmitter<DocumentEvents> {
   /** A save is running: edits wait (it writes the version it started from). */
   private saving = false;
 
-  /** @internal Use open(). */
-  constructor(parts: {
-    path: string;
-    original: MappedFile;
-    access: DocumentAccess;
-    io: DurableFiles;
-    stateDirectory: string;
-  }) {
+  /** @internal How open() makes a document (scripts call open()). */
+  static create(parts: DocumentParts): Document {
+    return new Document(parts);
+  }
+
+  /** Use open(): a document is made from an opened file and its session. */
+  protected constructor(parts: DocumentParts) {
     super();
     this.filePath = parts.path;
     this.access = parts.access;

@@ -80,9 +80,9 @@ function openReadOnly(
   const addPath = join(folder, SESSION_FILES.add);
   const parts = { path, original, io, stateDirectory };
   if (!recovery?.committed || !existsSync(addPath)) {
-    return new Document({ ...parts, access: { kind: "read-only", add: null } });
+    return Document.create({ ...parts, access: { kind: "read-only", add: null } });
   }
-  const doc = new Document({ ...parts, access: { kind: "read-only", add: openMappedFile(addPath) } });
+  const doc = Document.create({ ...parts, access: { kind: "read-only", add: openMappedFile(addPath) } });
   try {
     doc.restore(recovery.committed);
   } catch (error) {
@@ -128,7 +128,7 @@ async function openForEditing(
         // The mapping opened before the copy shows what the file held then: replaced.
         original.close();
         const access = { kind: "writable", session, store } as const;
-        return new Document({ path, original: file, access, io, stateDirectory });
+        return Document.create({ path, original: file, access, io, stateDirectory });
       }
       // The temp file is not the one announced (gone or changed): the copy cannot be redone.
       recovery = identityMatchesSlot(recovery, identity)
@@ -162,7 +162,7 @@ async function openForEditing(
     }
     let store = SessionStore.open(session.path, original, recovery.committed, { ...storeOptions, identity });
     const writable = (store: SessionStore) =>
-      new Document({ path, original, access: { kind: "writable", session, store }, io, stateDirectory });
+      Document.create({ path, original, access: { kind: "writable", session, store }, io, stateDirectory });
     let doc = writable(store);
     if (recovery.committed) {
       try {

@@ -60,13 +60,17 @@ describe("the shipped .d.ts", () => {
     writeFileSync(
       join(dir, "consumer.ts"),
       [
-        'import { open, type OpenOptions } from "gigapad";',
+        'import { Document, open, type OpenOptions } from "gigapad";',
         'import type { FileIdentity } from "gigapad/native";',
         'const options: OpenOptions = { stateDir: "/tmp/state", readOnly: true };',
         'export const opening = open("/tmp/file.log", options);',
         "export type Identity = FileIdentity;",
         "// @ts-expect-error: session tuning is @internal, not in the shipped types",
         "export const tuned: OpenOptions = { sessionTuning: { snapshotAfterOps: 1 } };",
+        "// @ts-expect-error: a document comes from open(); its constructor is protected",
+        "export const made = (parts: never) => new Document(parts);",
+        "// @ts-expect-error: Document.create is @internal, not in the shipped types",
+        "export const created = Document.create;",
         "",
       ].join("\n"),
     );
