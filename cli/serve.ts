@@ -58,7 +58,7 @@ export async function serveCommand(file: string, options: ServeOptions): Promise
   }
   // Decided by the address bound, not by the spelling (127.1, localhost, ::ffff:127.0.0.1).
   if (server.exposure === "network") {
-    process.stderr.write(`\ngigapad: ${networkWarning(server, root, info.readOnly)}\n\n`);
+    process.stderr.write(`\ngigapad: ${networkWarning(server, root, { readOnly: info.readOnly })}\n\n`);
   }
   // Listen for the stop signals before printing the URL: whoever reads it may stop us at once.
   const stopped = new Promise<void>((resolve) => {

@@ -666,7 +666,11 @@ export async function serve(document: HostedDocument, options: ServeOptions = {}
 }
 
 /** The warning `gigapad serve` prints when it listens beyond this machine. */
-export function networkWarning(server: RunningServer, root: string, readOnly = false): string {
+export function networkWarning(
+  server: RunningServer,
+  root: string,
+  { readOnly = false }: { readOnly?: boolean } = {},
+): string {
   const where = isWildcard(server.address) ? `${server.address} (every network interface)` : server.address;
   const can = readOnly
     ? "can read the file"

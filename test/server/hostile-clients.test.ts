@@ -355,6 +355,6 @@ describe("finding 7: --host", () => {
     expect(warning).toMatch(/^WARNING: serving on 0\.0\.0\.0 \(every network interface\), port 8080/);
     expect(warning).toContain("write files anywhere under /home/me/logs");
     expect(warning).toContain("plain HTTP");
-    expect(networkWarning(fake, "/home/me/logs", true)).not.toContain("change");
+    expect(networkWarning(fake, "/home/me/logs", { readOnly: true })).not.toContain("change");
   });
 });
