@@ -6,6 +6,8 @@
         "src/addon.cc",
         "src/sigbus_guard.cc",
         "src/byte_scan.cc",
+        "src/unit_scan.cc",
+        "src/line_feeds.cc",
         "src/mapping.cc",
         "src/scan_settings.cc",
         "src/scan_pool.cc",

@@ -37,6 +37,15 @@ export interface FoundLines {
   bytes: Buffer;
 }
 
+/**
+ * How a buffer's line feeds are counted and found: `byte` — the byte 0x0A (UTF-8 and every
+ * ASCII-compatible encoding); `utf-16le` / `utf-16be` — the code unit `0A 00` / `00 0A` at an
+ * even offset of the buffer (0x0A bytes elsewhere are parts of other characters). A unit line
+ * feed is counted in a range that holds its last byte, and offsets of line feeds are those of
+ * their last byte, so the next line starts one byte after either. Omitted means `byte`.
+ */
+export type LineFeedRule = "byte" | "utf-16le" | "utf-16be";
+
 /** Madvise hints accepted by {@link MappedFile.advise}. */
 export type Advice = "sequential" | "random" | "normal" | "willneed" | "dontneed";
 
@@ -56,17 +65,27 @@ export interface MappedFile {
   readInto(target: Uint8Array, targetOffset: number, start: number, end: number): void;
   /** Copies bytes [start, end) into file descriptor fd at outOffset, kernel-side; returns bytes. */
   copyTo(fd: number, outOffset: number, start: number, end: number): number;
-  /** Number of LF bytes in [start, end). */
-  countNewlines(start: number, end: number): number;
+  /** Number of line feeds in [start, end) (LF bytes, or units by {@link LineFeedRule}). */
+  countNewlines(start: number, end: number, rule?: LineFeedRule): number;
   /**
-   * LF counts of chunks [firstChunk, endChunk) of chunkSize bytes (the last chunk of the file may
-   * be shorter): a bulk scan on all cores, read as {@link configureScan} says.
+   * Line feed counts of chunks [firstChunk, endChunk) of chunkSize bytes (the last chunk of the
+   * file may be shorter; even under a UTF-16 rule): a bulk scan on all cores, read as
+   * {@link configureScan} says.
    */
-  countChunks(chunkSize: number, firstChunk: number, endChunk: number): Uint32Array;
-  /** Leftmost non-overlapping match starts of needle in [start, end), at most limit (synchronous). */
-  findAll(needle: Uint8Array, start: number, end: number, limit?: number): Float64Array;
+  countChunks(chunkSize: number, firstChunk: number, endChunk: number, rule?: LineFeedRule): Uint32Array;
+  /**
+   * Leftmost non-overlapping match starts of needle in [start, end), at most limit (synchronous);
+   * under a UTF-16 rule only those at even offsets (whole code units).
+   */
+  findAll(needle: Uint8Array, start: number, end: number, limit?: number, rule?: LineFeedRule): Float64Array;
   /** Like findAll, on background threads. */
-  startFind(needle: Uint8Array, start: number, end: number, limit?: number): NativeJob<Float64Array>;
+  startFind(
+    needle: Uint8Array,
+    start: number,
+    end: number,
+    limit?: number,
+    rule?: LineFeedRule,
+  ): NativeJob<Float64Array>;
   /**
    * The lines holding a match of needle that starts in [start, end), on background threads (a
    * regex prefilter): a line runs from just after the LF before the match (or `floor`) through
@@ -79,17 +98,18 @@ export interface MappedFile {
     floor?: number,
     ceiling?: number,
   ): NativeJob<FoundLines>;
-  /** Offset of the n-th (0-based) LF in [start, end), or -1. */
-  nthNewline(start: number, end: number, n: number): number;
+  /** Offset of (the last byte of) the n-th (0-based) line feed in [start, end), or -1. */
+  nthNewline(start: number, end: number, n: number, rule?: LineFeedRule): number;
   /**
-   * Newline count per chunkSize bytes of the whole file, and the number of CRLF pairs, on
-   * background threads, with progress.
+   * Line feed count per chunkSize bytes of the whole file, and the number of CRLF pairs (units
+   * `0D 00 0A 00` under utf-16le), on background threads, with progress.
    */
   startChunkIndex(
     chunkSize: number,
     onProgress?: (bytesDone: number, bytesTotal: number) => void,
     /** True when nothing else waits (`gigapad info`): normal priority instead of nice 10. */
     foreground?: boolean,
+    rule?: LineFeedRule,
   ): NativeJob<ChunkIndex>;
   advise(advice: Advice, start?: number, end?: number): void;
   /** Unmaps now (or, if a background job runs, as soon as it has stopped). Idempotent. */
@@ -108,9 +128,9 @@ export interface AppendFile {
   read(start: number, end: number): Buffer;
   readInto(target: Uint8Array, targetOffset: number, start: number, end: number): void;
   copyTo(fd: number, outOffset: number, start: number, end: number): number;
-  countNewlines(start: number, end: number): number;
-  nthNewline(start: number, end: number, n: number): number;
-  findAll(needle: Uint8Array, start: number, end: number, limit?: number): Float64Array;
+  countNewlines(start: number, end: number, rule?: LineFeedRule): number;
+  nthNewline(start: number, end: number, n: number, rule?: LineFeedRule): number;
+  findAll(needle: Uint8Array, start: number, end: number, limit?: number, rule?: LineFeedRule): Float64Array;
   /** msync(MS_SYNC) of what was appended since the last sync, then fdatasync. Throws once failed. */
   sync(): void;
   close(): void;
@@ -135,7 +155,7 @@ export interface ScanSettings {
 interface NativeAddon {
   MappedFile: new (path: string) => MappedFile;
   AppendFile: new (path: string, length?: number) => AppendFile;
-  countNewlinesInBytes(bytes: Uint8Array): number;
+  countNewlinesInBytes(bytes: Uint8Array, rule?: LineFeedRule): number;
   indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from?: number): number;
   scanThreads: number;
   configureScan(settings?: Partial<ScanSettings>): ScanSettings;
@@ -202,8 +222,9 @@ export function openAppendFile(path: string, length = 0): AppendFile {
   return new addon.AppendFile(path, length);
 }
 
-/** Number of LF bytes in bytes (vectorised). */
-export const countNewlinesInBytes: (bytes: Uint8Array) => number = addon.countNewlinesInBytes;
+/** Number of line feeds in bytes (vectorised; UTF-16 units from bytes[0] under a UTF-16 rule). */
+export const countNewlinesInBytes: (bytes: Uint8Array, rule?: LineFeedRule) => number =
+  addon.countNewlinesInBytes;
 /** Index of the first needle at or after from in haystack, or -1 (vectorised). */
 export const indexOfBytes: (haystack: Uint8Array, needle: Uint8Array, from?: number) => number =
   addon.indexOfBytes;

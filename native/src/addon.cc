@@ -7,6 +7,7 @@
 #include "byte_scan.h"
 #include "durable_io.h"
 #include "errors.h"
+#include "line_feeds.h"
 #include "mapped_file.h"
 #include "range_methods.h"
 #include "scan_pool.h"
@@ -23,10 +24,13 @@ Napi::Uint8Array ReadBytes(const Napi::Value& value) {
   return value.As<Napi::Uint8Array>();
 }
 
-// countNewlinesInBytes(bytes) → number of '\n' (the same kernel the mapped scans use).
+// countNewlinesInBytes(bytes, rule = "byte") → number of line feeds (the same kernels the mapped
+// scans use; UTF-16 units from bytes[0]).
 Napi::Value CountNewlinesInBytes(const Napi::CallbackInfo& info) {
   Napi::Uint8Array bytes = ReadBytes(info[0]);
-  return Napi::Number::New(info.Env(), static_cast<double>(CountNewlines(bytes.Data(), bytes.ElementLength())));
+  LineFeedRule rule = ReadLineFeedRule(info[1]);
+  return Napi::Number::New(info.Env(),
+                           static_cast<double>(CountLineFeeds(bytes.Data(), bytes.ElementLength(), rule)));
 }
 
 // indexOfBytes(haystack, needle, from = 0) → first match at or after from, or -1.

@@ -143,26 +143,28 @@ Napi::Value MappedFile::NthNewline(const Napi::CallbackInfo& info) { return Rang
 
 Napi::Value MappedFile::FindAll(const Napi::CallbackInfo& info) { return RangeFindAll(info, Live(info.Env())); }
 
-// countChunks(chunkSize, firstChunk, endChunk) → Uint32Array of the LF counts of chunks
+// countChunks(chunkSize, firstChunk, endChunk, rule = "byte") → Uint32Array of the LF counts of chunks
 // [firstChunk, endChunk) of chunkSize bytes (a bulk scan on all cores, see ScanSettings).
 Napi::Value MappedFile::CountChunks(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const Mapping& mapping = Live(env);
   uint64_t chunk_size = ReadChunkSize(info[0]);
   std::vector<uint32_t> counts =
-      CountChunksIn(env, mapping, chunk_size, ReadOffset(info[1], "firstChunk"), ReadOffset(info[2], "endChunk"));
+      CountChunksIn(env, mapping, chunk_size, ReadOffset(info[1], "firstChunk"), ReadOffset(info[2], "endChunk"),
+                    ReadLineFeedRule(info[3]));
   Napi::Uint32Array result = Napi::Uint32Array::New(env, counts.size());
   if (!counts.empty()) std::memcpy(result.Data(), counts.data(), counts.size() * sizeof(uint32_t));
   return result;
 }
 
-// startFind(needle, start, end, limit?) → { promise: Promise<Float64Array>, cancel() }.
+// startFind(needle, start, end, limit?, rule = "byte") → { promise: Promise<Float64Array>, cancel() }
+// (under a UTF-16 rule, only matches at even offsets).
 Napi::Value MappedFile::StartFind(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Live(env);
   std::vector<uint8_t> needle = ReadNeedle(info[0]);
   return StartFindJob(env, mapping_, std::move(needle), ReadOffset(info[1], "start"), ReadOffset(info[2], "end"),
-                      ReadLimit(info[3]), closing_);
+                      ReadLimit(info[3]), ReadLineFeedRule(info[4]), closing_);
 }
 
 // startFindLines(needle, start, end, floor = start, ceiling = end) → { promise: Promise<{ spans,
@@ -179,14 +181,16 @@ Napi::Value MappedFile::StartFindLines(const Napi::CallbackInfo& info) {
   return StartFindLinesJob(env, mapping_, std::move(needle), start, end, floor, ceiling, closing_);
 }
 
-// startChunkIndex(chunkSize, onProgress?, foreground = false) → { promise, cancel() }.
+// startChunkIndex(chunkSize, onProgress?, foreground = false, rule = "byte") → { promise, cancel() }.
 Napi::Value MappedFile::StartChunkIndex(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Live(env);
   uint64_t chunk_size = ReadChunkSize(info[0]);
   Napi::Function on_progress = info[1].IsFunction() ? info[1].As<Napi::Function>() : Napi::Function();
   ScanPriority priority = info[2].ToBoolean().Value() ? ScanPriority::kForeground : ScanPriority::kBackground;
-  return StartChunkIndexJob(env, mapping_, chunk_size, on_progress, closing_, priority);
+  LineFeedRule rule = ReadLineFeedRule(info[3]);
+  CheckChunkSize(env, chunk_size, rule);
+  return StartChunkIndexJob(env, mapping_, chunk_size, on_progress, closing_, priority, rule);
 }
 
 // advise(mode, start = 0, end = size)

@@ -45,21 +45,23 @@ Napi::Value RangeCopyTo(const Napi::CallbackInfo& info, int source_fd, uint64_t 
 
 Napi::Value RangeCountNewlines(const Napi::CallbackInfo& info, const Mapping& mapping) {
   Napi::Env env = info.Env();
-  uint64_t count = CountNewlinesIn(env, mapping, ReadOffset(info[0], "start"), ReadOffset(info[1], "end"));
+  uint64_t count = CountNewlinesIn(env, mapping, ReadOffset(info[0], "start"), ReadOffset(info[1], "end"),
+                                   ReadLineFeedRule(info[2]));
   return Napi::Number::New(env, static_cast<double>(count));
 }
 
 Napi::Value RangeNthNewline(const Napi::CallbackInfo& info, const Mapping& mapping) {
   Napi::Env env = info.Env();
   return Napi::Number::New(env, NthNewlineIn(env, mapping, ReadOffset(info[0], "start"), ReadOffset(info[1], "end"),
-                                             ReadOffset(info[2], "n")));
+                                             ReadOffset(info[2], "n"), ReadLineFeedRule(info[3])));
 }
 
 Napi::Value RangeFindAll(const Napi::CallbackInfo& info, const Mapping& mapping) {
   Napi::Env env = info.Env();
   std::vector<uint8_t> needle = ReadNeedle(info[0]);
   std::vector<uint64_t> matches = FindAllIn(env, mapping, needle, ReadOffset(info[1], "start"),
-                                            ReadOffset(info[2], "end"), ReadLimit(info[3]));
+                                            ReadOffset(info[2], "end"), ReadLimit(info[3]),
+                                            ReadLineFeedRule(info[4]));
   return OffsetsArray(env, matches);
 }
 

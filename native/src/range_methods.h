@@ -20,11 +20,13 @@ Napi::Value RangeReadInto(const Napi::CallbackInfo& info, const Mapping& mapping
 // copyTo(fd, outOffset, start, end) → bytes copied, kernel-side from source_fd (the file holding
 // the mapping's bytes; size is how many of them are data).
 Napi::Value RangeCopyTo(const Napi::CallbackInfo& info, int source_fd, uint64_t size, const std::string& path);
-// countNewlines(start, end) → number of LFs.
+// countNewlines(start, end, rule = "byte") → number of line feeds (line_feeds.h).
 Napi::Value RangeCountNewlines(const Napi::CallbackInfo& info, const Mapping& mapping);
-// nthNewline(start, end, n) → offset of the n-th (0-based) LF in [start, end), or -1.
+// nthNewline(start, end, n, rule = "byte") → offset of the last byte of the n-th (0-based) line
+// feed in [start, end), or -1.
 Napi::Value RangeNthNewline(const Napi::CallbackInfo& info, const Mapping& mapping);
-// findAll(needle, start, end, limit?) → Float64Array of match starts (synchronous).
+// findAll(needle, start, end, limit?, rule = "byte") → Float64Array of match starts (synchronous;
+// under a UTF-16 rule only even ones).
 Napi::Value RangeFindAll(const Napi::CallbackInfo& info, const Mapping& mapping);
 
 // Reads a needle argument (Buffer or Uint8Array), refusing an empty one.

@@ -44,6 +44,13 @@ int RunReadBatches(uint64_t count, Work&& work) {
 
 }  // namespace
 
+void CheckChunkSize(Napi::Env env, uint64_t chunk_size, LineFeedRule rule) {
+  if (chunk_size % UnitBytes(rule) != 0) {
+    throw Napi::RangeError::New(env, "chunkSize " + std::to_string(chunk_size) +
+                                         " must be a whole number of UTF-16 units (even)");
+  }
+}
+
 Napi::Value CopyOut(Napi::Env env, const Mapping& mapping, uint64_t start, uint64_t end) {
   CheckRange(env, start, end, mapping.size);
   Napi::Buffer<uint8_t> buffer = Napi::Buffer<uint8_t>::New(env, end - start);
@@ -87,7 +94,8 @@ uint64_t CopyRangeTo(Napi::Env env, int source_fd, uint64_t size, const std::str
 }
 
 std::vector<uint32_t> CountChunksIn(Napi::Env env, const Mapping& mapping, uint64_t chunk_size,
-                                    uint64_t first_chunk, uint64_t end_chunk) {
+                                    uint64_t first_chunk, uint64_t end_chunk, LineFeedRule rule) {
+  CheckChunkSize(env, chunk_size, rule);
   const uint64_t chunk_total = (mapping.size + chunk_size - 1) / chunk_size;
   if (first_chunk > end_chunk || end_chunk > chunk_total) {
     throw Napi::RangeError::New(env, "Invalid chunks " + std::to_string(first_chunk) + ".." +
@@ -106,20 +114,23 @@ std::vector<uint32_t> CountChunksIn(Napi::Env env, const Mapping& mapping, uint6
     uint64_t from = first_chunk + batch * chunks_per_batch;
     uint64_t to = std::min(end_chunk, from + chunks_per_batch);
     if (use_pread && BatchWantsPread(mapping, from * chunk_size, (to - from) * chunk_size)) {
-      return CountChunksPread(mapping, buffer, chunk_size, from, to, shifted, nullptr);
+      return CountChunksPread(mapping, buffer, chunk_size, from, to, shifted, nullptr, rule);
     }
-    return CountChunksMapped(mapping, chunk_size, from, to, shifted, nullptr) ? kReadOk : kShortRead;
+    return CountChunksMapped(mapping, chunk_size, from, to, shifted, nullptr, rule) ? kReadOk : kShortRead;
   });
   ThrowReadStatus(env, status, mapping.path);
   return counts;
 }
 
-uint64_t CountNewlinesIn(Napi::Env env, const Mapping& mapping, uint64_t start, uint64_t end) {
+uint64_t CountNewlinesIn(Napi::Env env, const Mapping& mapping, uint64_t start, uint64_t end, LineFeedRule rule) {
   CheckRange(env, start, end, mapping.size);
+  start = UnitStart(start, rule);
   uint64_t count = 0;
   if (end - start >= kBulkScanBytes) {
     const bool use_pread = UsePread(mapping);
-    const uint64_t batch_bytes = ScanBatchBytes();
+    // Batches of whole units (the settings may make them any size in tests).
+    const uint64_t unit = UnitBytes(rule);
+    const uint64_t batch_bytes = (ScanBatchBytes() + unit - 1) / unit * unit;
     const uint64_t batches = (end - start + batch_bytes - 1) / batch_bytes;
     std::atomic<uint64_t> total{0};
     int status = RunReadBatches(batches, [&](uint64_t batch, ScanBuffer& buffer) {
@@ -127,41 +138,48 @@ uint64_t CountNewlinesIn(Napi::Env env, const Mapping& mapping, uint64_t start, 
       uint64_t to = std::min(end, from + batch_bytes);
       uint64_t batch_count = 0;
       int result = kReadOk;
-      if (use_pread && BatchWantsPread(mapping, from, to - from)) result = CountSpanPread(mapping, buffer, from, to, &batch_count);
-      else if (!guarded([&] { batch_count = CountNewlines(mapping.base + from, to - from); })) result = kShortRead;
+      if (use_pread && BatchWantsPread(mapping, from, to - from)) {
+        result = CountSpanPread(mapping, buffer, from, to, &batch_count, rule);
+      } else if (!guarded([&] { batch_count = CountLineFeeds(mapping.base + from, to - from, rule); })) {
+        result = kShortRead;
+      }
       total.fetch_add(batch_count);
       return result;
     });
     ThrowReadStatus(env, status, mapping.path);
     return total.load();
   }
-  if (end > start && !guarded([&] { count = CountNewlines(mapping.base + start, end - start); })) {
+  if (end > start && !guarded([&] { count = CountLineFeeds(mapping.base + start, end - start, rule); })) {
     throw TruncatedError(env, mapping.path);
   }
   return count;
 }
 
-double NthNewlineIn(Napi::Env env, const Mapping& mapping, uint64_t start, uint64_t end, uint64_t n) {
+double NthNewlineIn(Napi::Env env, const Mapping& mapping, uint64_t start, uint64_t end, uint64_t n,
+                    LineFeedRule rule) {
   CheckRange(env, start, end, mapping.size);
+  start = UnitStart(start, rule);
   size_t hit = kNotFound;
-  if (end > start && !guarded([&] { hit = FindNthNewline(mapping.base + start, end - start, n); })) {
+  if (end > start && !guarded([&] { hit = FindNthLineFeed(mapping.base + start, end - start, n, rule); })) {
     throw TruncatedError(env, mapping.path);
   }
   return hit == kNotFound ? -1.0 : static_cast<double>(start + hit);
 }
 
 std::vector<uint64_t> FindAllIn(Napi::Env env, const Mapping& mapping, const std::vector<uint8_t>& needle,
-                                uint64_t start, uint64_t end, uint64_t limit) {
+                                uint64_t start, uint64_t end, uint64_t limit, LineFeedRule rule) {
   CheckRange(env, start, end, mapping.size);
+  const uint64_t align = UnitBytes(rule);
   std::vector<uint64_t> matches;
   if (end - start >= kBulkScanBytes && UsePread(mapping) && PreadFits(needle) &&
       BatchWantsPread(mapping, start, end - start)) {
     // One thread: the matches come in order and the caller may want only the first few.
     ScanBuffer buffer;
-    ThrowReadStatus(env, FindMatchesPread(mapping, buffer, needle, start, end, end, limit, matches), mapping.path);
+    ThrowReadStatus(env, FindMatchesPread(mapping, buffer, needle, start, end, end, limit, matches, align),
+                     mapping.path);
     return matches;
   }
-  if (!FindMatches(mapping, needle, start, end, end, limit, matches)) throw TruncatedError(env, mapping.path);
+  if (!FindMatches(mapping, needle, start, end, end, limit, matches, align)) throw TruncatedError(env, mapping.path);
   return matches;
 }
 

@@ -37,14 +37,16 @@ int ReadFully(int fd, uint8_t* out, uint64_t offset, uint64_t length) {
 }
 
 int CountChunksPread(const Mapping& mapping, ScanBuffer& buffer, uint64_t chunk_size, uint64_t first_chunk,
-                     uint64_t end_chunk, uint32_t* counts, uint64_t* crlf) {
+                     uint64_t end_chunk, uint32_t* counts, uint64_t* crlf, LineFeedRule rule) {
   uint8_t* data = buffer.Data();
   if (data == nullptr) return ENOMEM;
-  const uint64_t capacity = buffer.Size();
+  const uint64_t unit = UnitBytes(rule);
+  // Reads of whole units, so that no unit is cut between two of them.
+  const uint64_t capacity = buffer.Size() / unit * unit;
   const uint64_t start = first_chunk * chunk_size;
   const uint64_t end = std::min(mapping.size, end_chunk * chunk_size);
   for (uint64_t chunk = first_chunk; chunk < end_chunk; ++chunk) counts[chunk] = 0;
-  uint8_t previous = 0;  // the byte before the piece being counted (0 before the file)
+  uint16_t previous = 0;  // the unit before the piece being counted (0 before the file)
   bool previous_known = start == 0;
   for (uint64_t position = start; position < end;) {
     const uint64_t length = std::min(capacity, end - position);
@@ -54,19 +56,21 @@ int CountChunksPread(const Mapping& mapping, ScanBuffer& buffer, uint64_t chunk_
       const uint64_t chunk = at / chunk_size;
       const uint64_t piece_end = std::min(position + length, (chunk + 1) * chunk_size);
       const uint8_t* piece = data + (at - position);
-      const uint64_t lf = CountNewlines(piece, piece_end - at);
+      const uint64_t lf = CountLineFeeds(piece, piece_end - at, rule);
       counts[chunk] += static_cast<uint32_t>(lf);
       if (crlf != nullptr && lf != 0) {
-        uint8_t before = at == position ? previous : piece[-1];
-        if (at == position && !previous_known && piece[0] == '\n') {
-          status = ReadFully(mapping.fd, &before, at - 1, 1);
+        uint16_t before = at == position ? previous : UnitBefore(piece, rule);
+        if (at == position && !previous_known && CountLineFeeds(piece, unit, rule) != 0) {
+          uint8_t bytes[2] = {0, 0};
+          status = ReadFully(mapping.fd, bytes, at - unit, unit);
           if (status != kReadOk) return status;
+          before = UnitBefore(bytes + unit, rule);
         }
-        *crlf += CountCrlfPairs(piece, piece_end - at, before);
+        *crlf += CountCrlf(piece, piece_end - at, before, rule);
       }
       at = piece_end;
     }
-    previous = data[length - 1];
+    if (length >= unit) previous = UnitBefore(data + length, rule);
     previous_known = true;
     position += length;
   }
@@ -74,37 +78,39 @@ int CountChunksPread(const Mapping& mapping, ScanBuffer& buffer, uint64_t chunk_
 }
 
 bool CountChunksMapped(const Mapping& mapping, uint64_t chunk_size, uint64_t first_chunk, uint64_t end_chunk,
-                       uint32_t* counts, uint64_t* crlf) {
+                       uint32_t* counts, uint64_t* crlf, LineFeedRule rule) {
   return guarded([&] {
     for (uint64_t chunk = first_chunk; chunk < end_chunk; ++chunk) {
       uint64_t chunk_start = chunk * chunk_size;
       uint64_t chunk_end = std::min(mapping.size, chunk_start + chunk_size);
       const uint8_t* data = mapping.base + chunk_start;
-      counts[chunk] = static_cast<uint32_t>(CountNewlines(data, chunk_end - chunk_start));
+      counts[chunk] = static_cast<uint32_t>(CountLineFeeds(data, chunk_end - chunk_start, rule));
       // CRLF pairs only matter where there are newlines at all.
       if (crlf != nullptr && counts[chunk] != 0) {
-        *crlf += CountCrlfPairs(data, chunk_end - chunk_start, chunk_start == 0 ? 0 : data[-1]);
+        *crlf += CountCrlf(data, chunk_end - chunk_start, chunk_start == 0 ? 0 : UnitBefore(data, rule), rule);
       }
     }
   });
 }
 
-int CountSpanPread(const Mapping& mapping, ScanBuffer& buffer, uint64_t start, uint64_t end, uint64_t* count) {
+int CountSpanPread(const Mapping& mapping, ScanBuffer& buffer, uint64_t start, uint64_t end, uint64_t* count,
+                   LineFeedRule rule) {
   uint8_t* data = buffer.Data();
   if (data == nullptr) return ENOMEM;
-  const uint64_t capacity = buffer.Size();
+  const uint64_t unit = UnitBytes(rule);
+  const uint64_t capacity = buffer.Size() / unit * unit;
   for (uint64_t position = start; position < end;) {
     const uint64_t length = std::min(capacity, end - position);
     int status = ReadFully(mapping.fd, data, position, length);
     if (status != kReadOk) return status;
-    *count += CountNewlines(data, length);
+    *count += CountLineFeeds(data, length, rule);
     position += length;
   }
   return kReadOk;
 }
 
 int FindMatchesPread(const Mapping& mapping, ScanBuffer& buffer, const std::vector<uint8_t>& needle, uint64_t from,
-                     uint64_t to, uint64_t scan_end, uint64_t limit, std::vector<uint64_t>& out) {
+                     uint64_t to, uint64_t scan_end, uint64_t limit, std::vector<uint64_t>& out, uint64_t align) {
   uint8_t* data = buffer.Data();
   if (data == nullptr) return ENOMEM;
   const uint64_t capacity = buffer.Size();
@@ -114,8 +120,8 @@ int FindMatchesPread(const Mapping& mapping, ScanBuffer& buffer, const std::vect
   while (position < to && out.size() < limit && position + length <= scan_end) {
     // Reads start on a page boundary (with real buffers): a copy whose source and target are
     // misaligned differently runs far slower in the kernel's copy loop on some machines.
-    const bool align = capacity >= kAlignedReadMinBytes && capacity > overlap + 4096;
-    const uint64_t read_start = align ? position / 4096 * 4096 : position;
+    const bool page_aligned = capacity >= kAlignedReadMinBytes && capacity > overlap + 4096;
+    const uint64_t read_start = page_aligned ? position / 4096 * 4096 : position;
     const uint64_t read_end = std::min(scan_end, read_start + capacity);
     int status = ReadFully(mapping.fd, data, read_start, read_end - read_start);
     if (status != kReadOk) return status;
@@ -125,6 +131,10 @@ int FindMatchesPread(const Mapping& mapping, ScanBuffer& buffer, const std::vect
     while (out.size() < limit && at + length <= read_end) {
       size_t hit = FindLiteral(data + (at - read_start), read_end - at, needle.data(), length);
       if (hit == kNotFound || at + hit >= settled_end) break;
+      if ((at + hit) % align != 0) {
+        at += hit + 1;
+        continue;
+      }
       out.push_back(at + hit);
       at += hit + length;
     }
@@ -147,7 +157,7 @@ bool PreadFits(const std::vector<uint8_t>& needle) {
 }
 
 bool FindMatches(const Mapping& mapping, const std::vector<uint8_t>& needle, uint64_t from, uint64_t to,
-                 uint64_t scan_end, uint64_t limit, std::vector<uint64_t>& out) {
+                 uint64_t scan_end, uint64_t limit, std::vector<uint64_t>& out, uint64_t align) {
   const uint8_t* base = mapping.base;
   const uint64_t length = needle.size();
   return guarded([&] {
@@ -155,6 +165,10 @@ bool FindMatches(const Mapping& mapping, const std::vector<uint8_t>& needle, uin
     while (position < to && out.size() < limit && position + length <= scan_end) {
       size_t hit = FindLiteral(base + position, scan_end - position, needle.data(), length);
       if (hit == kNotFound || position + hit >= to) break;
+      if ((position + hit) % align != 0) {
+        position += hit + 1;
+        continue;
+      }
       out.push_back(position + hit);
       position += hit + length;
     }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "line_feeds.h"
 #include "mapping.h"
 #include "scan_pool.h"
 
@@ -20,29 +21,32 @@ constexpr int kShortRead = -1;
 // Reads exactly [offset, offset + length) of fd into out.
 int ReadFully(int fd, uint8_t* out, uint64_t offset, uint64_t length);
 
-// Counts LFs of chunks [first_chunk, end_chunk) of [0, mapping.size) into counts[chunk] (and
-// their CRLF pairs into *crlf, if given), reading with pread through buffer. A CRLF pair split
-// across the batch's first byte is counted here (the byte before is read when it matters).
+// Counts line feeds (by rule; chunk_size is even for UTF-16) of chunks [first_chunk, end_chunk)
+// of [0, mapping.size) into counts[chunk] (and their CRLF pairs into *crlf, if given), reading
+// with pread through buffer. A CRLF pair split across the batch's first unit is counted here (the
+// unit before is read when it matters).
 int CountChunksPread(const Mapping& mapping, ScanBuffer& buffer, uint64_t chunk_size, uint64_t first_chunk,
-                     uint64_t end_chunk, uint32_t* counts, uint64_t* crlf);
+                     uint64_t end_chunk, uint32_t* counts, uint64_t* crlf, LineFeedRule rule);
 
-// Counts LFs of chunks [first_chunk, end_chunk) through the mapping. Returns false on SIGBUS.
+// Counts line feeds of chunks [first_chunk, end_chunk) through the mapping. Returns false on SIGBUS.
 bool CountChunksMapped(const Mapping& mapping, uint64_t chunk_size, uint64_t first_chunk, uint64_t end_chunk,
-                       uint32_t* counts, uint64_t* crlf);
+                       uint32_t* counts, uint64_t* crlf, LineFeedRule rule);
 
-// Counts LFs in [start, end) with pread through buffer into *count.
-int CountSpanPread(const Mapping& mapping, ScanBuffer& buffer, uint64_t start, uint64_t end, uint64_t* count);
+// Counts line feeds in [start, end) (start a unit's start) with pread through buffer into *count.
+int CountSpanPread(const Mapping& mapping, ScanBuffer& buffer, uint64_t start, uint64_t end, uint64_t* count,
+                   LineFeedRule rule);
 
-// Greedy leftmost non-overlapping matches of needle among candidate starts [from, to), reading
-// at most up to scan_end. Appends to out; stops at limit. Returns false on SIGBUS.
+// Greedy leftmost non-overlapping matches of needle among candidate starts [from, to) that are
+// multiples of align (1, or 2 in UTF-16: a byte match at an odd offset is no match), reading at
+// most up to scan_end. Appends to out; stops at limit. Returns false on SIGBUS.
 bool FindMatches(const Mapping& mapping, const std::vector<uint8_t>& needle, uint64_t from, uint64_t to,
-                 uint64_t scan_end, uint64_t limit, std::vector<uint64_t>& out);
+                 uint64_t scan_end, uint64_t limit, std::vector<uint64_t>& out, uint64_t align);
 
 // FindMatches with pread: each read covers needle length - 1 bytes more than the starts it
 // settles, so a match across the buffer's edge is found whole; the next read starts where the
 // last match ended or at the first unsettled start. Needs PreadFits(needle).
 int FindMatchesPread(const Mapping& mapping, ScanBuffer& buffer, const std::vector<uint8_t>& needle, uint64_t from,
-                     uint64_t to, uint64_t scan_end, uint64_t limit, std::vector<uint64_t>& out);
+                     uint64_t to, uint64_t scan_end, uint64_t limit, std::vector<uint64_t>& out, uint64_t align);
 
 // Whether a pread search of needle fits the scan buffers (else the mapping is read): a read
 // must settle at least one start past the up to 4095 bytes of alignment and the overlap.

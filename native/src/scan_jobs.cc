@@ -40,9 +40,10 @@ void Release(const Mapping& mapping, uint64_t from, uint64_t to) {
 class ChunkIndexJob : public PromiseJob<Napi::AsyncProgressWorker<double>> {
  public:
   ChunkIndexJob(Napi::Env env, std::shared_ptr<Mapping> mapping, uint64_t chunk_size, Napi::Function on_progress,
-                std::shared_ptr<std::atomic<bool>> closing, ScanPriority priority)
+                std::shared_ptr<std::atomic<bool>> closing, ScanPriority priority, LineFeedRule rule)
       : PromiseJob(env, "gigapad.chunkIndex", std::move(mapping), std::move(closing)),
         priority_(priority),
+        rule_(rule),
         chunk_size_(chunk_size) {
     if (!on_progress.IsEmpty()) on_progress_ = Napi::Persistent(on_progress);
     counts_.resize((mapping_->size + chunk_size_ - 1) / chunk_size_);
@@ -67,12 +68,12 @@ class ChunkIndexJob : public PromiseJob<Napi::AsyncProgressWorker<double>> {
       uint64_t crlf = 0;
       if (use_pread && BatchWantsPread(mapping, start, end - start)) {
         PrefetchAhead(mapping, start, end - start);
-        int status = CountChunksPread(mapping, buffer, chunk_size_, first_chunk, end_chunk, counts_.data(), &crlf);
+        int status = CountChunksPread(mapping, buffer, chunk_size_, first_chunk, end_chunk, counts_.data(), &crlf, rule_);
         crlf_pairs_.fetch_add(crlf);
         if (!outcome_.RecordReadStatus(status)) return false;
       } else {
         Populate(mapping, start, end);
-        bool read_ok = CountChunksMapped(mapping, chunk_size_, first_chunk, end_chunk, counts_.data(), &crlf);
+        bool read_ok = CountChunksMapped(mapping, chunk_size_, first_chunk, end_chunk, counts_.data(), &crlf, rule_);
         crlf_pairs_.fetch_add(crlf);
         Release(mapping, start, end);
         if (!read_ok) {
@@ -119,6 +120,7 @@ class ChunkIndexJob : public PromiseJob<Napi::AsyncProgressWorker<double>> {
 
  private:
   ScanPriority priority_;
+  LineFeedRule rule_;
   uint64_t chunk_size_;
   Napi::FunctionReference on_progress_;
   std::vector<uint32_t> counts_;
@@ -128,12 +130,13 @@ class ChunkIndexJob : public PromiseJob<Napi::AsyncProgressWorker<double>> {
 class FindJob : public PromiseJob<Napi::AsyncWorker> {
  public:
   FindJob(Napi::Env env, std::shared_ptr<Mapping> mapping, std::vector<uint8_t> needle, uint64_t start,
-          uint64_t end, uint64_t limit, std::shared_ptr<std::atomic<bool>> closing)
+          uint64_t end, uint64_t limit, LineFeedRule rule, std::shared_ptr<std::atomic<bool>> closing)
       : PromiseJob(env, "gigapad.find", std::move(mapping), std::move(closing)),
         needle_(std::move(needle)),
         start_(start),
         end_(end),
-        limit_(limit) {}
+        limit_(limit),
+        align_(UnitBytes(rule)) {}
 
   void Execute() override {
     const Mapping& mapping = *mapping_;
@@ -153,10 +156,10 @@ class FindJob : public PromiseJob<Napi::AsyncWorker> {
       if (use_pread && BatchWantsPread(mapping, from, to - from)) {
         PrefetchAhead(mapping, from, to - from);
         return outcome_.RecordReadStatus(
-            FindMatchesPread(mapping, buffer, needle_, from, to, scan_end, limit_, found[batch]));
+            FindMatchesPread(mapping, buffer, needle_, from, to, scan_end, limit_, found[batch], align_));
       }
       Populate(mapping, from, scan_end);
-      bool read_ok = FindMatches(mapping, needle_, from, to, scan_end, limit_, found[batch]);
+      bool read_ok = FindMatches(mapping, needle_, from, to, scan_end, limit_, found[batch], align_);
       Release(mapping, from, to);
       if (!read_ok) outcome_.Fail(JobFailure::kTruncated);
       return read_ok;
@@ -178,10 +181,10 @@ class FindJob : public PromiseJob<Napi::AsyncWorker> {
         if (use_pread) {
           ScanBuffer buffer;
           if (!outcome_.RecordReadStatus(
-                  FindMatchesPread(mapping, buffer, needle_, previous_end, to, scan_end, limit_, matches))) {
+                  FindMatchesPread(mapping, buffer, needle_, previous_end, to, scan_end, limit_, matches, align_))) {
             return;
           }
-        } else if (!FindMatches(mapping, needle_, previous_end, to, scan_end, limit_, matches)) {
+        } else if (!FindMatches(mapping, needle_, previous_end, to, scan_end, limit_, matches, align_)) {
           outcome_.Fail(JobFailure::kTruncated);
           return;
         }
@@ -204,6 +207,8 @@ class FindJob : public PromiseJob<Napi::AsyncWorker> {
  private:
   std::vector<uint8_t> needle_;
   uint64_t start_, end_, limit_;
+  // Match starts must be multiples of this (2 under a UTF-16 rule).
+  uint64_t align_;
   std::vector<uint64_t> results_;
 };
 
@@ -301,15 +306,17 @@ class FindLinesJob : public PromiseJob<Napi::AsyncWorker> {
 
 Napi::Value StartChunkIndexJob(Napi::Env env, std::shared_ptr<Mapping> mapping, uint64_t chunk_size,
                                Napi::Function on_progress, std::shared_ptr<std::atomic<bool>> closing,
-                               ScanPriority priority) {
-  auto* job = new ChunkIndexJob(env, std::move(mapping), chunk_size, on_progress, std::move(closing), priority);
+                               ScanPriority priority, LineFeedRule rule) {
+  auto* job =
+      new ChunkIndexJob(env, std::move(mapping), chunk_size, on_progress, std::move(closing), priority, rule);
   return job->Start(env);
 }
 
 Napi::Value StartFindJob(Napi::Env env, std::shared_ptr<Mapping> mapping, std::vector<uint8_t> needle,
-                         uint64_t start, uint64_t end, uint64_t limit, std::shared_ptr<std::atomic<bool>> closing) {
+                         uint64_t start, uint64_t end, uint64_t limit, LineFeedRule rule,
+                         std::shared_ptr<std::atomic<bool>> closing) {
   CheckRange(env, start, end, mapping->size);
-  auto* job = new FindJob(env, std::move(mapping), std::move(needle), start, end, limit, std::move(closing));
+  auto* job = new FindJob(env, std::move(mapping), std::move(needle), start, end, limit, rule, std::move(closing));
   return job->Start(env);
 }
 
