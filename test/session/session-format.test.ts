@@ -368,6 +368,21 @@ describe("ByteWriter and ByteReader", () => {
     for (let i = 0; i < 100; i++) expect(reader.f64()).toBe(i);
   });
 
+  it("grows geometrically (doubling), so writing a large payload costs O(n), not O(n²) copies", () => {
+    const writer = new ByteWriter();
+    const capacities = new Set<number>();
+    for (let i = 0; i < 100_000; i++) {
+      writer.f64(i);
+      // finish() is a view of the writer's buffer: its ArrayBuffer is the capacity.
+      capacities.add(writer.finish().buffer.byteLength);
+    }
+    expect(writer.length).toBe(800_000);
+    // 256 B doubled up to 1 MiB: 13 sizes, each twice the one before.
+    expect([...capacities]).toEqual(Array.from({ length: 13 }, (_, i) => 256 * 2 ** i));
+    const reader = new ByteReader(writer.finish());
+    for (let i = 0; i < 100_000; i++) expect(reader.f64()).toBe(i);
+  });
+
   it("reading past the end throws CorruptRecordError, whatever the width", () => {
     expect(() => new ByteReader(Buffer.alloc(0)).u8()).toThrow(CorruptRecordError);
     expect(() => new ByteReader(Buffer.alloc(3)).u32()).toThrow(CorruptRecordError);
