@@ -28,6 +28,15 @@ export class FindPanel {
   /** The count in progress: its id, and the total once done. */
   private count: { id: number; total: number | null; partial: number } | null = null;
   private current: Match | null = null;
+  /**
+   * How the current match was reached: the find box's jump as you type only shows it; a match
+   * gone to (Enter, the arrows, Replace's first press) is the one Replace replaces.
+   */
+  private reached: "as-you-type" | "gone-to" = "as-you-type";
+  /** Counts the matches gone to: a jump as you type answered after one of them is stale. */
+  private goneTo = 0;
+  /** Replace presses run one after another, each on what the one before left. */
+  private replaceTurn: Promise<void> = Promise.resolve();
   private currentIndex: number | null = null;
   private indexSearch = 0;
   private typingTimer = 0;
@@ -178,6 +187,7 @@ export class FindPanel {
     const selection = this.editor.selectionBytes();
     const from = searchStart(selection, direction);
     const jumps = this.editor.jumps;
+    this.goneTo++;
     try {
       const { match, wrapped } = await this.connection.request("findNext", { query, from, direction });
       // The user moved on while the engine searched (closed the panel, Ctrl+Home, go to): a late
@@ -191,6 +201,7 @@ export class FindPanel {
       if (wrapped)
         this.say(direction === "forward" ? "Search wrapped to the start" : "Search wrapped to the end");
       this.current = match;
+      this.reached = "gone-to";
       this.currentIndex = null;
       await this.editor.reveal(match.start, match.end);
       this.highlight();
@@ -201,16 +212,29 @@ export class FindPanel {
   }
 
   /**
-   * Replaces the current match and goes to the next. The first press, with no match selected
-   * yet, only finds one (as VS Code does): you see what you replace.
+   * Replaces the current match and goes to the next. The first press only shows the match it
+   * would replace — the one the find box jumped to as you typed, else the next from the cursor —
+   * so you see what you replace, whether or not that jump had landed when you pressed.
    */
-  async replaceOne(): Promise<void> {
+  replaceOne(): Promise<void> {
+    const turn = this.replaceTurn.then(() => this.replaceOneNow());
+    this.replaceTurn = turn.catch(() => {});
+    return turn;
+  }
+
+  private async replaceOneNow(): Promise<void> {
     const query = this.query();
     if (!query || this.replacing !== null) return;
     const current = this.current;
     const selection = this.editor.selectionBytes();
     if (current === null || !selects(selection, current)) {
       await this.next("forward");
+      return;
+    }
+    if (this.reached === "as-you-type") {
+      this.goneTo++;
+      this.reached = "gone-to";
+      await this.editor.reveal(current.start, current.end);
       return;
     }
     const replaced = await this.editor.replaceMatches(query, this.replaceInput.value, {
@@ -253,7 +277,22 @@ export class FindPanel {
   documentChanged(): void {
     if (!this.isOpen || !this.query()) return;
     clearTimeout(this.editTimer);
-    this.editTimer = window.setTimeout(() => this.queryChanged({ jump: false }), EDIT_DELAY_MS);
+    this.editTimer = window.setTimeout(() => this.recount(), EDIT_DELAY_MS);
+  }
+
+  /**
+   * Counts again after a change. The current match stays current (numbered again) while it is
+   * still what is selected: after Replace it is the next match, which the next Enter replaces.
+   */
+  private recount(): void {
+    const kept = this.current;
+    const reached = this.reached;
+    this.queryChanged({ jump: false });
+    const query = this.query();
+    if (kept === null || query === null || !selects(this.editor.selectionBytes(), kept)) return;
+    this.current = kept;
+    this.reached = reached;
+    void this.locate(query, kept);
   }
 
   /** Highlights the matches inside the current window. */
@@ -282,6 +321,7 @@ export class FindPanel {
   private queryChanged(options: { jump: boolean }): void {
     this.cancelCount();
     this.current = null;
+    this.reached = "as-you-type";
     this.currentIndex = null;
     this.error = null;
     const query = this.query();
@@ -312,9 +352,12 @@ export class FindPanel {
       const selection = this.editor.selectionBytes();
       const from = searchStart(selection, "backward");
       const jumps = this.editor.jumps;
+      const goneTo = this.goneTo;
       this.connection.request("findNext", { query, from, direction: "forward" }).then(
         async ({ match }) => {
           if (this.searchId !== id || !match || !this.isOpen || this.editor.jumps !== jumps) return;
+          // A match gone to meanwhile (Enter pressed before this answer) stays where it is.
+          if (this.goneTo !== goneTo) return;
           this.current = match;
           await this.editor.reveal(match.start, match.end);
           this.highlight();
