@@ -7,9 +7,20 @@
 import { constants as bufferConstants } from "node:buffer";
 import { EventEmitter } from "node:events";
 import { type BigIntStats, statSync } from "node:fs";
-import { type AppendFile, type MappedFile, openMappedFile } from "../native/index.js";
+import { type AppendFile, type LineFeedRule, type MappedFile, openMappedFile } from "../native/index.js";
 import type { DurableFiles } from "./durable-files.js";
 import { type LineEndings, lineEndingsOf } from "./file-info.js";
+import {
+  appendAligned,
+  carriageReturnBefore,
+  checkAlignedEdit,
+  checkAlignedRange,
+  decodeText,
+  encodeText,
+  indexOfLineFeed,
+  ruleOf,
+  unitBytes,
+} from "./line-feed-rule.js";
 import { type IndexProgress, LineIndex } from "./line-index.js";
 import type { SetAsideSession } from "./open-document.js";
 import { identityFrom, identityOf } from "./original-identity.js";
@@ -92,6 +103,8 @@ interface DocumentParts {
   access: DocumentAccess;
   io: DurableFiles;
   stateDirectory: string;
+  /** The encoding the document is read in (a WHATWG label), or null: bytes (see line-feed-rule.ts). */
+  encoding: string | null;
 }
 
 export class Document extends EventEmitter<DocumentEvents> {
@@ -105,6 +118,8 @@ export class Document extends EventEmitter<DocumentEvents> {
   private readonly access: DocumentAccess;
   private readonly io: DurableFiles;
   private readonly stateDirectory: string;
+  private readonly encodingLabel: string | null;
+  private readonly rule: LineFeedRule;
   private filePath: string;
   private recoveredSession: RecoveredSession | null = null;
   private setAsideSession: SetAsideSession | null = null;
@@ -127,9 +142,12 @@ export class Document extends EventEmitter<DocumentEvents> {
     this.access = parts.access;
     this.io = parts.io;
     this.stateDirectory = parts.stateDirectory;
+    this.encodingLabel = parts.encoding;
+    this.rule = ruleOf(parts.encoding);
     this.versions = new Versions({
       original: this.originalBuffer(parts.original),
       add: parts.access.kind === "writable" ? parts.access.store.add : parts.access.add,
+      rule: this.rule,
       onChange: () => {
         this.changes++;
         this.emit("changed");
@@ -150,6 +168,16 @@ export class Document extends EventEmitter<DocumentEvents> {
   /** Increases with every change of content (edits, undo, redo). */
   get version(): number {
     return this.changes;
+  }
+
+  /**
+   * The encoding the document was opened in (a WHATWG label such as "utf-16le"), or null when
+   * none was given and the file has no UTF-16 byte order mark. UTF-16 (either byte order) counts
+   * lines in code units, decodes and encodes text as UTF-16, and takes only edits of whole code
+   * units (else EALIGN); every other encoding is bytes to the engine.
+   */
+  get encoding(): string | null {
+    return this.encodingLabel;
   }
 
   /** Absolute path of the document's file (saveAs changes it). */
@@ -243,17 +271,21 @@ export class Document extends EventEmitter<DocumentEvents> {
     return readTree(this.versions.tree, start, end, this.versions.currentOriginal.file, this.add);
   }
 
-  /** The text of [start, end) decoded as UTF-8 (a BOM at offset 0 is not part of the text). */
+  /**
+   * The text of [start, end) decoded as UTF-8, or as UTF-16 in a UTF-16 document (whose offsets
+   * must then be even, else EALIGN); a BOM at offset 0 is not part of the text.
+   */
   getText(start = 0, end = this.length): string {
     this.checkOpen();
     this.checkRange(start, end);
+    checkAlignedRange(this.rule, start, end, this.length);
     if (end - start > MAX_STRING_LENGTH) {
       throw new RangeError(
         `Range ${start}..${end} (${end - start} bytes) is too large for a JavaScript string ` +
           `(at most ${MAX_STRING_LENGTH}); use read() or getText() on smaller ranges`,
       );
     }
-    return decodeUtf8(this.read(start, end), start);
+    return decodeText(this.read(start, end), start, this.rule);
   }
 
   /** Number of lines: LF count + 1. Counts what the background index has not reached yet. */
@@ -287,28 +319,31 @@ export class Document extends EventEmitter<DocumentEvents> {
     for (let window = LINE_READ_AHEAD; window <= LINE_READ_AHEAD_MAX; window *= 8) {
       const windowEnd = Math.min(this.length, start + window);
       const bytes = this.read(start, windowEnd);
-      let end = bytes.indexOf(10);
+      let end = indexOfLineFeed(bytes, this.rule);
       if (end < 0 && windowEnd < this.length) continue;
       if (end < 0) end = bytes.length;
-      else if (end > 0 && bytes[end - 1] === 13) end--;
-      return decodeUtf8(bytes.subarray(0, end), start);
+      else if (carriageReturnBefore(bytes, end, this.rule)) end -= unitBytes(this.rule);
+      return decodeText(bytes.subarray(0, end), start, this.rule);
     }
+    // The offset of the line feed's last byte: the line ends where the line feed's unit begins.
+    const unit = unitBytes(this.rule);
     const lineFeed = findLineFeed(this.versions.tree, line, this.versions.lineFeedSource);
-    let end = lineFeed < 0 ? this.length : lineFeed;
-    if (lineFeed > start && this.read(lineFeed - 1, lineFeed)[0] === 13) end = lineFeed - 1;
+    let end = lineFeed < 0 ? this.length : lineFeed + 1 - unit;
+    if (end - start >= unit && carriageReturnBefore(this.read(end - unit, end), unit, this.rule)) end -= unit;
     return this.getText(start, end);
   }
 
   // ----- editing -------------------------------------------------------------------------------
 
-  /** Inserts text (UTF-8) or bytes at offset. */
+  /** Inserts text (UTF-8, or UTF-16 in a UTF-16 document) or bytes at offset. */
   insert(offset: number, text: string | Uint8Array): void {
     const { add } = this.writable();
     this.checkOffset(offset);
-    const bytes = typeof text === "string" ? Buffer.from(text, "utf8") : text;
+    const bytes = typeof text === "string" ? encodeText(text, this.rule) : text;
     if (bytes.length === 0) return;
+    checkAlignedEdit(this.rule, { start: offset, end: offset, inserted: bytes.length }, this.length);
     const newGroup = this.versions.startsUndoGroup("insert", offset, offset + bytes.length, bytes);
-    const addStart = add.append(bytes);
+    const addStart = appendAligned(add, bytes, this.rule);
     this.versions.apply({ kind: "insert", offset, addStart, length: bytes.length, newGroup });
   }
 
@@ -317,6 +352,7 @@ export class Document extends EventEmitter<DocumentEvents> {
     this.writable();
     this.checkRange(start, end);
     if (start === end) return;
+    checkAlignedEdit(this.rule, { start, end, inserted: 0 }, this.length);
     this.versions.apply({
       kind: "delete",
       start,
@@ -329,10 +365,11 @@ export class Document extends EventEmitter<DocumentEvents> {
   replace(start: number, end: number, text: string | Uint8Array): void {
     const { add } = this.writable();
     this.checkRange(start, end);
-    const bytes = typeof text === "string" ? Buffer.from(text, "utf8") : text;
+    const bytes = typeof text === "string" ? encodeText(text, this.rule) : text;
     if (start === end && bytes.length === 0) return;
+    checkAlignedEdit(this.rule, { start, end, inserted: bytes.length }, this.length);
     this.versions.breakUndoGroup();
-    const addStart = bytes.length > 0 ? add.append(bytes) : 0;
+    const addStart = bytes.length > 0 ? appendAligned(add, bytes, this.rule) : 0;
     this.versions.apply({ kind: "replace", start, end, addStart, length: bytes.length });
   }
 
@@ -355,9 +392,12 @@ export class Document extends EventEmitter<DocumentEvents> {
     const prepared = edits.map((edit) => ({
       start: edit.start,
       end: edit.end,
-      bytes: typeof edit.text === "string" ? Buffer.from(edit.text, "utf8") : edit.text,
+      bytes: typeof edit.text === "string" ? encodeText(edit.text, this.rule) : edit.text,
     }));
-    for (const edit of prepared) this.checkRange(edit.start, edit.end);
+    for (const edit of prepared) {
+      this.checkRange(edit.start, edit.end);
+      checkAlignedEdit(this.rule, { ...edit, inserted: edit.bytes.length }, this.length);
+    }
     const sorted = prepared
       .map((edit, order) => ({ ...edit, order }))
       .sort((x, y) => x.start - y.start || x.end - y.end || x.order - y.order);
@@ -387,7 +427,7 @@ export class Document extends EventEmitter<DocumentEvents> {
         newGroup = false;
       }
       if (bytes.length > 0) {
-        const addStart = add.append(bytes);
+        const addStart = appendAligned(add, bytes, this.rule);
         this.versions.apply({ kind: "insert", offset: start, addStart, length: bytes.length, newGroup });
         newGroup = false;
       }
@@ -437,7 +477,7 @@ export class Document extends EventEmitter<DocumentEvents> {
     const { add } = this.writable();
     const snapshot = this.snapshot();
     const result = await replaceAllMatches(snapshot, pattern, replacement, options, (bytes) =>
-      add.append(bytes),
+      appendAligned(add, bytes, this.rule),
     );
     if (result.count === 0) return 0;
     if (this.versions.tree !== snapshot.root) {
@@ -456,7 +496,12 @@ export class Document extends EventEmitter<DocumentEvents> {
   async rewrite(transform: ByteTransform, options: RewriteOptions = {}): Promise<void> {
     const { add } = this.writable();
     const snapshot = this.snapshot();
-    const root = await rewriteTree(snapshot, transform, (bytes) => add.append(bytes), options);
+    const root = await rewriteTree(
+      snapshot,
+      transform,
+      (bytes) => appendAligned(add, bytes, this.rule),
+      options,
+    );
     if (this.versions.tree !== snapshot.root) {
       throw new Error("the document changed while it was being rewritten; nothing was changed");
     }
@@ -599,7 +644,7 @@ export class Document extends EventEmitter<DocumentEvents> {
       file.close();
       throw error;
     }
-    const lineFeeds = this.versions.tree.lineFeeds + file.countNewlines(oldSize, file.size);
+    const lineFeeds = this.versions.tree.lineFeeds + file.countNewlines(oldSize, file.size, this.rule);
     const root = singlePieceTree(ORIGINAL, 0, file.size, lineFeeds);
     if (this.access.kind === "writable") {
       const { store } = this.access;
@@ -637,7 +682,7 @@ export class Document extends EventEmitter<DocumentEvents> {
 
   /** A mapped original with its line index, building in the background. */
   private originalBuffer(file: MappedFile, seeded: LineIndex | null = null): OriginalBuffer {
-    const index = seeded ?? new LineIndex(file);
+    const index = seeded ?? new LineIndex(file, {}, this.rule);
     // `versions` is not there yet while the first original is set up.
     const isCurrent = () => this.versions?.currentOriginal.index === index;
     const indexed = index.build((progress) => {
@@ -703,6 +748,7 @@ export class Document extends EventEmitter<DocumentEvents> {
       original: versions.currentOriginal.file,
       add: this.add,
       lineFeedSource: versions.lineFeedSource,
+      rule: this.rule,
     };
   }
 
@@ -758,13 +804,4 @@ export class Document extends EventEmitter<DocumentEvents> {
       throw new RangeError(`Invalid range ${start}..${end} in document of length ${this.length}`);
     }
   }
-}
-
-/**
- * UTF-8 bytes read from document offset `from` as text, invalid sequences as U+FFFD; a BOM is
- * dropped when they are the start of the document.
- */
-function decodeUtf8(bytes: Buffer, from: number): string {
-  const bom = from === 0 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
-  return (bom ? bytes.subarray(3) : bytes).toString("utf8");
 }

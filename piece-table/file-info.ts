@@ -24,29 +24,32 @@ export interface FileInfo {
 /** Bytes looked at to guess the encoding. */
 const ENCODING_SAMPLE_BYTES = 1024 * 1024;
 
-/**
- * Counts lines and line endings of a file (read-only, on all cores) and guesses its encoding.
- * Works on the mapped file directly: no document, no session, nothing else loaded.
- */
 /** How a file with `lineFeeds` LFs, `crlfPairs` of them after a CR, ends its lines. */
 export function lineEndingsOf(lineFeeds: number, crlfPairs: number): LineEndings {
   return lineFeeds === 0 ? "none" : crlfPairs === 0 ? "lf" : crlfPairs === lineFeeds ? "crlf" : "mixed";
 }
 
+/**
+ * Counts lines and line endings of a file (read-only, on all cores) and guesses its encoding.
+ * Works on the mapped file directly: no document, no session, nothing else loaded. UTF-16 text
+ * (by its BOM, or its NULs) counts its lines in code units, as `iconv -f UTF-16LE | wc -l` does
+ * (plus one: lines are line feeds + 1).
+ */
 export async function fileInfo(
   path: string,
   onProgress?: (progress: IndexProgress) => void,
 ): Promise<FileInfo> {
   const file = openMappedFile(resolve(path));
   try {
-    const index = new LineIndex(file);
+    const sample = file.read(0, Math.min(file.size, ENCODING_SAMPLE_BYTES));
+    const guess = guessEncoding(sample, file.size > sample.length);
+    const utf16 = guess.encoding === "utf-16le" || guess.encoding === "utf-16be";
+    const index = new LineIndex(file, {}, utf16 ? (guess.encoding as "utf-16le" | "utf-16be") : "byte");
     // The user waits for this scan alone: normal priority, not the editor's background nice 10.
     await index.build(onProgress, { foreground: true });
     const lineFeeds = index.count(0, file.size);
     const crlf = index.crlfPairCount ?? 0;
     const eol = lineEndingsOf(lineFeeds, crlf);
-    const sample = file.read(0, Math.min(file.size, ENCODING_SAMPLE_BYTES));
-    const guess = guessEncoding(sample, file.size > sample.length);
     return {
       path: file.path,
       bytes: file.size,

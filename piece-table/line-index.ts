@@ -3,8 +3,9 @@
  * tests may change), built in the background on all cores, with prefix sums once complete. Until then, any chunk a query
  * needs is counted on the spot and remembered, so line queries are always synchronous and exact.
  * A 10 GB file needs ~160 K chunks: 640 KB of counts and 1.3 MB of prefix sums, not 100 M offsets.
+ * Line feeds are counted by the buffer's rule (bytes, or UTF-16 code units: then chunks are even).
  */
-import type { MappedFile } from "../native/index.js";
+import type { LineFeedRule, MappedFile } from "../native/index.js";
 
 /** Bytes per index chunk (the default). */
 export const CHUNK_BYTES = 64 * 1024;
@@ -59,9 +60,14 @@ export class LineIndex {
   constructor(
     private readonly file: MappedFile,
     sizes: Partial<LineIndexSizes> = {},
+    /** How the file's line feeds are counted (native/index.ts). */
+    readonly rule: LineFeedRule = "byte",
   ) {
     this.sizes = { ...DEFAULT_SIZES, ...sizes };
     this.chunkBytes = this.sizes.chunkBytes;
+    if (rule !== "byte" && this.chunkBytes % 2 !== 0) {
+      throw new RangeError(`a UTF-16 line index needs an even chunk size, not ${this.chunkBytes}`);
+    }
     this.chunkCount = Math.ceil(file.size / this.chunkBytes);
     this.lineFeeds = new Uint32Array(this.chunkCount);
     this.known = new Uint8Array(this.chunkCount);
@@ -85,22 +91,24 @@ export class LineIndex {
     ) {
       return null;
     }
-    const index = new LineIndex(file, previous.sizes);
+    const rule = previous.rule;
+    const index = new LineIndex(file, previous.sizes, rule);
     index.lineFeeds.set(previous.lineFeeds.subarray(0, reused));
     index.known.fill(1, 0, reused);
     for (let chunk = reused; chunk < index.chunkCount; chunk++) {
       index.lineFeeds[chunk] = file.countNewlines(
         chunk * chunkBytes,
         Math.min(file.size, (chunk + 1) * chunkBytes),
+        rule,
       );
     }
     index.known.fill(1);
     // CRLF pairs: those wholly before the reused edge, plus a count of the rest (a pair may
-    // straddle the edge: the tail is read from one byte before it).
+    // straddle the edge: the tail is read from one unit before it).
     const edge = reused * chunkBytes;
     const before = edge === 0 ? 0 : previous.crlfPairsBefore(edge);
-    const tail = file.read(Math.max(0, edge - 1), file.size);
-    index.crlfPairs = before + countCrlf(tail);
+    const tail = file.read(Math.max(0, edge - unitOf(rule)), file.size);
+    index.crlfPairs = before + countCrlf(tail, rule);
     index.complete(index.chunkCount);
     index.progress = { bytesDone: file.size, bytesTotal: file.size };
     return index;
@@ -109,7 +117,8 @@ export class LineIndex {
   /** CRLF pairs ending at or before `offset` (pairs wholly inside [0, offset)). */
   private crlfPairsBefore(offset: number): number {
     // The pairs after the edge are few next to a whole file: count them and subtract.
-    const after = countCrlf(this.file.read(Math.max(0, offset - 1), this.file.size));
+    const unit = unitOf(this.rule);
+    const after = countCrlf(this.file.read(Math.max(0, offset - unit), this.file.size), this.rule);
     return this.crlfPairs! - after;
   }
 
@@ -146,6 +155,7 @@ export class LineIndex {
         onProgress?.(this.indexProgress);
       },
       options.foreground === true,
+      this.rule,
     );
     this.cancelBuild = job.cancel;
     this.building = job.promise.then(({ lineFeeds, crlfPairs }) => {
@@ -168,14 +178,14 @@ export class LineIndex {
 
   /** LFs in [start, end) of the buffer, exact; counts any chunk it needs that is not known yet. */
   count(start: number, end: number): number {
-    if (end - start <= this.sizes.smallCountBytes) return this.file.countNewlines(start, end);
+    if (end - start <= this.sizes.smallCountBytes) return this.file.countNewlines(start, end, this.rule);
     if (this.prefix) return this.lineFeedsBefore(end) - this.lineFeedsBefore(start);
-    if (end - start <= 2 * this.chunkBytes) return this.file.countNewlines(start, end);
+    if (end - start <= 2 * this.chunkBytes) return this.file.countNewlines(start, end, this.rule);
     const firstFull = Math.ceil(start / this.chunkBytes);
     const lastFull = Math.floor(end / this.chunkBytes);
     let total =
-      this.file.countNewlines(start, firstFull * this.chunkBytes) +
-      this.file.countNewlines(lastFull * this.chunkBytes, end);
+      this.file.countNewlines(start, firstFull * this.chunkBytes, this.rule) +
+      this.file.countNewlines(lastFull * this.chunkBytes, end, this.rule);
     for (let chunk = firstFull; chunk < lastFull; ) {
       if (this.known[chunk] === 1) {
         total += this.lineFeeds[chunk]!;
@@ -186,7 +196,7 @@ export class LineIndex {
       let runEnd = chunk + 1;
       while (runEnd < lastFull && this.known[runEnd] === 0) runEnd++;
       if (runEnd - chunk >= this.sizes.bulkCountChunks) {
-        const counts = this.file.countChunks(this.chunkBytes, chunk, runEnd);
+        const counts = this.file.countChunks(this.chunkBytes, chunk, runEnd, this.rule);
         this.lineFeeds.set(counts, chunk);
         this.known.fill(1, chunk, runEnd);
         this.knownChunks += runEnd - chunk;
@@ -215,9 +225,9 @@ export class LineIndex {
     // Head: up to the first chunk edge.
     const headEnd = Math.min(end, Math.ceil(start / this.chunkBytes) * this.chunkBytes);
     if (headEnd > position) {
-      const found = this.file.nthNewline(position, headEnd, remaining);
+      const found = this.file.nthNewline(position, headEnd, remaining, this.rule);
       if (found >= 0) return found;
-      remaining -= this.file.countNewlines(position, headEnd);
+      remaining -= this.file.countNewlines(position, headEnd, this.rule);
       position = headEnd;
     }
     const lastFull = Math.floor(end / this.chunkBytes);
@@ -237,6 +247,7 @@ export class LineIndex {
           low * this.chunkBytes,
           (low + 1) * this.chunkBytes,
           target - this.prefix[low]!,
+          this.rule,
         );
       }
       remaining = target - this.prefix[lastFull]!;
@@ -245,13 +256,18 @@ export class LineIndex {
     for (; chunk < lastFull; chunk++) {
       const inChunk = this.chunk(chunk);
       if (remaining < inChunk) {
-        return this.file.nthNewline(chunk * this.chunkBytes, (chunk + 1) * this.chunkBytes, remaining);
+        return this.file.nthNewline(
+          chunk * this.chunkBytes,
+          (chunk + 1) * this.chunkBytes,
+          remaining,
+          this.rule,
+        );
       }
       remaining -= inChunk;
     }
     this.completeIfAllKnown();
     const tailStart = Math.max(position, lastFull * this.chunkBytes);
-    return tailStart < end ? this.file.nthNewline(tailStart, end, remaining) : -1;
+    return tailStart < end ? this.file.nthNewline(tailStart, end, remaining, this.rule) : -1;
   }
 
   /** LFs in [0, offset), once the index is complete: scans toward the nearer chunk edge only. */
@@ -262,8 +278,8 @@ export class LineIndex {
     if (offset === chunkStart) return prefix[chunk]!;
     const chunkEnd = Math.min(this.file.size, chunkStart + this.chunkBytes);
     if (offset - chunkStart <= chunkEnd - offset)
-      return prefix[chunk]! + this.file.countNewlines(chunkStart, offset);
-    return prefix[chunk + 1]! - this.file.countNewlines(offset, chunkEnd);
+      return prefix[chunk]! + this.file.countNewlines(chunkStart, offset, this.rule);
+    return prefix[chunk + 1]! - this.file.countNewlines(offset, chunkEnd, this.rule);
   }
 
   /** nthLineFeed with a complete index: binary search of the prefix sums, one chunk scanned. */
@@ -284,6 +300,7 @@ export class LineIndex {
       chunkStart,
       Math.min(this.file.size, chunkStart + this.chunkBytes),
       target - prefix[low]!,
+      this.rule,
     );
     return found >= 0 && found < end ? found : -1;
   }
@@ -294,6 +311,7 @@ export class LineIndex {
       this.lineFeeds[index] = this.file.countNewlines(
         start,
         Math.min(this.file.size, start + this.chunkBytes),
+        this.rule,
       );
       this.known[index] = 1;
       this.knownChunks++;
@@ -317,8 +335,21 @@ export class LineIndex {
   }
 }
 
-/** "\r\n" pairs in `bytes`. */
-function countCrlf(bytes: Uint8Array): number {
+/** Bytes per code unit of a rule. */
+function unitOf(rule: LineFeedRule): number {
+  return rule === "byte" ? 1 : 2;
+}
+
+/** CR LF pairs in `bytes` (read from a unit's start): bytes "\r\n", or the rule's two units. */
+function countCrlf(bytes: Uint8Array, rule: LineFeedRule): number {
+  if (rule !== "byte") {
+    const [cr, lf] = rule === "utf-16le" ? [0x000d, 0x000a] : [0x0d00, 0x0a00];
+    let units = 0;
+    for (let i = 2; i + 2 <= bytes.length; i += 2) {
+      if ((bytes[i]! | (bytes[i + 1]! << 8)) === lf && (bytes[i - 2]! | (bytes[i - 1]! << 8)) === cr) units++;
+    }
+    return units;
+  }
   let pairs = 0;
   for (let i = bytes.indexOf(13); i >= 0 && i + 1 < bytes.length; i = bytes.indexOf(13, i + 1)) {
     if (bytes[i + 1] === 10) pairs++;

@@ -9,6 +9,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { durableIo, type MappedFile, openMappedFile } from "../native/index.js";
 import { Document } from "./document.js";
 import { crashPoint, type DurableFiles, systemFiles } from "./durable-files.js";
+import { encodingFromBom, ruleOf, whatwgEncoding } from "./line-feed-rule.js";
 import { identityOf } from "./original-identity.js";
 import { ORIGINAL, singlePieceTree } from "./piece-tree.js";
 import { copyTempIntoFile, identityOfHandle, resolveTarget, tempPathFor } from "./save.js";
@@ -20,7 +21,13 @@ import {
   type RootSlot,
   sameIdentity,
 } from "./session-format.js";
-import { clearUncommitted, everCommitted, type RecoveryResult, readCommitted } from "./session-reader.js";
+import {
+  type CommittedSession,
+  clearUncommitted,
+  everCommitted,
+  type RecoveryResult,
+  readCommitted,
+} from "./session-reader.js";
 import { SessionStore, type StoreOptions } from "./session-store.js";
 
 export interface OpenOptions {
@@ -28,6 +35,15 @@ export interface OpenOptions {
   readOnly?: boolean;
   /** Folder for sessions (default: GIGAPAD_STATE_DIR or the platform's state folder). */
   stateDir?: string;
+  /**
+   * The encoding to read the file in, a WHATWG label ("utf-16le", "utf-16be", "utf-8",
+   * "shift_jis", …; an unknown one is a RangeError): UTF-16 counts lines in code units and takes
+   * edits of whole units only, any other encoding is bytes to the engine (`doc.encoding` keeps
+   * its WHATWG name). Without it a UTF-16 byte order mark (FF FE, FE FF) is followed, and
+   * anything else is bytes. A committed session is restored in the encoding it was made in when
+   * that counts lines another way (its edits are whole units of that encoding).
+   */
+  encoding?: string;
   /** @internal The I/O seam of the session store (crash tests record and replay it). */
   durableFiles?: DurableFiles;
   /** @internal Session store tuning (tests make snapshots and compaction frequent). */
@@ -52,12 +68,14 @@ export interface SetAsideSession {
  */
 export async function open(path: string, options: OpenOptions = {}): Promise<Document> {
   const absolute = resolve(path);
+  const named = options.encoding === undefined ? null : whatwgEncoding(options.encoding);
   const original = openMappedFile(absolute);
   const stateDirectory = options.stateDir ?? defaultStateDirectory();
   try {
     const io = options.durableFiles ?? systemFiles;
-    if (options.readOnly) return openReadOnly(absolute, original, stateDirectory, io);
-    return openForEditing(absolute, original, stateDirectory, { io, ...options.sessionTuning });
+    const encoding = named ?? encodingFromBom(original.read(0, Math.min(2, original.size)));
+    if (options.readOnly) return openReadOnly(absolute, original, stateDirectory, io, encoding);
+    return openForEditing(absolute, original, stateDirectory, { io, ...options.sessionTuning, encoding });
   } catch (error) {
     original.close();
     throw error;
@@ -69,6 +87,7 @@ function openReadOnly(
   original: MappedFile,
   stateDirectory: string,
   io: DurableFiles,
+  requested: string | null,
 ): Document {
   // A read-only view shows the committed session too (a snapshot of what another process saved),
   // without taking its lock or writing anything.
@@ -78,7 +97,7 @@ function openReadOnly(
   // An in-place save under way (or cut short): its old version shows only over the old file.
   if (recovery?.copyFrom && !identityMatchesSlot(recovery, identity)) recovery = null;
   const addPath = join(folder, SESSION_FILES.add);
-  const parts = { path, original, io, stateDirectory };
+  const parts = { path, original, io, stateDirectory, encoding: encodingFor(requested, recovery?.committed) };
   if (!recovery?.committed || !existsSync(addPath)) {
     return Document.create({ ...parts, access: { kind: "read-only", add: null } });
   }
@@ -99,8 +118,10 @@ async function openForEditing(
   storeOptions: StoreOptions,
 ): Promise<Document> {
   const io = storeOptions.io ?? systemFiles;
+  const requested = storeOptions.encoding ?? null;
   let session = SessionFolder.acquire(path, stateDirectory, io);
   let setAside: SetAsideSession | null = null;
+  let encoding = requested;
   try {
     let identity = identityOf(original);
     let recovery: RecoveryResult = readCommitted(session.path, identity, io, (start, end) =>
@@ -114,7 +135,12 @@ async function openForEditing(
         let store: SessionStore | null = null;
         try {
           identity = identityOf(file);
-          store = SessionStore.open(session.path, file, recovery.committed, { ...storeOptions, identity });
+          encoding = encodingFor(requested, recovery.committed);
+          store = SessionStore.open(session.path, file, recovery.committed, {
+            ...storeOptions,
+            identity,
+            encoding,
+          });
           const saved = singlePieceTree(ORIGINAL, 0, file.size, Number.NaN);
           store.beginEpoch(identity, { root: saved, undo: [], redo: [] }, file.size);
           crashPoint("save:after-epoch-commit");
@@ -128,7 +154,7 @@ async function openForEditing(
         // The mapping opened before the copy shows what the file held then: replaced.
         original.close();
         const access = { kind: "writable", session, store } as const;
-        return Document.create({ path, original: file, access, io, stateDirectory });
+        return Document.create({ path, original: file, access, io, stateDirectory, encoding });
       }
       // The temp file is not the one announced (gone or changed): the copy cannot be redone.
       recovery = identityMatchesSlot(recovery, identity)
@@ -160,9 +186,21 @@ async function openForEditing(
       setAside = { folder: "", committedAt: null, edits: 0, reason: "session could not be read" };
       session = moveAside(session, path, stateDirectory, setAside, io);
     }
-    let store = SessionStore.open(session.path, original, recovery.committed, { ...storeOptions, identity });
+    encoding = encodingFor(requested, recovery.committed);
+    let store = SessionStore.open(session.path, original, recovery.committed, {
+      ...storeOptions,
+      identity,
+      encoding,
+    });
     const writable = (store: SessionStore) =>
-      Document.create({ path, original, access: { kind: "writable", session, store }, io, stateDirectory });
+      Document.create({
+        path,
+        original,
+        access: { kind: "writable", session, store },
+        io,
+        stateDirectory,
+        encoding,
+      });
     let doc = writable(store);
     if (recovery.committed) {
       try {
@@ -173,7 +211,8 @@ async function openForEditing(
         store.close();
         setAside = { ...setAsideInfo(recovery.committed.slot), reason: "session could not be replayed" };
         session = moveAside(session, path, stateDirectory, setAside, io);
-        store = SessionStore.open(session.path, original, null, { ...storeOptions, identity });
+        encoding = requested;
+        store = SessionStore.open(session.path, original, null, { ...storeOptions, identity, encoding });
         doc = writable(store);
       }
     }
@@ -184,6 +223,19 @@ async function openForEditing(
     session.release();
     throw error;
   }
+}
+
+/**
+ * The encoding a document opens in: the one asked for (or the BOM's), unless a committed session
+ * was made in one that counts lines another way — its edits replay only under that rule.
+ */
+function encodingFor(
+  requested: string | null,
+  committed: CommittedSession | null | undefined,
+): string | null {
+  if (!committed) return requested;
+  const made = committed.slot.encoding ?? null;
+  return ruleOf(made) === ruleOf(requested) ? requested : made;
 }
 
 /** Whether the file is exactly what the recovered slot was committed over. */

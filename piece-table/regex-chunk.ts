@@ -19,7 +19,16 @@ export interface RegexTask {
    */
   replacing?: boolean;
   template?: string;
+  /**
+   * The chunk's bytes are UTF-16 code units in this byte order (a UTF-16 document): decoded as
+   * units (a lone surrogate stays one), match offsets are twice the unit indexes, replacements
+   * are written in UTF-16 too. Absent: UTF-8 or bytes, as matchesInChunk says.
+   */
+  encoding?: "utf-16le" | "utf-16be";
 }
+
+/** How text taken from the subject ($&, $1, …) is written back as bytes. */
+type SubjectEncoding = "latin1" | "utf8" | "utf-16le" | "utf-16be";
 
 /**
  * Longest text a RegExp sees at once: a regex chunk grows to a line end up to this size, and a
@@ -36,6 +45,13 @@ export interface ChunkMatches {
   replacementEnds?: number[];
 }
 
+/** Text as bytes in an encoding of the subject (UTF-16 code units kept as they are). */
+function encodeAs(text: string, encoding: SubjectEncoding): Buffer {
+  if (encoding === "latin1" || encoding === "utf8") return Buffer.from(text, encoding);
+  const bytes = Buffer.from(text, "utf16le");
+  return encoding === "utf-16be" ? bytes.swap16() : bytes;
+}
+
 /**
  * The replacement for one match, as the spec's GetSubstitution makes it, as bytes: the template's
  * own text as UTF-8; what comes from the subject ($&, $n, $<name>, $`, $') in the chunk's own
@@ -47,11 +63,22 @@ export function expandReplacement(
   subject: string,
   byteIndexed: boolean,
 ): Buffer {
+  return substitute(template, match, subject, byteIndexed ? "latin1" : "utf8");
+}
+
+/** expandReplacement for a subject in any encoding; in UTF-16 the template's text is UTF-16 too. */
+function substitute(
+  template: string,
+  match: RegExpExecArray,
+  subject: string,
+  subjectEncoding: SubjectEncoding,
+): Buffer {
   const parts: Buffer[] = [];
-  const fromSubject = (text: string) => parts.push(Buffer.from(text, byteIndexed ? "latin1" : "utf8"));
+  const fromSubject = (text: string) => parts.push(encodeAs(text, subjectEncoding));
+  const literalEncoding = subjectEncoding === "latin1" ? "utf8" : subjectEncoding;
   let literal = "";
   const flush = () => {
-    if (literal) parts.push(Buffer.from(literal, "utf8"));
+    if (literal) parts.push(encodeAs(literal, literalEncoding));
     literal = "";
   };
   const captures = match.length - 1;
@@ -277,6 +304,10 @@ const LINE_BY_LINE_MAX_BYTES_PER_HIT = 256;
  */
 export function chunkMatches(bytes: Buffer, base: number, regex: RegExp, task: RegexTask): ChunkMatches {
   const out: ChunkMatches = { starts: [], ends: [] };
+  if (task.encoding) {
+    unitMatchesInChunk(bytes, base, regex, task, task.encoding, out);
+    return out;
+  }
   const literal = task.requiredLiteral;
   if (task.replacing) {
     // Whole chunks only: a replacement sees its match's context ($`, $', lookbehind).
@@ -310,4 +341,52 @@ export function chunkMatches(bytes: Buffer, base: number, regex: RegExp, task: R
     matchesInChunk(bytes.subarray(lines[i]!, lines[i + 1]!), base + lines[i]!, regex, out);
   }
   return out;
+}
+
+/**
+ * Matches in a chunk of UTF-16 code units (read from an even document offset): offsets are twice
+ * the unit indexes, so exact whatever the units hold (a lone surrogate is one unit of the
+ * string); a lone last byte (only ever the document's) is U+FFFD, as getText shows it, ending at
+ * the chunk's end. With task.replacing, empty matches too and the
+ * template's replacements, as replaceMatchesInChunk makes them.
+ */
+function unitMatchesInChunk(
+  bytes: Buffer,
+  base: number,
+  regex: RegExp,
+  task: RegexTask,
+  encoding: "utf-16le" | "utf-16be",
+  out: ChunkMatches,
+): void {
+  const whole = bytes.subarray(0, bytes.length - (bytes.length % 2));
+  const units = (encoding === "utf-16le" ? whole : Buffer.from(whole).swap16()).toString("utf16le");
+  const text = whole.length < bytes.length ? `${units}\ufffd` : units;
+  const at = (index: number) => base + Math.min(2 * index, bytes.length);
+  const unicode = regex.unicode || regex.flags.includes("v");
+  const template = task.template;
+  const replacements: Buffer[] = [];
+  const replacementEnds: number[] = [];
+  let replacementLength = 0;
+  regex.lastIndex = 0;
+  for (let match = regex.exec(text); match !== null; match = regex.exec(text)) {
+    if (match[0].length === 0) {
+      if (!task.replacing) {
+        regex.lastIndex++;
+        continue;
+      }
+      regex.lastIndex = advance(text, regex.lastIndex, unicode);
+    }
+    out.starts.push(at(match.index));
+    out.ends.push(at(match.index + match[0].length));
+    if (task.replacing && template !== undefined) {
+      const replacement = substitute(template, match, text, encoding);
+      replacements.push(replacement);
+      replacementLength += replacement.length;
+      replacementEnds.push(replacementLength);
+    }
+  }
+  if (task.replacing && template !== undefined) {
+    out.replacementBytes = Buffer.concat(replacements, replacementLength);
+    out.replacementEnds = replacementEnds;
+  }
 }

@@ -8,9 +8,19 @@
  *   in chunks that end at a line end, so a match never spans a chunk edge unless it spans lines;
  *   each chunk on a worker thread (regex-pool.ts), so a backtracking pattern blocks no caller.
  *
- * Matches are leftmost-first and non-overlapping, as String.prototype.replaceAll sees them.
+ * Matches are leftmost-first and non-overlapping, as String.prototype.replaceAll sees them. In
+ * a UTF-16 document (snapshot.rule) a string is looked for in UTF-16, literal matches count only
+ * at even offsets, and regex chunks are decoded as UTF-16 code units (no literal prefilter).
  */
 import { candidateLines } from "./candidate-lines.js";
+import {
+  AlignmentError,
+  countLineFeeds,
+  encodeText,
+  type LineFeedRule,
+  lastIndexOfLineFeed,
+  unitBytes,
+} from "./line-feed-rule.js";
 import { ADDED, forEachPiece, type PieceNode, TreeBuilder } from "./piece-tree.js";
 import { REGEX_CHUNK_MAX_BYTES, type RegexTask } from "./regex-chunk.js";
 import { chunkMatchesOffThread, MAX_WORKERS, spanMatchesOffThread } from "./regex-pool.js";
@@ -98,7 +108,7 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-function compile(pattern: SearchPattern, options: FindOptions): Searcher {
+function compile(pattern: SearchPattern, options: FindOptions, rule: LineFeedRule): Searcher {
   const caseSensitive = options.caseSensitive ?? true;
   if (pattern instanceof Uint8Array) {
     // Bytes: the literal as the document's encoding writes it (the host encodes it).
@@ -107,7 +117,7 @@ function compile(pattern: SearchPattern, options: FindOptions): Searcher {
   }
   if (typeof pattern === "string" && !options.regex && caseSensitive && !options.wholeWord) {
     if (pattern.length === 0) throw new RangeError("Cannot search for an empty pattern");
-    return { literal: Buffer.from(pattern, "utf8"), regex: null, requiredLiteral: null, lineLocal: true };
+    return { literal: encodeText(pattern, rule), regex: null, requiredLiteral: null, lineLocal: true };
   }
   let source =
     typeof pattern === "string" ? (options.regex ? pattern : escapeRegExp(pattern)) : pattern.source;
@@ -123,7 +133,8 @@ function compile(pattern: SearchPattern, options: FindOptions): Searcher {
   } catch (error) {
     throw new SyntaxError(`Invalid regular expression /${source}/: ${(error as Error).message}`);
   }
-  const required = requiredLiteralOf(source, flags);
+  // The prefilter looks for UTF-8 bytes and ends lines at LF bytes: not for UTF-16 text.
+  const required = rule === "byte" ? requiredLiteralOf(source, flags) : null;
   return {
     literal: null,
     regex,
@@ -137,8 +148,10 @@ function compile(pattern: SearchPattern, options: FindOptions): Searcher {
 const MIN_PREFILTER_BYTES = 3;
 
 function searchRange(snapshot: DocumentSnapshot, options: FindOptions): [number, number] {
-  const start = options.start ?? 0;
+  let start = options.start ?? 0;
   const end = options.end ?? snapshot.length;
+  // UTF-16: a match starts on a code unit.
+  if (snapshot.rule !== "byte" && start % 2 !== 0 && start < end) start++;
   if (
     !Number.isInteger(start) ||
     !Number.isInteger(end) ||
@@ -160,7 +173,7 @@ export function findMatches(
   pattern: SearchPattern,
   options: FindOptions = {},
 ): AsyncGenerator<Match> {
-  const searcher = compile(pattern, options);
+  const searcher = compile(pattern, options, snapshot.rule);
   const [start, end] = searchRange(snapshot, options);
   return streamMatches(snapshot, searcher, start, end, options);
 }
@@ -171,7 +184,7 @@ export async function countMatches(
   pattern: SearchPattern,
   options: FindOptions = {},
 ): Promise<number> {
-  const searcher = compile(pattern, options);
+  const searcher = compile(pattern, options, snapshot.rule);
   const [start, end] = searchRange(snapshot, options);
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   let count = 0;
@@ -253,6 +266,8 @@ async function* literalMatches(
 ): AsyncGenerator<MatchBatch> {
   const length = needle.length;
   const overlap = length - 1;
+  const rule = snapshot.rule;
+  const unit = unitBytes(rule);
   // End of the last match yielded: matches are non-overlapping, leftmost first.
   let lastEnd = start;
   // Matches found one by one (across piece borders, in added pieces), in document offsets.
@@ -277,7 +292,7 @@ async function* literalMatches(
           at >= 0 && from + at < documentStart;
           at = around.indexOf(needle, at + 1)
         ) {
-          if (from + at >= lastEnd) {
+          if (from + at >= lastEnd && (from + at) % unit === 0) {
             lastEnd = from + at + length;
             pending.push(from + at);
           }
@@ -290,7 +305,7 @@ async function* literalMatches(
     if (bufferEnd - scanFrom < length) continue;
     const toDocument = documentStart - bufferStart;
     if (buffer === ADDED) {
-      for (const at of snapshot.add!.findAll(needle, scanFrom, bufferEnd)) {
+      for (const at of snapshot.add!.findAll(needle, scanFrom, bufferEnd, undefined, rule)) {
         lastEnd = toDocument + at + length;
         pending.push(toDocument + at);
       }
@@ -304,7 +319,13 @@ async function* literalMatches(
       checkAborted(signal);
       const windowEnd = Math.min(bufferEnd, windowStart + LITERAL_WINDOW_BYTES);
       // A match starting in this window may run up to `overlap` bytes past it.
-      const job = original.startFind(needle, windowStart, Math.min(bufferEnd, windowEnd + overlap));
+      const job = original.startFind(
+        needle,
+        windowStart,
+        Math.min(bufferEnd, windowEnd + overlap),
+        undefined,
+        rule,
+      );
       const hits = await awaitJob(job, signal);
       checkAborted(signal);
       // Hits are sorted: those starting in this window are a prefix.
@@ -331,19 +352,20 @@ function nextChunk(
   position: number,
   end: number,
 ): { bytes: Buffer; chunkEnd: number } {
+  const rule = snapshot.rule;
   let chunkEnd = Math.min(end, position + REGEX_CHUNK_BYTES);
   let bytes = readTree(snapshot.root, position, chunkEnd, snapshot.original, snapshot.add);
   if (chunkEnd < end) {
-    // End the chunk at a line end so that no single-line match is cut.
-    let lineEnd = bytes.lastIndexOf(10);
+    // End the chunk at a line end (after a LF byte, or a LF unit) so no single-line match is cut.
+    let lineEnd = lastIndexOfLineFeed(bytes, rule);
     while (lineEnd < 0 && chunkEnd < end && chunkEnd - position < REGEX_CHUNK_MAX_BYTES) {
       chunkEnd = Math.min(end, position + Math.min(REGEX_CHUNK_MAX_BYTES, (chunkEnd - position) * 2));
       bytes = readTree(snapshot.root, position, chunkEnd, snapshot.original, snapshot.add);
-      lineEnd = bytes.lastIndexOf(10);
+      lineEnd = lastIndexOfLineFeed(bytes, rule);
     }
     if (lineEnd >= 0 && chunkEnd < end) {
-      bytes = bytes.subarray(0, lineEnd + 1);
-      chunkEnd = position + lineEnd + 1;
+      bytes = bytes.subarray(0, lineEnd + unitBytes(rule));
+      chunkEnd = position + lineEnd + unitBytes(rule);
     }
   }
   return { bytes, chunkEnd };
@@ -363,6 +385,7 @@ async function* regexMatches(
     flags: regex.flags,
     requiredLiteral: searcher.requiredLiteral,
     lineLocal: searcher.lineLocal,
+    ...(snapshot.rule === "byte" ? {} : { encoding: snapshot.rule }),
   };
   if (searcher.requiredLiteral && searcher.lineLocal) {
     yield* candidateLineMatches(snapshot, searcher.requiredLiteral, task, start, end, signal, report);
@@ -446,8 +469,8 @@ export async function replaceAllMatches(
   options: FindOptions,
   append: (bytes: Uint8Array) => number,
 ): Promise<{ count: number; root: PieceNode }> {
-  const searcher = compile(pattern, options);
-  const countLineFeeds = (bytes: Uint8Array) => bytes.filter((byte) => byte === 10).length;
+  const rule = snapshot.rule;
+  const searcher = compile(pattern, options, rule);
   const builder = new TreeBuilder();
   const source = snapshot.lineFeedSource;
   const keep = (from: number, to: number) => {
@@ -466,14 +489,19 @@ export async function replaceAllMatches(
   let last: Buffer = Buffer.alloc(0);
   let lineFeeds = 0;
   let appendedAt = -1;
-  const plain = typeof replacement === "string" ? Buffer.from(replacement, "utf8") : Buffer.from(replacement);
+  const plain = typeof replacement === "string" ? encodeText(replacement, rule) : Buffer.from(replacement);
+  if (plain.length % unitBytes(rule) !== 0) {
+    throw new AlignmentError(
+      `a ${plain.length}-byte replacement is not whole UTF-16 code units (an even length)`,
+    );
+  }
   let kept = 0;
   let count = 0;
   const replaceWith = (start: number, end: number, bytes: Buffer): void => {
     keep(kept, start);
     if (count === 0 || !bytes.equals(last)) {
       last = bytes;
-      lineFeeds = countLineFeeds(bytes);
+      lineFeeds = countLineFeeds(bytes, rule);
       appendedAt = bytes.length > 0 ? append(bytes) : -1;
     }
     if (bytes.length > 0) builder.push(ADDED, appendedAt, bytes.length, lineFeeds);
@@ -497,6 +525,7 @@ export async function replaceAllMatches(
     requiredLiteral: searcher.requiredLiteral,
     lineLocal: searcher.lineLocal,
     replacing: true,
+    ...(rule === "byte" ? {} : { encoding: rule }),
     ...(isRegex && typeof replacement === "string" && replacement.includes("$")
       ? { template: replacement }
       : {}),

@@ -13,6 +13,14 @@ const SLOT_MAGIC = 0x47505253;
 const COPY_MAGIC = 0x47504950;
 const COPY_OFFSET = 160;
 const COPY_BYTES = 84;
+/**
+ * "GPEN": the encoding a session's document is read in (its line-feed rule follows from it), in
+ * the slot's first sector after the copy announcement. Older slots have none: bytes.
+ */
+const ENCODING_MAGIC = 0x4750454e;
+const ENCODING_OFFSET = 256;
+const ENCODING_LABEL_MAX = 64;
+const ENCODING_BYTES = 21 + ENCODING_LABEL_MAX;
 export const FORMAT_VERSION = 1;
 
 /** Checksums start from this seed, so a block of zeros never verifies. */
@@ -124,6 +132,12 @@ export interface RootSlot {
    * into the file's own inode; or null. Recovery that finds it redoes the copy.
    */
   copyFrom: CopyAnnouncement | null;
+  /**
+   * The encoding the document was read in when committed (a WHATWG label, see
+   * line-feed-rule.ts), or null/absent: bytes (what every slot written before it meant).
+   * Recovery reopens with it so the edits replay under the same line-feed rule.
+   */
+  encoding?: string | null;
 }
 
 /** The temp file an in-place save copies over the file: how to name it, and what it holds. */
@@ -170,7 +184,35 @@ export function encodeSlot(slot: RootSlot): Buffer {
     copy.writeUInt32LE(slot.copyFrom.temp.sample >>> 0, 68);
     copy.writeUInt32LE(checksum(copy), 4);
   }
+  if (slot.encoding) {
+    // Like the copy announcement: its own checksum, bound to this slot's txn and checksum.
+    const label = Buffer.from(slot.encoding, "latin1");
+    if (label.length > ENCODING_LABEL_MAX || label.toString("latin1") !== slot.encoding) {
+      throw new RangeError(`encoding label "${slot.encoding}" cannot be kept in a session`);
+    }
+    const block = bytes.subarray(ENCODING_OFFSET, ENCODING_OFFSET + ENCODING_BYTES);
+    block.writeUInt32LE(ENCODING_MAGIC, 0);
+    block.writeDoubleLE(slot.txn, 8);
+    block.writeUInt32LE(bytes.readUInt32LE(8), 16);
+    block.writeUInt8(label.length, 20);
+    label.copy(block, 21);
+    block.writeUInt32LE(checksum(block), 4);
+  }
   return bytes;
+}
+
+/** The encoding stored with a slot: absent (null), or it must verify (else undefined). */
+function decodeEncoding(block: Buffer, txn: number): string | null | undefined {
+  if (block.length < ENCODING_OFFSET + ENCODING_BYTES) return null;
+  const stored = Buffer.from(block.subarray(ENCODING_OFFSET, ENCODING_OFFSET + ENCODING_BYTES));
+  if (stored.readUInt32LE(0) !== ENCODING_MAGIC) return null;
+  const sum = stored.readUInt32LE(4);
+  stored.writeUInt32LE(0, 4);
+  if (checksum(stored) !== sum) return undefined;
+  if (stored.readDoubleLE(8) !== txn || stored.readUInt32LE(16) !== block.readUInt32LE(8)) return undefined;
+  const length = stored.readUInt8(20);
+  if (length === 0 || length > ENCODING_LABEL_MAX) return undefined;
+  return stored.toString("latin1", 21, 21 + length);
 }
 
 /** The copy announcement stored with a slot: absent (null), or it must verify (else undefined). */
@@ -229,6 +271,9 @@ export function decodeSlot(block: Buffer): RootSlot | null {
   const copyFrom = decodeCopy(block, slot.txn);
   if (copyFrom === undefined) return null;
   slot.copyFrom = copyFrom;
+  const encoding = decodeEncoding(block, slot.txn);
+  if (encoding === undefined) return null;
+  slot.encoding = encoding;
   if (!Number.isSafeInteger(slot.appendFrom) || slot.appendFrom < -1) return null;
   const counts = [
     slot.txn,

@@ -59,6 +59,8 @@ export interface StoreOptions {
   io?: DurableFiles;
   /** The original's identity, when the caller already computed it. */
   identity?: OriginalIdentity;
+  /** The document's encoding, written into every slot (recovery reopens with it); null: bytes. */
+  encoding?: string | null;
   /** Tuning (tests make these small to exercise snapshots and compaction). */
   snapshotAfterOps?: number;
   compactAfterBytes?: number;
@@ -108,6 +110,7 @@ export class SessionStore {
   private snapshotDue: boolean;
   private readonly snapshotAfterOps: number;
   private readonly compactAfterBytes: number;
+  private readonly encoding: string | null;
 
   private constructor(parts: {
     folder: string;
@@ -127,6 +130,7 @@ export class SessionStore {
     this.snapshotDue = parts.position.lastSlot === null;
     this.snapshotAfterOps = parts.options.snapshotAfterOps ?? SNAPSHOT_AFTER_OPS;
     this.compactAfterBytes = parts.options.compactAfterBytes ?? COMPACT_AFTER_BYTES;
+    this.encoding = parts.options.encoding ?? null;
   }
 
   /**
@@ -276,6 +280,7 @@ export class SessionStore {
         metaGeneration: generation,
         appendFrom: -1,
         copyFrom: null,
+        encoding: this.encoding,
       };
       const target = otherBlock(at.activeBlock);
 

@@ -1,5 +1,5 @@
 /** A version of a document — a tree and the buffers it points into — and reading bytes from one. */
-import type { AppendFile, MappedFile } from "../native/index.js";
+import type { AppendFile, LineFeedRule, MappedFile } from "../native/index.js";
 import { type BufferId, forEachPiece, type LineFeedSource, ORIGINAL, type PieceNode } from "./piece-tree.js";
 
 /** What reading needs of the add buffer: the writable AppendFile, or a read-only mapping of it. */
@@ -15,6 +15,8 @@ export interface DocumentSnapshot {
   readonly original: MappedFile;
   readonly add: AddBufferView | null;
   readonly lineFeedSource: LineFeedSource;
+  /** How its line feeds are counted; a UTF-16 document's matches start at even offsets. */
+  readonly rule: LineFeedRule;
 }
 
 /** Bytes [start, end) of a tree, copied straight from each buffer into one new Buffer. */

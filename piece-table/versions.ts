@@ -11,7 +11,8 @@
  *
  * Every change, live or replayed from the session log, goes through one `apply(op)`.
  */
-import type { AppendFile, MappedFile } from "../native/index.js";
+import type { AppendFile, LineFeedRule, MappedFile } from "../native/index.js";
+import { appendAligned } from "./line-feed-rule.js";
 import type { LineIndex } from "./line-index.js";
 import {
   ADDED,
@@ -92,27 +93,41 @@ export class Versions {
   private readonly onChange: () => void;
   /** Counts line feeds for the tree, over the current original and the add buffer. */
   readonly lineFeedSource: LineFeedSource;
+  /** How line feeds are counted (the originals' indexes count by it too). */
+  readonly rule: LineFeedRule;
 
-  constructor(parts: { original: OriginalBuffer; add: AddBufferView | null; onChange: () => void }) {
+  constructor(parts: {
+    original: OriginalBuffer;
+    add: AddBufferView | null;
+    /** Default `byte`. */
+    rule?: LineFeedRule;
+    onChange: () => void;
+  }) {
     this.current = parts.original;
     this.newest = parts.original;
     this.epoch = parts.original;
     this.add = parts.add;
+    const rule = parts.rule ?? "byte";
+    this.rule = rule;
     this.onChange = parts.onChange;
     this.lineFeedSource = {
       count: (buffer, start, end) =>
-        buffer === ORIGINAL ? this.current.index.count(start, end) : this.addBuffer.countNewlines(start, end),
+        buffer === ORIGINAL
+          ? this.current.index.count(start, end)
+          : this.addBuffer.countNewlines(start, end, rule),
       tryCount: (buffer, start, end) => {
         // While a session replays, counts are left unknown: they are filled in when first asked
         // for, usually after the background index makes them O(1).
         if (this.replaying) return Number.NaN;
         if (buffer === ORIGINAL) return this.current.index.tryCount(start, end);
-        return end - start <= CHEAP_ADDED_COUNT_BYTES ? this.addBuffer.countNewlines(start, end) : Number.NaN;
+        return end - start <= CHEAP_ADDED_COUNT_BYTES
+          ? this.addBuffer.countNewlines(start, end, rule)
+          : Number.NaN;
       },
       nthLineFeed: (buffer, start, end, n) =>
         buffer === ORIGINAL
           ? this.current.index.nthLineFeed(start, end, n)
-          : this.addBuffer.nthNewline(start, end, n),
+          : this.addBuffer.nthNewline(start, end, n, rule),
     };
     this.root = this.wholeFile(parts.original);
   }
@@ -374,13 +389,18 @@ export class Versions {
     const builder = new TreeBuilder();
     forEachPiece(this.root, 0, this.length, (buffer, start, end) => {
       if (buffer === ADDED) {
-        builder.push(ADDED, start, end - start, add.countNewlines(start, end));
+        builder.push(ADDED, start, end - start, add.countNewlines(start, end, this.rule));
         return true;
       }
       for (let at = start; at < end; at += COPY_VERSION_STEP_BYTES) {
         const stop = Math.min(end, at + COPY_VERSION_STEP_BYTES);
-        const addStart = add.append(from.file.read(at, stop));
-        builder.push(ADDED, addStart, stop - at, add.countNewlines(addStart, addStart + (stop - at)));
+        const addStart = appendAligned(add, from.file.read(at, stop), this.rule);
+        builder.push(
+          ADDED,
+          addStart,
+          stop - at,
+          add.countNewlines(addStart, addStart + (stop - at), this.rule),
+        );
       }
       return true;
     });
@@ -440,7 +460,12 @@ export class Versions {
 
   private withInserted(root: PieceNode, offset: number, addStart: number, length: number): PieceNode {
     const pieces = pieceList();
-    pieces.push(ADDED, addStart, length, this.addBuffer.countNewlines(addStart, addStart + length));
+    pieces.push(
+      ADDED,
+      addStart,
+      length,
+      this.addBuffer.countNewlines(addStart, addStart + length, this.rule),
+    );
     return insertPieces(root, offset, pieces, this.lineFeedSource);
   }
 
