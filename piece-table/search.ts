@@ -25,6 +25,7 @@ import { ADDED, forEachPiece, type PieceNode, TreeBuilder } from "./piece-tree.j
 import { REGEX_CHUNK_MAX_BYTES, type RegexTask } from "./regex-chunk.js";
 import { chunkMatchesOffThread, MAX_WORKERS, spanMatchesOffThread } from "./regex-pool.js";
 import { isLineLocal, requiredLiteralOf } from "./regex-source.js";
+import { contextAround } from "./replace-context.js";
 import { awaitJob, checkAborted, segments } from "./search-walk.js";
 import { type DocumentSnapshot, readTree } from "./snapshot.js";
 
@@ -533,13 +534,16 @@ export async function replaceAllMatches(
   const [start, end] = searchRange(snapshot, options);
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   const report = progressReporter(options, start, end, () => count);
-  let position = start;
+  // A range (Replace on one match) is matched in its lines' context, so lookbehind, lookahead,
+  // \b, ^ and $ see the text around it; only matches inside [start, end) are replaced.
+  const around = contextAround(snapshot, start, end, unitBytes(rule));
+  let position = around.from;
   // An empty document is one empty chunk (an empty match there is replaced, as in a string).
   let first = snapshot.length === 0;
-  scanning: while (position < end || first) {
+  scanning: while (position < around.to || first) {
     first = false;
     checkAborted(options.signal);
-    const { bytes, chunkEnd } = nextChunk(snapshot, position, end);
+    const { bytes, chunkEnd } = nextChunk(snapshot, position, around.to);
     const found = await chunkMatchesOffThread(bytes, position, task, options.signal);
     let replacementStart = 0;
     for (let i = 0; i < found.starts.length; i++) {
@@ -551,12 +555,16 @@ export async function replaceAllMatches(
         : plain;
       replacementStart = replacementEnd;
       // An empty match where a chunk was cut is the next chunk's to find (at its start).
-      if (matchStart === matchEnd && matchStart === chunkEnd && chunkEnd < end) continue;
+      if (matchStart === matchEnd && matchStart === chunkEnd && chunkEnd < around.to) continue;
+      // Outside the range: before it (or across its start), or past its end (and so all after).
+      // An empty match at its end is the next range's, unless the range is empty or ends the text.
+      if (matchStart < start) continue;
+      if (matchEnd > end || (matchStart === end && start < end && end < snapshot.length)) break scanning;
       if (count >= limit) break scanning;
       replaceWith(matchStart, matchEnd, bytesOf);
     }
     position = chunkEnd;
-    report(position);
+    report(Math.min(end, Math.max(start, position)));
   }
   checkAborted(options.signal);
   keep(kept, snapshot.length);
