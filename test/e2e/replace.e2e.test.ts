@@ -116,4 +116,24 @@ describe("find and replace", () => {
     expect((await status(page)).safety).not.toMatch(/replacing/);
     await page.context().close();
   }, 60_000);
+
+  it("Enter replaces a match whose pattern looks around it (lookbehind, $)", async () => {
+    const path = join(dir, "around.txt");
+    writeFileSync(path, "a id=1 b\nc id=2\n");
+    const server = await startServe(path, { stateDir: join(dir, "state") });
+    servers.push(server);
+    const page = await openEditor(browser, server.url);
+    await page.keyboard.press("Control+h");
+    await page.click(".gp-find-regex");
+    await page.fill(".gp-find-input", "(?<= )id=(\\d+)$");
+    await expect.poll(() => page.textContent(".gp-find-count")).toBe("1 of 1 match");
+    await page.focus(".gp-replace-input");
+    await page.keyboard.type("<$1>");
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.textContent(".gp-find-count")).toBe("No matches");
+    await saved(page, "around.txt");
+    expect(readFileSync(path, "utf8")).toBe("a id=1 b\nc <2>\n");
+    await page.context().close();
+  }, 60_000);
 });
