@@ -28,6 +28,7 @@ import { nativeBenchmarks } from "./native-benchmarks.js";
 import { saveBenchmarks } from "./save-benchmarks.js";
 import { sessionBenchmarks } from "./session-benchmarks.js";
 import { uiBenchmarks } from "./ui-benchmarks.js";
+import { utf16Benchmarks } from "./utf16-benchmarks.js";
 
 const benchmarks: Benchmark[] = [
   ...nativeBenchmarks,
@@ -37,6 +38,7 @@ const benchmarks: Benchmark[] = [
   ...saveBenchmarks,
   ...uiBenchmarks,
   ...editorBenchmarks,
+  ...utf16Benchmarks,
 ];
 
 function formatNumber(value: number | undefined): string {

@@ -273,7 +273,7 @@ export function decodeSlot(block: Buffer): RootSlot | null {
   slot.copyFrom = copyFrom;
   const encoding = decodeEncoding(block, slot.txn);
   if (encoding === undefined) return null;
-  slot.encoding = encoding;
+  if (encoding !== null) slot.encoding = encoding;
   if (!Number.isSafeInteger(slot.appendFrom) || slot.appendFrom < -1) return null;
   const counts = [
     slot.txn,

@@ -52,7 +52,8 @@ describe("save", () => {
           const path = join(dir, "hostile.bin");
           writeFileSync(path, initial);
           const stateDir = join(dir, "state");
-          const doc = await open(path, { stateDir });
+          // Bytes, edited anywhere: a file that starts like a UTF-16 BOM would be read in code units.
+          const doc = await open(path, { stateDir, encoding: "utf-8" });
           let model: Buffer = Buffer.from(initial);
           for (const [isInsert, at, bytes] of edits) {
             const offset = at % (model.length + 1);
