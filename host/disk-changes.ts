@@ -121,11 +121,17 @@ export class DiskChanges {
   private async takeInAppended(): Promise<boolean> {
     const { doc, changes } = this.host;
     if (doc.modified) return false;
-    const lengthBefore = doc.length;
-    const grown = await changes.run(() => doc.adoptAppended());
+    let lengthBefore = doc.length;
+    let version = changes.version;
+    const grown = await changes.run(async () => {
+      lengthBefore = doc.length;
+      const bytes = await doc.adoptAppended();
+      // In the queue's turn: an edit queued behind it is checked against this version.
+      if (bytes > 0) version = changes.nextAppendedVersion(lengthBefore);
+      return bytes;
+    });
     if (grown <= 0 || changes.closed) return false;
     this.disk.settle();
-    const version = changes.nextVersion();
     const progress = doc.indexProgress;
     if (progress.bytesDone < progress.bytesTotal) this.host.reindex();
     this.host.broadcast({

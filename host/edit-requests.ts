@@ -35,11 +35,16 @@ export class EditRequests {
 
   constructor(private readonly host: EditHost) {}
 
-  /** Applies a UI's edits made against `baseVersion` (ESTALE if another change came first). */
-  edit(baseVersion: number, edits: ByteEdit[]): Promise<EditResult> {
+  /**
+   * Applies a UI's edits made against `baseVersion` (ESTALE if another change came first; appends
+   * taken in since do not count when the edits stay before the old end). `from`: the UI, whose
+   * pipelined versions are read across appends (change-queue.ts).
+   */
+  edit(baseVersion: number, edits: ByteEdit[], from?: Channel): Promise<EditResult> {
     const { doc, changes } = this.host;
     return changes.run(() => {
-      changes.checkBase(baseVersion);
+      const base = from ? changes.baseOf(from, baseVersion) : baseVersion;
+      changes.checkBase(base, { end: edits.reduce((end, edit) => Math.max(end, edit.end), 0) });
       const codec = this.host.codec();
       doc.applyEdits(
         edits.map((edit) => ({ start: edit.start, end: edit.end, text: codec.encode(edit.text) })),
@@ -47,6 +52,7 @@ export class EditRequests {
       // Characters the encoding cannot write went in as `?`: the UI says so.
       const unwritable = edits.reduce((sum, edit) => sum + codec.unwritable(edit.text), 0);
       this.changed(doc.lastChangeAt);
+      if (from) changes.edited(from, baseVersion);
       if (unwritable > 0) return { version: changes.version, length: doc.length, unwritable };
       return { version: changes.version, length: doc.length };
     });
@@ -78,7 +84,9 @@ export class EditRequests {
     }
     return changes
       .run(async () => {
-        changes.checkBase(request.baseVersion);
+        // One match's range (Replace) may be older than appends, as an edit may.
+        const base = changes.baseOf(channel, request.baseVersion);
+        changes.checkBase(base, request.end === undefined ? undefined : { end: request.end });
         const codec = this.host.codec();
         const [pattern, options] = findArguments(request.query, codec);
         const replacement = replacementFor(request.query, request.replacement, codec);

@@ -99,7 +99,7 @@ async function handle(
     case "findInRange":
       return searches.findInRange(channel, request);
     case "edit":
-      return edits.edit(request.baseVersion, request.edits);
+      return edits.edit(request.baseVersion, request.edits, channel);
     case "undo":
     case "redo":
       return edits.undoOrRedo(request.type);
