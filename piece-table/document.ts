@@ -171,10 +171,8 @@ export class Document extends EventEmitter<DocumentEvents> {
   }
 
   /**
-   * The encoding the document was opened in (a WHATWG label such as "utf-16le"), or null when
-   * none was given and the file has no UTF-16 byte order mark. UTF-16 (either byte order) counts
-   * lines in code units, decodes and encodes text as UTF-16, and takes only edits of whole code
-   * units (else EALIGN); every other encoding is bytes to the engine.
+   * The encoding opened in (a WHATWG name), or null: none given and no UTF-16 BOM. UTF-16 counts
+   * lines in code units, decodes and encodes UTF-16, takes whole-unit edits only (else EALIGN).
    */
   get encoding(): string | null {
     return this.encodingLabel;
@@ -495,6 +493,9 @@ export class Document extends EventEmitter<DocumentEvents> {
    */
   async rewrite(transform: ByteTransform, options: RewriteOptions = {}): Promise<void> {
     const { add } = this.writable();
+    // A UTF-16 document's lines are code units: bytes of another encoding would be miscounted.
+    if (this.rule !== "byte")
+      throw encodingError("a UTF-16 document cannot be rewritten into another encoding");
     const snapshot = this.snapshot();
     const root = await rewriteTree(
       snapshot,
@@ -804,4 +805,8 @@ export class Document extends EventEmitter<DocumentEvents> {
       throw new RangeError(`Invalid range ${start}..${end} in document of length ${this.length}`);
     }
   }
+}
+
+function encodingError(message: string): Error {
+  return Object.assign(new Error(message), { code: "EENCODING" });
 }

@@ -12,7 +12,7 @@
  * Every change, live or replayed from the session log, goes through one `apply(op)`.
  */
 import type { AppendFile, LineFeedRule, MappedFile } from "../native/index.js";
-import { appendAligned } from "./line-feed-rule.js";
+import { appendAligned, countLineFeeds } from "./line-feed-rule.js";
 import type { LineIndex } from "./line-index.js";
 import {
   ADDED,
@@ -229,7 +229,13 @@ export class Versions {
     const recent = last !== null && last.kind === kind && now - last.time < UNDO_GROUP_MS;
     let continues = false;
     if (recent && kind === "insert") {
-      continues = start === last.at && bytes !== undefined && !bytes.includes(10);
+      const lineFeeds =
+        bytes === undefined
+          ? 1
+          : this.rule === "byte"
+            ? +bytes.includes(10)
+            : countLineFeeds(bytes, this.rule);
+      continues = start === last.at && lineFeeds === 0;
     } else if (recent && kind === "delete") {
       // Backspace (end meets the last deletion) or forward delete (same start), a few bytes at a time.
       continues = (end === last.at || start === last.at) && end - start <= 16;

@@ -95,6 +95,8 @@ describe("edits of a UTF-16 document", () => {
     }
     expect(doc.read().equals(before)).toBe(true);
     await expect(doc.replaceAll("a", Buffer.from([0x41]))).rejects.toMatchObject({ code: "EALIGN" });
+    // Rewriting into another encoding would leave bytes counted as units: refused.
+    await expect(doc.rewrite((bytes) => bytes)).rejects.toMatchObject({ code: "EENCODING" });
     await doc.close();
   });
 
