@@ -12,6 +12,7 @@
  */
 import { isAscii, isUtf8 } from "node:buffer";
 import type { Document } from "../piece-table/index.js";
+import { type LineFeedRule, ruleOf, unitBytes } from "../piece-table/internal.js";
 import { type Anchor, type DocumentWindow, decodeEscaped } from "../protocol/index.js";
 
 /** Longest window line: longer lines are shown in segments of this many bytes. */
@@ -51,9 +52,49 @@ class ByteSource {
   private block: Buffer = Buffer.alloc(0);
   private blockStart = 0;
   readonly length: number;
+  /** How the bytes make lines: 0x0A, or (UTF-16) the code unit 0x000A at an even offset. */
+  readonly rule: LineFeedRule;
+  /** Bytes of a code unit: 1, or 2 in UTF-16. */
+  readonly unit: 1 | 2;
 
   constructor(private readonly doc: Document) {
     this.length = doc.length;
+    this.rule = ruleOf(doc.encoding);
+    this.unit = unitBytes(this.rule);
+  }
+
+  /** Whether the code unit at `offset` is `code` (a line feed, a carriage return). */
+  unitIs(offset: number, code: number): boolean {
+    if (this.rule === "byte") return this.at(offset) === code;
+    const [first, second] = this.rule === "utf-16le" ? [code, 0] : [0, code];
+    return this.at(offset) === first && this.at(offset + 1) === second;
+  }
+
+  /** Offset of the first line feed (its unit) in [start, end), or -1. */
+  indexOfLineFeed(start: number, end: number): number {
+    if (this.rule === "byte") return this.indexOf(LF, start, end);
+    // The 0x0A byte of a UTF-16 line feed: its first byte (LE) or its second (BE), at a unit start.
+    const shift = this.rule === "utf-16le" ? 0 : 1;
+    for (let at = this.indexOf(LF, start + shift, end); at >= 0; at = this.indexOf(LF, at + 1, end)) {
+      const unitStart = at - shift;
+      if (unitStart % 2 === 0 && unitStart + 2 <= end && this.unitIs(unitStart, LF)) return unitStart;
+    }
+    return -1;
+  }
+
+  /** Offset of the last line feed (its unit) in [start, end), or -1. */
+  lastIndexOfLineFeed(start: number, end: number): number {
+    if (this.rule === "byte") return this.lastIndexOf(LF, start, end);
+    const shift = this.rule === "utf-16le" ? 0 : 1;
+    for (
+      let at = this.lastIndexOf(LF, start + shift, end);
+      at >= 0;
+      at = this.lastIndexOf(LF, start + shift, at)
+    ) {
+      const unitStart = at - shift;
+      if (unitStart % 2 === 0 && unitStart + 2 <= end && this.unitIs(unitStart, LF)) return unitStart;
+    }
+    return -1;
   }
 
   /** Makes at least [start, end) readable through bytes()/at() (one read if it is not already). */
@@ -111,14 +152,20 @@ class ByteSource {
 /** The segment boundary near `offset` (a multiple of SEGMENT_BYTES), or the end. */
 function adjustBoundary(source: ByteSource, offset: number): number {
   let at = offset;
-  while (at < source.length && at - offset < 3 && ((source.at(at) ?? 0) & 0xc0) === 0x80) at++;
-  if (source.at(at) === CR && source.at(at + 1) === LF) at++;
+  if (source.unit === 2) {
+    // Past the second half of a surrogate pair, and past a CR that starts a CRLF.
+    const second = source.rule === "utf-16le" ? (source.at(at + 1) ?? 0) : (source.at(at) ?? 0);
+    if (second >= 0xdc && second <= 0xdf) at += 2;
+  } else {
+    while (at < source.length && at - offset < 3 && ((source.at(at) ?? 0) & 0xc0) === 0x80) at++;
+  }
+  if (source.unitIs(at, CR) && source.unitIs(at + source.unit, LF)) at += source.unit;
   return Math.min(at, source.length);
 }
 
 /** The nominal multiple of SEGMENT_BYTES where the window line starting at `start` may be cut. */
 function nextBoundary(source: ByteSource, start: number): number {
-  const atLineStart = start === 0 || source.at(start - 1) === LF;
+  const atLineStart = start === 0 || source.unitIs(start - source.unit, LF);
   // A line start: the first multiple at least SEGMENT_BYTES on. A boundary: the next multiple
   // (the line began at least SEGMENT_BYTES before this one, so every later multiple counts).
   return atLineStart
@@ -128,12 +175,13 @@ function nextBoundary(source: ByteSource, start: number): number {
 
 /** The window line starting at `start` (a line start or a segment boundary). */
 function lineFrom(source: ByteSource, start: number): WindowLine {
+  const unit = source.unit;
   const limit = adjustBoundary(source, nextBoundary(source, start));
-  const searchEnd = Math.min(source.length, limit + 1);
-  const at = source.indexOf(LF, start, searchEnd);
+  const searchEnd = Math.min(source.length, limit + unit);
+  const at = source.indexOfLineFeed(start, searchEnd);
   if (at < 0) return { start, contentEnd: limit, breakBytes: 0 };
-  const contentEnd = at > start && source.at(at - 1) === CR ? at - 1 : at;
-  return { start, contentEnd, breakBytes: at + 1 - contentEnd };
+  const contentEnd = at > start && source.unitIs(at - unit, CR) ? at - unit : at;
+  return { start, contentEnd, breakBytes: at + unit - contentEnd };
 }
 
 /** Start of the window line holding byte `offset` (0 ≤ offset ≤ length). */
@@ -143,16 +191,18 @@ export function windowLineStart(doc: Document, offset: number): number {
 
 function windowLineStartIn(source: ByteSource, offset: number): number {
   if (offset <= 0) return 0;
+  // In UTF-16, offsets are whole units (an odd one is the file's lone last byte: its unit's start).
+  if (source.unit === 2) offset -= offset % 2;
   const lookBack = Math.max(0, offset - 2 * SEGMENT_BYTES - 8);
   source.load(lookBack, offset + 2 * SEGMENT_BYTES + 8);
-  const lastLineFeed = source.lastIndexOf(LF, lookBack, offset);
+  const lastLineFeed = source.lastIndexOfLineFeed(lookBack, offset);
   // No LF in the last two segments: the line began earlier, and a boundary below is the answer.
-  const lineStart = lastLineFeed >= 0 ? lastLineFeed + 1 : lookBack === 0 ? 0 : -1;
+  const lineStart = lastLineFeed >= 0 ? lastLineFeed + source.unit : lookBack === 0 ? 0 : -1;
   for (let k = Math.floor(offset / SEGMENT_BYTES); k >= 1 && k * SEGMENT_BYTES > lineStart; k--) {
     // A multiple less than SEGMENT_BYTES into its line is no boundary, and no lower one is.
     if (lineStart >= 0 && k * SEGMENT_BYTES - lineStart < SEGMENT_BYTES) break;
     const boundary = adjustBoundary(source, k * SEGMENT_BYTES);
-    if (boundary <= offset && boundary < source.length && source.at(boundary) !== LF) return boundary;
+    if (boundary <= offset && boundary < source.length && !source.unitIs(boundary, LF)) return boundary;
   }
   return Math.max(0, lineStart);
 }
@@ -220,10 +270,10 @@ export function cutWindow(
     if (decode) return decode(content);
     return valid ? content.toString("utf8") : decodeEscaped(content);
   });
-  // A byte order mark is not text: the window starts after it.
-  if (start === 0 && texts[0]!.charCodeAt(0) === 0xfeff && bytes[0] === 0xef) {
+  // A byte order mark is not text: the window starts after it (3 bytes in UTF-8, 2 in UTF-16).
+  if (start === 0 && texts[0]!.charCodeAt(0) === 0xfeff && (bytes[0] === 0xef || source.unit === 2)) {
     texts[0] = texts[0]!.slice(1);
-    start = 3;
+    start = source.unit === 2 ? 2 : 3;
   }
   return {
     version,

@@ -16,8 +16,9 @@
  * pipelined edits from a UI apply in order. Reads (windows, lines, find) answer at once, between
  * them; long work (search, save) yields, so replies never wait for it.
  */
+import { closeSync, openSync, readSync } from "node:fs";
 import { basename } from "node:path";
-import { type Document, open, type SaveProgress } from "../piece-table/index.js";
+import { type Document, guessEncoding, open, type SaveProgress } from "../piece-table/index.js";
 import {
   type DocumentInfo,
   type DocumentWindow,
@@ -39,7 +40,7 @@ import { ReadRequests } from "./read-requests.js";
 import { type RequestTargets, receiveRequest } from "./request-dispatch.js";
 import { SaveRequests, type SaveResult, type SaveTarget } from "./save-requests.js";
 import { FIND_IN_RANGE_MS, SearchRequests } from "./search-requests.js";
-import { type TextCodec, textCodec } from "./text-codec.js";
+import { encodingName, type TextCodec, textCodec } from "./text-codec.js";
 import { transcoder } from "./transcode.js";
 
 export interface HostedDocumentOptions {
@@ -47,6 +48,11 @@ export interface HostedDocumentOptions {
   stateDir?: string;
   /** Open without editing. */
   readOnly?: boolean;
+  /**
+   * Read the file in this encoding (a WHATWG label) instead of the one guessed from its first MiB
+   * (`gigapad serve --encoding`). UTF-16 decides how the engine counts lines, so it is chosen here.
+   */
+  encoding?: string;
   /** Autosave timing, or false to commit only when asked. */
   autosave?: AutosaveOptions | false;
   /** How often the file is checked for changes by other programs. */
@@ -60,6 +66,24 @@ export interface HostedDocumentOptions {
   saveAsRoot?: string;
   /** Longest a findInRange may scan (default FIND_IN_RANGE_MS, search-requests.ts). */
   findInRangeMs?: number;
+}
+
+/** UTF-16 (by BOM or by the NULs of its ASCII text) as guessed from a file's first MiB, or null. */
+function guessedUtf16(path: string): string | null {
+  let sample: Buffer;
+  try {
+    const fd = openSync(path, "r");
+    try {
+      sample = Buffer.alloc(SAMPLE_BYTES);
+      sample = sample.subarray(0, readSync(fd, sample, 0, SAMPLE_BYTES, 0));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null; // open() says what is wrong with the path
+  }
+  const { encoding } = guessEncoding(sample, sample.length === SAMPLE_BYTES);
+  return encoding.startsWith("utf-16") ? encoding : null;
 }
 
 /** Bytes at the start of the file used to guess its encoding and its line ending. */
@@ -95,11 +119,15 @@ export class HostedDocument {
   ) {
     this.readOnlyReason = readOnlyReason ?? (doc.readOnly ? "opened read-only" : null);
     const sample = doc.length > 0 ? doc.read(0, Math.min(doc.length, SAMPLE_BYTES)) : Buffer.alloc(0);
-    this.encoding = new DocumentEncoding(sample, doc.length > sample.length);
+    this.encoding = new DocumentEncoding(sample, doc.length > sample.length, doc.encoding);
+    if (options.encoding !== undefined) this.encoding.choose(options.encoding);
     const encoding = this.encoding;
     const codec = () => encoding.codec;
     const decode = (bytes: Buffer) => encoding.decode(bytes);
-    this.newline = newlineOf(sample);
+    // In UTF-16 the line ends are code units: counted in the sample's text.
+    this.newline = doc.encoding?.startsWith("utf-16")
+      ? newlineOf(Buffer.from(this.encoding.decode(sample), "utf8"))
+      : newlineOf(sample);
     this.followOnOpen = options.follow ?? false;
     this.changes = new ChangeQueue(() => doc.path);
     const changes = this.changes;
@@ -192,9 +220,16 @@ export class HostedDocument {
    * (the UI shows why) instead of failing. Other errors (ENOENT, EISDIR, EACCES...) are thrown.
    */
   static async open(path: string, options: HostedDocumentOptions = {}): Promise<HostedDocument> {
+    // UTF-16 is the engine's to know (it counts lines in code units): guessed here, before it opens.
+    const engineEncoding =
+      options.encoding !== undefined ? encodingName(options.encoding) : guessedUtf16(path);
+    if (options.encoding !== undefined && engineEncoding === null) {
+      throw new HostError("EENCODING", `unknown or unsupported encoding: ${options.encoding}`);
+    }
     const openOptions = {
       readOnly: options.readOnly ?? false,
       ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+      ...(engineEncoding?.startsWith("utf-16") ? { encoding: engineEncoding } : {}),
     };
     try {
       return new HostedDocument(await open(path, openOptions), options, null);

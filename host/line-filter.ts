@@ -8,6 +8,7 @@ import { isAscii, isUtf8 } from "node:buffer";
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { Document, FindOptions, SearchPattern } from "../piece-table/index.js";
+import { type LineFeedRule, ruleOf, unitBytes } from "../piece-table/internal.js";
 import { decodeEscaped } from "../protocol/index.js";
 
 /** UTF-8 text of a line, escaped where it is not valid UTF-8. */
@@ -73,10 +74,30 @@ export class ForwardLineCounter {
   /** The first LF at or after `at` in the block, if known (-1: none in the rest of the block). */
   private nextLf: number | null = null;
 
+  /** How the document's bytes make lines (UTF-16: code units at even offsets). */
+  private readonly rule: LineFeedRule;
+  private readonly unit: 1 | 2;
+
   constructor(
-    private readonly doc: Pick<Document, "read" | "length">,
+    private readonly doc: Pick<Document, "read" | "length"> & { readonly encoding?: string | null },
     private readonly blockBytes = 1024 * 1024,
-  ) {}
+  ) {
+    this.rule = ruleOf(doc.encoding);
+    this.unit = unitBytes(this.rule);
+  }
+
+  /** Index in the block of the first line feed (its unit) at or after `from`, or -1. */
+  private lineFeedIn(from: number): number {
+    const block = this.block;
+    if (this.rule === "byte") return block.indexOf(10, from);
+    const shift = this.rule === "utf-16le" ? 0 : 1;
+    for (let at = block.indexOf(10, from + shift); at >= 0; at = block.indexOf(10, at + 1)) {
+      const unitStart = at - shift;
+      // Blocks start at unit starts (even offsets), so a unit's parity in the block is its own.
+      if (unitStart % 2 === 0 && block[shift === 0 ? unitStart + 1 : unitStart] === 0) return unitStart;
+    }
+    return -1;
+  }
 
   lineOf(offset: number): number {
     if (offset < this.at) throw new RangeError(`offsets go forward: ${offset} after ${this.at}`);
@@ -91,12 +112,12 @@ export class ForwardLineCounter {
       }
       const stop = Math.min(offset, blockEnd);
       if (this.nextLf === null) {
-        const found = this.block.indexOf(10, this.at - this.blockStart);
+        const found = this.lineFeedIn(this.at - this.blockStart);
         this.nextLf = found < 0 ? -1 : this.blockStart + found;
       }
       if (this.nextLf >= 0 && this.nextLf < stop) {
         this.line++;
-        this.at = this.nextLf + 1;
+        this.at = this.nextLf + this.unit;
         this.nextLf = null;
       } else {
         this.at = stop;
@@ -207,10 +228,18 @@ export class LineFilter {
     const doc = this.doc;
     const start = doc.lineStart(line);
     let end = line + 1 < doc.lineCount() ? doc.lineStart(line + 1) : doc.length;
-    // Without its terminator (LF, or CRLF).
-    if (end > start && doc.read(end - 1, end)[0] === 10) {
-      end--;
-      if (end > start && doc.read(end - 1, end)[0] === 13) end--;
+    // Without its terminator (LF, or CRLF; code units in UTF-16).
+    const rule = ruleOf(doc.encoding);
+    const unit = unitBytes(rule);
+    const unitIs = (at: number, code: number) => {
+      if (at < start) return false;
+      const bytes = doc.read(at, at + unit);
+      if (rule === "byte") return bytes[0] === code;
+      return rule === "utf-16le" ? bytes[0] === code && bytes[1] === 0 : bytes[0] === 0 && bytes[1] === code;
+    };
+    if (unitIs(end - unit, 10)) {
+      end -= unit;
+      if (unitIs(end - unit, 13)) end -= unit;
     }
     return { start, end };
   }

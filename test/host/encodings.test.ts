@@ -239,3 +239,56 @@ describe("regex replace in legacy text", () => {
     ).rejects.toMatchObject({ code: "EENCODING" });
   });
 });
+
+describe("UTF-16 documents through the host", () => {
+  // 上 is 0A 4E in UTF-16LE and 4E 0A in BE: a 0x0A byte that is no line feed.
+  const LINES = ["SELECT 上海 FROM t", "CRLF row\r", "plain ASCII row", "emoji 😀 row"];
+  const text = `${Array.from({ length: 5000 }, (_, i) => `${i} ${LINES[i % LINES.length]}`).join("\n")}\n`;
+
+  it.each([
+    ["utf-16le", false],
+    ["utf-16be", false],
+    ["utf-16le", true],
+  ])(
+    "%s (BOM: %s): windows cut at code-unit line feeds, edits and saves byte-exact, finds and filters",
+    async (encoding, bom) => {
+      const body = iconv.encode(text, encoding);
+      const original = bom ? Buffer.concat([iconv.encode("\ufeff", encoding), body]) : body;
+      const { ui, path } = await hostFor(original);
+      const info = await ui.request("hello", { protocol: 1 });
+      expect(info).toMatchObject({ encoding, lineCount: 5001, counting: { kind: "utf-16", encoding } });
+      const counter = byteCounterFor(info.counting!);
+
+      const first = await ui.request("window", { anchor: { byte: 0 }, linesBefore: 0, linesAfter: 3 });
+      expect(first.start).toBe(bom ? 2 : 0);
+      expect(first.lines.slice(0, 4)).toEqual([
+        "0 SELECT 上海 FROM t",
+        "1 CRLF row",
+        "2 plain ASCII row",
+        "3 emoji 😀 row",
+      ]);
+      expect(first.breaks.slice(0, 3)).toEqual([2, 4, 2]);
+
+      const window = await ui.request("window", { anchor: { line: 4001 }, linesBefore: 1, linesAfter: 1 });
+      expect(window.lines[window.anchorIndex]).toBe("4001 CRLF row");
+      let at = window.start;
+      for (let i = 0; i < window.anchorIndex; i++)
+        at += counter.byteLength(window.lines[i]!) + window.breaks[i]!;
+      at += counter.byteLength("4001 ");
+      await ui.request("edit", { baseVersion: info.version, edits: [{ start: at, end: at, text: "上 " }] });
+      await ui.request("save", {});
+      const inserted = iconv.encode("上 ", encoding);
+      expect(
+        readFileSync(path).equals(Buffer.concat([original.subarray(0, at), inserted, original.subarray(at)])),
+      ).toBe(true);
+
+      expect(await ui.request("count", { searchId: 1, query: { pattern: "上海" } })).toEqual({ count: 1250 });
+      await ui.request("filter", { filterId: 2, query: { pattern: "😀" } });
+      const filtered = await ui.request("filterLines", { filterId: 2, from: 0, count: 2 });
+      expect(filtered.lines.map((line) => line.text)).toEqual(["3 emoji 😀 row", "7 emoji 😀 row"]);
+      await expect(ui.request("reopenWithEncoding", { encoding: "utf-8" })).rejects.toMatchObject({
+        code: "EENCODING",
+      });
+    },
+  );
+});
