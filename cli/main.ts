@@ -236,6 +236,10 @@ function program(commander: typeof import("commander"), outcome: { exitCode: num
     .option("--root <DIR>", "the folder tree Save As may write (default: FILE's folder)")
     .option("--read-only", "serve FILE without allowing edits")
     .option("--follow", "keep the end of FILE in view as another program appends to it (a log)")
+    .option(
+      "--encoding <NAME>",
+      "read FILE in this encoding (utf-8, windows-1252, shift_jis, utf-16le, …), not the guessed one",
+    )
     .action(async (file: string, options: ServeOptions) => {
       await (await import("./serve.js")).serveCommand(file, options);
     });

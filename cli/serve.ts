@@ -11,6 +11,7 @@ export interface ServeOptions {
   root?: string;
   readOnly?: boolean;
   follow?: boolean;
+  encoding?: string;
 }
 
 /** A stop signal ends `serve` within this long, whatever runs (edits are committed first). */
@@ -36,6 +37,7 @@ export async function serveCommand(file: string, options: ServeOptions): Promise
   const document = await HostedDocument.open(file, {
     readOnly: options.readOnly ?? false,
     follow: options.follow ?? false,
+    ...(options.encoding === undefined ? {} : { encoding: options.encoding }),
   });
   const info = document.info();
   const lockedOut = info.readOnly && !options.readOnly;

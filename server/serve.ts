@@ -367,7 +367,8 @@ export async function serve(document: HostedDocument, options: ServeOptions = {}
   document.confineSaveAs(root);
   const documents = new ServedDocuments(
     document,
-    { ...document.options, follow: false, ...options.documentOptions, saveAsRoot: root },
+    // Other files are followed, and read in an encoding, only when asked for themselves.
+    { ...document.options, follow: false, encoding: undefined, ...options.documentOptions, saveAsRoot: root },
     options.idleCloseMs,
   );
 

@@ -153,4 +153,24 @@ describe("files in other encodings", () => {
     expect(pageErrors(page)).toEqual([]);
     await page.context().close();
   });
+
+  it("a UTF-16LE export (no BOM) reads by code units, and saves typed text in UTF-16", async () => {
+    // 上 is 0A 4E in UTF-16LE: a 0x0A byte that is no line feed.
+    const lines = logLines(["SELECT 上海 FROM orders", "INSERT 東京 VALUES (1)", "plain ASCII row"], 3000);
+    const { path, bytes, server } = await serveText("export.csv", lines, "utf-16le");
+    const page = await openEditor(browser, server.url);
+    await expect.poll(async () => (await status(page)).encoding).toMatch(/^UTF-16LE/);
+    await expect.poll(async () => (await status(page)).lines).toBe("3,001 lines");
+    expect((await visibleLines(page)).slice(0, 3).map((line) => line.text)).toEqual(lines.slice(0, 3));
+    await screenshot(page, "encoding-utf-16le");
+    const line = 2500;
+    const typed = " -- 確認 ok";
+    await typeAtEndOfLineAndSave(page, line, typed, "export\\.csv");
+    const at = iconv.encode(`${lines.slice(0, line).join("\n")}`, "utf-16le").length;
+    const inserted = iconv.encode(typed, "utf-16le");
+    const saved = readFileSync(path);
+    expect(saved.equals(Buffer.concat([bytes.subarray(0, at), inserted, bytes.subarray(at)]))).toBe(true);
+    expect(pageErrors(page)).toEqual([]);
+    await page.context().close();
+  });
 });
