@@ -7,7 +7,8 @@
  * symlinked, and mutated there.
  *
  *   node test/mutation/mutate.mjs [--file piece-table/line-index.ts]... [--working-tree]
- *                                 [--out report.json] [--from N] [--limit N] [--keep] [--list]
+ *                                 [--out report.json] [--from N] [--limit N] [--every K] [--numbers 3,17,...]
+ *                                 [--keep] [--list]
  *
  * Without --file: line-index.ts, session-format.ts and piece-tree.ts. Each mutant first meets the
  * file's own direct tests (fast), and only if it survives those, all of test/piece-table and
@@ -15,6 +16,11 @@
  * and run the built dist/, not the sources). A run that exceeds three times the unmutated run's
  * time counts as killed (an endless loop). Survivors listed in test/mutation/equivalent.json
  * (mutants judged not to change behaviour, only speed) are reported apart from the kill rate.
+ *
+ * --from N and --limit N take a slice of a file's mutants (numbered from 0 as --list prints them);
+ * --every K then keeps every K-th of the slice (a sample across a file too large to run whole);
+ * --numbers runs just the mutants of those numbers (say, last run's survivors after a new test).
+ * Each result in the report carries its number.
  */
 import { spawn, spawnSync } from "node:child_process";
 import {
@@ -56,6 +62,8 @@ function parseArguments(argv) {
     out: null,
     limit: Number.POSITIVE_INFINITY,
     from: 0,
+    every: 1,
+    numbers: null,
     keep: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -65,6 +73,8 @@ function parseArguments(argv) {
     else if (argument === "--out") options.out = resolve(argv[++i]);
     else if (argument === "--limit") options.limit = Number(argv[++i]);
     else if (argument === "--from") options.from = Number(argv[++i]);
+    else if (argument === "--every") options.every = Number(argv[++i]);
+    else if (argument === "--numbers") options.numbers = new Set(argv[++i].split(",").map(Number));
     else if (argument === "--keep") options.keep = true;
     else if (argument === "--list") options.list = true;
     else throw new Error(`unknown argument ${argument}`);
@@ -274,10 +284,14 @@ function loadEquivalents() {
 async function main() {
   const options = parseArguments(process.argv.slice(2));
   if (options.list) {
+    // The mutants of the source a run would mutate: HEAD's, or with --working-tree the file as it is.
     for (const path of options.files) {
-      for (const mutant of mutantsOf(path, readFileSync(join(repo, path), "utf8"))) {
+      const source = options.workingTree
+        ? readFileSync(join(repo, path), "utf8")
+        : spawnSync("git", ["show", `HEAD:${path}`], { cwd: repo, encoding: "utf8" }).stdout;
+      for (const [index, mutant] of mutantsOf(path, source).entries()) {
         console.log(
-          `${path}:${mutant.line} [${mutant.kind}] ${oneLine(mutant.original)} → ${mutant.replacement}`,
+          `#${index} ${path}:${mutant.line} [${mutant.kind}] ${oneLine(mutant.original)} → ${mutant.replacement}`,
         );
       }
     }
@@ -285,7 +299,8 @@ async function main() {
   }
   const copy = makeCopy(options.workingTree);
   const equivalents = loadEquivalents();
-  const report = { copy, source: options.workingTree ? "working tree" : "HEAD", files: {} };
+  const head = spawnSync("git", ["rev-parse", "HEAD"], { cwd: repo, encoding: "utf8" }).stdout.trim();
+  const report = { copy, source: options.workingTree ? "working tree" : `HEAD ${head}`, files: {} };
   const out = options.out ?? join(tmpdir(), `gigapad-mutation-${Date.now()}.json`);
   // Written after every mutant, so a long run stopped early still leaves its results.
   const save = () => writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
@@ -297,7 +312,11 @@ async function main() {
     for (const path of options.files) {
       const target = join(copy, path);
       const source = readFileSync(target, "utf8");
-      const mutants = mutantsOf(path, source).slice(options.from, options.from + options.limit);
+      const mutants = mutantsOf(path, source)
+        .map((mutant, index) => ({ ...mutant, index }))
+        .slice(options.from, options.from + options.limit)
+        .filter((_, position) => position % options.every === 0)
+        .filter((mutant) => !options.numbers || options.numbers.has(mutant.index));
       const direct = (DIRECT_TESTS[path] ?? []).filter((test) => existsSync(join(copy, test)));
       const directBaseline = direct.length > 0 ? await runTests(copy, direct, 5 * 60_000) : null;
       const results = [];
@@ -347,7 +366,8 @@ function summarize(results) {
     equivalent,
     survived: survivors.length,
     killRate: counted === 0 ? 1 : killed / counted,
-    survivors: survivors.map(({ key, line, kind, original, replacement, lineText }) => ({
+    survivors: survivors.map(({ index, key, line, kind, original, replacement, lineText }) => ({
+      index,
       key,
       line,
       kind,

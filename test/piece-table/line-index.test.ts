@@ -210,6 +210,8 @@ describe("the line index's background build", () => {
       [1, 39_999],
       [300, 30_123],
       [12_345, 12_345 + 70],
+      // Both ends past the middle of their chunks: each is counted back from the next edge.
+      [250, 30_200],
     ] as const) {
       file.scannedBytes = 0;
       expect(index.count(start, end)).toBe(countLf(bytes, start, end));
@@ -223,6 +225,25 @@ describe("the line index's background build", () => {
     }
     // tryCount answers any range once complete (before, only cheap ones).
     expect(index.tryCount(0, 40_000)).toBe(countLf(bytes));
+  });
+
+  it("once complete, an n-th LF from just past a chunk edge scans back to that edge and one chunk, not the rest of the first chunk", async () => {
+    const bytes = textBytes(40_000, 3);
+    const file = new MemoryFile(bytes);
+    const index = indexOf(file, { chunkBytes: 256, smallCountBytes: 64 });
+    const built = index.build();
+    file.builds[0]!.finish();
+    await built;
+    for (const start of [257, 2_561, 20_481]) {
+      // An LF a few chunks on: the prefix sums find its chunk.
+      const n = countLf(bytes, start, start + 1_000);
+      const expected = nthLf(bytes, start, 40_000, n);
+      expect(expected).toBeGreaterThanOrEqual(start + 1_000);
+      file.scannedBytes = 0;
+      expect(index.nthLineFeed(start, 40_000, n)).toBe(expected);
+      // 1 byte back to the chunk edge, then at most the chunk holding the LF.
+      expect(file.scannedBytes, `nthLineFeed(${start}, 40000, ${n})`).toBeLessThanOrEqual(1 + 256);
+    }
   });
 
   it("reports progress as it goes: the callback and indexProgress see each report", async () => {
@@ -313,6 +334,35 @@ describe("the line index's background build", () => {
     file.scannedBytes = 0;
     expect(index.count(30, 1_970)).toBe(countLf(bytes, 30, 1_970));
     expect(file.scannedBytes).toBe(70 + 70);
+  });
+
+  it("takes a run of exactly bulkCountChunks uncounted chunks in one bulk call, a shorter one anywhere chunk by chunk", () => {
+    const bytes = textBytes(8_000, 5);
+    const sizes = { chunkBytes: 100, smallCountBytes: 10, bulkCountChunks: 8 };
+    // A run of 7 chunks (41..47) far into the file: still below the bulk threshold.
+    const short = new MemoryFile(bytes);
+    const shortIndex = indexOf(short, sizes);
+    expect(shortIndex.count(4_050, 4_850)).toBe(countLf(bytes, 4_050, 4_850));
+    expect(short.bulkCalls).toBe(0);
+    // Exactly 8 (chunks 1..8): one bulk call.
+    const exact = new MemoryFile(bytes);
+    const exactIndex = indexOf(exact, sizes);
+    expect(exactIndex.count(50, 950)).toBe(countLf(bytes, 50, 950));
+    expect(exact.bulkCalls).toBe(1);
+  });
+
+  it("does not count a known chunk again when the run of uncounted chunks after it goes to a bulk call", () => {
+    const bytes = textBytes(2_000, 5);
+    const file = new MemoryFile(bytes);
+    const index = indexOf(file, { chunkBytes: 100, smallCountBytes: 10, bulkCountChunks: 4 });
+    // The first LF is in chunk 0: finding it counts chunk 0 alone.
+    expect(bytes.indexOf(10)).toBeLessThan(100);
+    expect(index.nthLineFeed(0, 2_000, 0)).toBe(bytes.indexOf(10));
+    file.scannedBytes = 0;
+    expect(index.count(0, 1_000)).toBe(countLf(bytes, 0, 1_000));
+    // Chunks 1..9 in one bulk call; chunk 0 comes from its remembered count.
+    expect(file.bulkCalls).toBe(1);
+    expect(file.scannedBytes).toBe(900);
   });
 
   it("is complete once queries have counted every chunk, and the build still brings the CRLF pairs", async () => {
