@@ -2,9 +2,9 @@
  * What the host does when another program changes the document's file. The file is watched two
  * ways: a stat every `diskCheckMs` (disk-watch.ts), and the system's write notifications
  * (inotify and the like), so a log's new lines show within a blink rather than at the next poll.
- * A file that grew under a document without edits is **followed**: the appended bytes are taken
- * in (a new content version, `appended`). Any other change — or growth under edits — is told
- * to the UIs as a warning in words (`fileChanged`).
+ * A file that grew is **followed**: the appended bytes are taken in after the text (a new content
+ * version, `appended`), also under unsaved edits unless the text ends with typed text. Any other
+ * change — or growth the document refused — is told to the UIs as a warning in words (`fileChanged`).
  */
 import { type FSWatcher, statSync, watch } from "node:fs";
 import { basename } from "node:path";
@@ -114,13 +114,12 @@ export class DiskChanges {
   }
 
   /**
-   * The file grew on disk. A document without edits takes the appended bytes in (a log being
-   * written: no warning, the text grows); with edits, or when the old bytes changed too, the UIs
-   * are told the file changed, as for any other change.
+   * The file grew on disk. The document takes the appended bytes in after its text (a log being
+   * written: no warning, the text grows; Document.adoptAppended says when it cannot under edits);
+   * when it does not, or when the old bytes changed too, the UIs are told the file changed.
    */
   private async takeInAppended(): Promise<boolean> {
     const { doc, changes } = this.host;
-    if (doc.modified) return false;
     let lengthBefore = doc.length;
     let version = changes.version;
     const grown = await changes.run(async () => {
@@ -140,6 +139,7 @@ export class DiskChanges {
       length: doc.length,
       lineCount: this.host.lineCount(),
       bytes: doc.length - lengthBefore,
+      ...(doc.modified ? { modified: true } : {}),
     });
     return true;
   }
@@ -166,8 +166,8 @@ export class DiskChanges {
       modified: [
         { event: "fileChanged", reason: "modified", message: "" },
         doc.modified && this.grewOnDisk()
-          ? `Another program appends to ${name}. Your edits are over the file as it was when you ` +
-            "started editing, so its new lines are not shown; Save would replace them (it asks first)."
+          ? `Another program appends to ${name}. Your text ends with what you typed at its end, so ` +
+            "its new lines are not shown; Save would replace them (it asks first)."
           : `Another program changed ${name} on disk. What you see may mix its bytes with the old ones; ` +
             "Save will ask before overwriting.",
       ],

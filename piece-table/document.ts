@@ -43,6 +43,7 @@ import {
   replaceAllMatches,
   type SearchPattern,
 } from "./search.js";
+import type { SessionState } from "./session-codec.js";
 import type { SessionFolder } from "./session-folder.js";
 import type { CommittedSession } from "./session-reader.js";
 import type { SessionStore } from "./session-store.js";
@@ -617,7 +618,9 @@ export class Document extends EventEmitter<DocumentEvents> {
    */
   async adoptAppended(): Promise<number> {
     this.checkOpen();
-    if (this.modified) return 0;
+    // With edits, the current version must end where the file ended (Versions.grownVersions).
+    const underEdits = this.modified;
+    if (underEdits && (this.access.kind !== "writable" || !this.versions.endsAtOriginalEnd)) return 0;
     const previous = this.versions.newestOriginal;
     const oldSize = previous.file.size;
     const target = resolveTarget(this.path);
@@ -645,24 +648,42 @@ export class Document extends EventEmitter<DocumentEvents> {
       file.close();
       throw error;
     }
-    const lineFeeds = this.versions.tree.lineFeeds + file.countNewlines(oldSize, file.size, this.rule);
-    const root = singlePieceTree(ORIGINAL, 0, file.size, lineFeeds);
+    const tailLineFeeds = file.countNewlines(oldSize, file.size, this.rule);
+    const root = singlePieceTree(ORIGINAL, 0, file.size, this.versions.tree.lineFeeds + tailLineFeeds);
+    // Under edits: what was typed is committed first; the new epoch then holds every version
+    // with the appended bytes after it, as one more piece.
+    let grownState: SessionState | null = null;
+    if (underEdits) {
+      const tail = { start: oldSize, length: file.size - oldSize, lineFeeds: tailLineFeeds };
+      grownState = await this.commit().then(
+        () => this.versions.grownVersions(tail),
+        (error: unknown) => {
+          file.close();
+          throw error;
+        },
+      );
+      if (!grownState) {
+        file.close();
+        return 0;
+      }
+    }
     if (this.access.kind === "writable") {
       const { store } = this.access;
       const identity = identityFrom(file.identity, (start, end) => file.read(start, end));
       // A session with commits begins a new epoch over the longer file; an empty one stays empty.
-      if (store.committed) store.beginEpoch(identity, { root, undo: [], redo: [] }, file.size);
+      if (grownState) store.beginEpoch(identity, grownState, grownState.root.length, this.versions.edits);
+      else if (store.committed) store.beginEpoch(identity, { root, undo: [], redo: [] }, file.size);
       else store.adoptIdentity(identity);
     }
     const grown = file.size - oldSize;
-    // Undo and redo start over: their versions lack the appended bytes, and saving one of them
-    // would drop what the other program wrote.
-    this.versions.forgetHistory();
-    this.versions.adoptOriginal(
-      this.originalBuffer(file, LineIndex.extending(file, previous.index)),
-      root,
-      "replaced",
-    );
+    const buffer = this.originalBuffer(file, LineIndex.extending(file, previous.index));
+    if (grownState) this.versions.adoptGrown(buffer, grownState);
+    else {
+      // Undo and redo start over: their versions lack the appended bytes, and saving one of
+      // them would drop what the other program wrote.
+      this.versions.forgetHistory();
+      this.versions.adoptOriginal(buffer, root, "replaced");
+    }
     // The old mapping (and its file descriptor) goes a little later: a find or count that began
     // over it may still read it.
     const release = setTimeout(() => {

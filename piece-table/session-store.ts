@@ -227,12 +227,14 @@ export class SessionStore {
    * (the temp file's, before it is renamed over the target). A crash before the rename leaves this
    * slot naming a file that is not there, so recovery takes the previous one: the old session
    * over the old file. After the rename it names the file: a clean session over the new file.
+   * `edits`: the edits the state holds (0 after a save; a log followed under edits keeps its count,
+   * so a slot of the epoch is never taken for the file's bytes alone).
    */
-  beginEpoch(identity: OriginalIdentity, state: SessionState, documentLength: number): RootSlot {
+  beginEpoch(identity: OriginalIdentity, state: SessionState, documentLength: number, edits = 0): RootSlot {
     const request: CommitRequest = {
       ops: [],
       state: () => state,
-      edits: 0,
+      edits,
       documentLength,
       snapshot: "always",
     };

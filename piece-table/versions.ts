@@ -446,6 +446,68 @@ export class Versions {
     this.editCount = 0;
   }
 
+  /**
+   * Whether the current version ends where the newest file ends (its last byte is that file's
+   * last byte), so bytes appended to the file can follow it (see grownVersions).
+   */
+  get endsAtOriginalEnd(): boolean {
+    return this.current === this.newest && this.endsAt(this.root, this.newest.file.size);
+  }
+
+  /**
+   * The versions with `tail` — bytes [start, start + length) of the grown file, holding
+   * `lineFeeds` — after their last byte, for a file that grew by an append under edits: each
+   * version that ends with the file's old last byte (`start`) and reads the newest file gains the
+   * same tail piece. Null when the current version does not; of undo and redo, the versions
+   * nearest the current one that do are kept, from the first that does not on they are dropped.
+   */
+  grownVersions(tail: { start: number; length: number; lineFeeds: number }): SessionState | null {
+    const fits = (root: PieceNode) =>
+      (this.originalOf.get(root) ?? this.newest) === this.newest && this.endsAt(root, tail.start);
+    if (this.current !== this.newest || !fits(this.root)) return null;
+    const grow = (root: PieceNode) => {
+      const pieces = pieceList();
+      pieces.push(ORIGINAL, tail.start, tail.length, tail.lineFeeds);
+      return insertPieces(root, root.length, pieces, this.lineFeedSource);
+    };
+    // The stacks' tops are nearest the current version.
+    const nearest = (stack: PieceNode[]) => stack.slice(stack.findLastIndex((root) => !fits(root)) + 1);
+    return {
+      root: grow(this.root),
+      undo: nearest(this.undoStack).map(grow),
+      redo: nearest(this.redoStack).map(grow),
+    };
+  }
+
+  /**
+   * The grown file becomes the original, read by `state` (from grownVersions) as the current,
+   * undo and redo versions; the session's new epoch holds them (nothing is uncommitted). The old
+   * mapping is kept as a replaced one, for finds that began over it.
+   */
+  adoptGrown(grown: OriginalBuffer, state: SessionState): void {
+    if (!this.retired.includes(this.newest)) this.retired.push(this.newest);
+    this.newest = grown;
+    this.current = grown;
+    this.epoch = grown;
+    this.root = state.root;
+    this.undoStack.splice(0, this.undoStack.length, ...state.undo);
+    this.redoStack.splice(0, this.redoStack.length, ...state.redo);
+    this.lastChange = null;
+    this.pendingOps = [];
+    this.snapshotNeeded = false;
+  }
+
+  /** Whether `root`'s last byte is byte `end` − 1 of the original. */
+  private endsAt(root: PieceNode, end: number): boolean {
+    if (root.length === 0 || end === 0) return false;
+    let ends = false;
+    forEachPiece(root, root.length - 1, root.length, (buffer, _start, pieceEnd) => {
+      ends = buffer === ORIGINAL && pieceEnd === end;
+      return false;
+    });
+    return ends;
+  }
+
   /** Stops keeping a replaced original; returns whether it was kept. */
   release(buffer: OriginalBuffer): boolean {
     const at = this.retired.indexOf(buffer);

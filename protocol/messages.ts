@@ -271,10 +271,18 @@ export type HostEvent =
   | { event: "countProgress"; searchId: number; count: number; scanned: number; done: boolean }
   | { event: "replaceProgress"; searchId: number; count: number; scanned: number; total: number }
   /**
-   * Another program appended to the file and the document took the bytes in (it had no edits):
-   * a new version, `bytes` longer. A window showing the old end can grow; follow mode jumps.
+   * Another program appended to the file and the document took the bytes in (after its text, also
+   * under unsaved edits — then `modified`): a new version, `bytes` longer. A window showing the old
+   * end can grow; follow mode jumps.
    */
-  | { event: "appended"; version: number; length: number; lineCount: number | null; bytes: number }
+  | {
+      event: "appended";
+      version: number;
+      length: number;
+      lineCount: number | null;
+      bytes: number;
+      modified?: boolean;
+    }
   | {
       event: "filterProgress";
       filterId: number;

@@ -422,7 +422,7 @@ export class WindowEditor {
         this.context.callbacks.changed();
         break;
       case "appended":
-        this.learn({ length: event.length, lineCount: event.lineCount, modified: false });
+        this.learn({ length: event.length, lineCount: event.lineCount, modified: event.modified ?? false });
         if (this.takeNewerVersion(event.version)) {
           this.learn({ version: event.version });
           if (this.activity.follow === "on") {

@@ -1,9 +1,10 @@
 /**
  * Following a log another program is writing, in Chromium over gigapad serve: --follow shows
  * appended lines within a second, again and again; without it the text grows quietly (no red
- * warning); scrolling up pauses following and Ctrl+End takes it up again.
+ * warning); scrolling up pauses following and Ctrl+End takes it up again; with unsaved edits the
+ * new lines come after the typed text.
  */
-import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
@@ -95,6 +96,28 @@ describe("following a growing log", () => {
     // The follow cell toggles follow mode.
     await page.click('#status [data-cell="follow"]');
     await expect.poll(async () => (await status(page)).follow).toBe("following");
+    await page.context().close();
+  }, 60_000);
+
+  it("with unsaved edits, appended lines come after the typed text, and Save keeps both", async () => {
+    const path = join(dir, "edited.log");
+    appendFileSync(path, "first\nsecond\n");
+    const server = await startServe(path, { stateDir: join(dir, "state") });
+    servers.push(server);
+    const page = await openEditor(browser, server.url);
+    await expect.poll(async () => (await status(page)).lines).toBe("3 lines");
+    await page.click(".cm-content");
+    await page.keyboard.press("Control+Home");
+    await page.keyboard.type("> ");
+    await expect.poll(async () => (await status(page)).safety).toBe("all edits safe");
+    appendFileSync(path, "third\n");
+    await expect
+      .poll(async () => (await visibleLines(page)).map((line) => line.text))
+      .toEqual(["> first", "second", "third", ""]);
+    expect((await status(page)).lines).toBe("4 lines");
+    expect(await messages(page)).not.toContainEqual(expect.stringMatching(/appends to/));
+    await page.keyboard.press("Control+s");
+    await expect.poll(() => readFileSync(path, "utf8"), { timeout: 30_000 }).toBe("> first\nsecond\nthird\n");
     await page.context().close();
   }, 60_000);
 });

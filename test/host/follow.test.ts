@@ -70,19 +70,39 @@ describe("the host follows a growing file", () => {
     expect(host.doc.getText()).toBe("a\nb\n");
   });
 
-  it("with unsaved edits, keeps them and says the file is being appended to", async () => {
+  it("with unsaved edits before the end, takes the appended lines in after them", async () => {
     const { host, path, ui } = await hostFor("one\n");
     await ui.request("edit", { baseVersion: 0, edits: [{ start: 0, end: 0, text: "X" }] });
+    appendFileSync(path, "two\n");
+    await waitFor(() => ui.events("appended").length === 1, "appended");
+    expect(ui.events("appended")[0]).toEqual({
+      event: "appended",
+      version: 2,
+      length: 9,
+      lineCount: 3,
+      bytes: 4,
+      modified: true,
+    });
+    expect(host.doc.getText()).toBe("Xone\ntwo\n");
+    expect(ui.events("fileChanged")).toEqual([]);
+    expect((await ui.request("undo", {})).done).toBe(true);
+    expect(host.doc.getText()).toBe("one\ntwo\n");
+  });
+
+  it("with unsaved edits, keeps them and says the file is being appended to", async () => {
+    const { host, path, ui } = await hostFor("one\n");
+    // Typed at the end: where the new lines would go is not clear (an edit elsewhere takes them in).
+    await ui.request("edit", { baseVersion: 0, edits: [{ start: 4, end: 4, text: "X" }] });
     appendFileSync(path, "two\n");
     await waitFor(() => ui.events("fileChanged").length === 1, "fileChanged");
     expect(ui.events("appended")).toEqual([]);
     expect(ui.events("fileChanged")[0]).toMatchObject({
       reason: "modified",
       message: expect.stringMatching(
-        /^Another program appends to app\.log\. Your edits .* Save would replace them/,
+        /^Another program appends to app\.log\. Your text ends with what you typed .* Save would replace them/,
       ),
     });
-    expect(host.doc.getText()).toBe("Xone\n");
+    expect(host.doc.getText()).toBe("one\nX");
     expect(ui.events("error")).toEqual([]);
   });
 });
