@@ -377,6 +377,10 @@ function summarize(results) {
     equivalents: results
       .filter((result) => result.status === "survived" && result.equivalent)
       .map(({ key, line, equivalent }) => ({ key, line, reason: equivalent })),
+    /** Counted as killed: runs over three times the unmutated time (an endless loop, or a busy machine). */
+    timeouts: results
+      .filter((result) => result.status === "timeout")
+      .map(({ index, key }) => ({ index, key })),
     /** Equivalence entries that a test now kills: they can go from equivalent.json. */
     killedEquivalents: results
       .filter((result) => result.status !== "survived" && result.equivalent)

@@ -351,6 +351,20 @@ describe("the line index's background build", () => {
     expect(exact.bulkCalls).toBe(1);
   });
 
+  it("an n-th LF walks the chunks counted before by their remembered counts, scanning only the chunk holding it", () => {
+    const bytes = textBytes(2_000, 5);
+    const file = new MemoryFile(bytes);
+    const index = indexOf(file, { chunkBytes: 100, smallCountBytes: 10, bulkCountChunks: 4 });
+    expect(index.count(0, 1_000)).toBe(countLf(bytes, 0, 1_000));
+    expect(index.isComplete).toBe(false);
+    // The first LF of chunk 9, found through chunks 0..8 already counted.
+    const n = countLf(bytes, 0, 900);
+    expect(countLf(bytes, 900, 1_000)).toBeGreaterThan(0);
+    file.scannedBytes = 0;
+    expect(index.nthLineFeed(0, 1_000, n)).toBe(nthLf(bytes, 0, 1_000, n));
+    expect(file.scannedBytes).toBeLessThanOrEqual(100);
+  });
+
   it("does not count a known chunk again when the run of uncounted chunks after it goes to a bulk call", () => {
     const bytes = textBytes(2_000, 5);
     const file = new MemoryFile(bytes);
