@@ -119,6 +119,27 @@ describe("piece tree", () => {
     expect(contentOf(v2, bufferOf).toString()).toBe("YZ world");
   });
 
+  it("a leaf split by an insert keeps the known line-feed counts of its parts (no NaN to rescan)", () => {
+    const added = { bytes: Buffer.from("x\n".repeat(400)) };
+    const { source, bufferOf } = memorySource(Buffer.alloc(0), added);
+    const builder = new TreeBuilder();
+    // Pieces of "x\n" that do not continue each other (a gap between each): one leaf of 48.
+    for (let i = 0; i < 48; i++) builder.push(ADDED, i * 4, 2, 1);
+    const before = builder.finish();
+    expect(before).toBeInstanceOf(Leaf);
+    const pieces = pieceList();
+    for (let i = 0; i < 20; i++) pieces.push(ADDED, 400 + i * 4, 2, 1);
+    const after = insertPieces(before, 50, pieces, source);
+    // 68 pieces: more than a leaf holds, so two leaves, each with its count known.
+    expect(after).toBeInstanceOf(Branch);
+    const leaves = (after as Branch).children as Leaf[];
+    expect(leaves.map((leaf) => leaf.pieceCount)).toEqual([34, 34]);
+    expect(leaves.map((leaf) => leaf.lineFeeds)).toEqual([34, 34]);
+    expect(after.lineFeeds).toBe(68);
+    checkTree(after, source);
+    expect(contentOf(after, bufferOf).toString()).toBe("x\n".repeat(68));
+  });
+
   it("coalesces typing into one piece", () => {
     const added = { bytes: Buffer.from("abc") };
     const { source } = memorySource(Buffer.alloc(0), added);
