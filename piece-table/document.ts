@@ -6,10 +6,10 @@
  */
 import { constants as bufferConstants } from "node:buffer";
 import { EventEmitter } from "node:events";
-import { type BigIntStats, statSync } from "node:fs";
-import { type AppendFile, type LineFeedRule, type MappedFile, openMappedFile } from "../native/index.js";
+import type { AppendFile, LineFeedRule, MappedFile } from "../native/index.js";
 import type { DurableFiles } from "./durable-files.js";
 import { type LineEndings, lineEndingsOf } from "./file-info.js";
+import { openGrownOriginal } from "./grown-original.js";
 import {
   appendAligned,
   carriageReturnBefore,
@@ -609,12 +609,11 @@ export class Document extends EventEmitter<DocumentEvents> {
   }
 
   /**
-   * Follows a file that another program appends to (a log being written): while the document is
-   * exactly its file, a longer file whose old bytes are unchanged becomes the document's original
-   * — a new epoch, as after an append save, so a session committed from now on matches it. The
-   * old bytes are checked as recovery checks an interrupted append: the sampled bytes of the
-   * identity are still there. Returns the bytes adopted; 0 when the file did not grow this way or
-   * the document has edits (their pieces stay over the file as it was opened).
+   * Follows a file another program appends to (a log being written): a longer file whose old
+   * bytes are unchanged (grown-original.ts) becomes the original — a new epoch, as after an append
+   * save — and the appended bytes one more piece after the current version (and the undo/redo
+   * versions that end where the file ended). Returns the bytes adopted; 0 when the file did not
+   * grow this way, or the text ends with something typed at the file's old end.
    */
   async adoptAppended(): Promise<number> {
     this.checkOpen();
@@ -623,31 +622,8 @@ export class Document extends EventEmitter<DocumentEvents> {
     if (underEdits && (this.access.kind !== "writable" || !this.versions.endsAtOriginalEnd)) return 0;
     const previous = this.versions.newestOriginal;
     const oldSize = previous.file.size;
-    const target = resolveTarget(this.path);
-    let stat: BigIntStats;
-    try {
-      stat = statSync(target, { bigint: true });
-    } catch {
-      return 0;
-    }
-    const { dev, ino } = previous.file.identity;
-    if (stat.dev !== dev || stat.ino !== ino || Number(stat.size) <= oldSize) return 0;
-    const file = openMappedFile(target);
-    try {
-      // The bytes sampled when the file became the original, read again where they were: an
-      // append leaves them, a rewrite does not. (The old mapping cannot tell: it shows the file
-      // as it is now.)
-      const then = previous.identity;
-      const now = identityFrom({ ...then }, (start, end) => file.read(start, end));
-      const sameFile = file.identity.dev === dev && file.identity.ino === ino;
-      if (!sameFile || file.size <= oldSize || now.sample !== then.sample) {
-        file.close();
-        return 0;
-      }
-    } catch (error) {
-      file.close();
-      throw error;
-    }
+    const file = openGrownOriginal(this.path, previous);
+    if (!file) return 0;
     const tailLineFeeds = file.countNewlines(oldSize, file.size, this.rule);
     const root = singlePieceTree(ORIGINAL, 0, file.size, this.versions.tree.lineFeeds + tailLineFeeds);
     // Under edits: what was typed is committed first; the new epoch then holds every version
