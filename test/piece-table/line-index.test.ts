@@ -291,6 +291,16 @@ describe("the line index's background build", () => {
     expect(file.builds).toHaveLength(1);
   });
 
+  it("a UTF-16 index needs an even chunk size (a chunk edge must not split a code unit); a byte index takes any", () => {
+    const file = new MemoryFile(textBytes(1_000)) as unknown as MappedFile;
+    for (const rule of ["utf-16le", "utf-16be"] as const) {
+      expect(() => new LineIndex(file, { chunkBytes: 7 }, rule), rule).toThrow(RangeError);
+      expect(new LineIndex(file, { chunkBytes: 8 }, rule).rule).toBe(rule);
+    }
+    expect(new LineIndex(file, { chunkBytes: 7 }).chunkCount).toBe(Math.ceil(1_000 / 7));
+    expect(new LineIndex(file, { chunkBytes: 7 }, "byte").rule).toBe("byte");
+  });
+
   it("an empty file is complete at once, with nothing to count", () => {
     const file = new MemoryFile(Buffer.alloc(0));
     const index = indexOf(file);

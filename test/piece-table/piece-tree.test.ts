@@ -140,6 +140,26 @@ describe("piece tree", () => {
     expect(contentOf(after, bufferOf).toString()).toBe("x\n".repeat(68));
   });
 
+  it("splitting a piece of known count where only the right part is cheap to count gives the left by subtraction", () => {
+    const original = Buffer.from("abc\n".repeat(50));
+    const added = { bytes: Buffer.from("XY") };
+    // Counts of more than 64 bytes are "expensive" (NaN from tryCount).
+    const { source } = memorySource(original, added, 64);
+    const root = singlePieceTree(ORIGINAL, 0, 200, 50);
+    const pieces = pieceList();
+    pieces.push(ADDED, 0, 2, 0);
+    // 150 bytes before the insert (expensive), 50 after (cheap): both counts stay known.
+    const after = insertPieces(root, 150, pieces, source) as Leaf;
+    expect(after.pieceCount).toBe(3);
+    expect(after.slots.filter((_, slot) => slot % 3 === 2)).toEqual([37, 0, 13]);
+    expect(after.lineFeeds).toBe(50);
+    checkTree(after, source);
+    // The same for a delete that keeps only the expensive part before it.
+    const cut = deleteRange(root, 150, 160, source) as Leaf;
+    expect(cut.slots.filter((_, slot) => slot % 3 === 2)).toEqual([37, 10]);
+    checkTree(cut, source);
+  });
+
   it("coalesces typing into one piece", () => {
     const added = { bytes: Buffer.from("abc") };
     const { source } = memorySource(Buffer.alloc(0), added);
