@@ -117,6 +117,9 @@ describe("piece tree", () => {
     expect(contentOf(v0, bufferOf).toString()).toBe("hello world");
     expect(contentOf(v1, bufferOf).toString()).toBe("helloXYZ world");
     expect(contentOf(v2, bufferOf).toString()).toBe("YZ world");
+    // Deleting nothing (an empty or reversed range) is no edit: the same root, not a copy.
+    expect(deleteRange(v1, 4, 4, source)).toBe(v1);
+    expect(deleteRange(v1, 6, 2, source)).toBe(v1);
   });
 
   it("a leaf split by an insert keeps the known line-feed counts of its parts (no NaN to rescan)", () => {
