@@ -163,6 +163,35 @@ describe("piece tree", () => {
     checkTree(cut, source);
   });
 
+  it("forEachPiece visits only slices that overlap the range: none empty at a piece's edge", () => {
+    const builder = new TreeBuilder();
+    // Ten 10-byte pieces that do not continue each other: boundaries every 10 bytes.
+    for (let i = 0; i < 10; i++) builder.push(ADDED, i * 20, 10, 0);
+    const root = builder.finish();
+    const visits = (start: number, end: number) => {
+      const seen: number[][] = [];
+      forEachPiece(root, start, end, (buffer, bufferStart, bufferEnd, at) => {
+        seen.push([buffer, bufferStart, bufferEnd, at]);
+        return true;
+      });
+      return seen;
+    };
+    expect(visits(30, 50)).toEqual([
+      [ADDED, 60, 70, 30],
+      [ADDED, 80, 90, 40],
+    ]);
+    expect(visits(35, 40)).toEqual([[ADDED, 65, 70, 35]]);
+    expect(visits(0, 5)).toEqual([[ADDED, 0, 5, 0]]);
+    expect(visits(95, 100)).toEqual([[ADDED, 185, 190, 95]]);
+    // The first slice a visitor sees is where the range starts, even on an edge.
+    let first: number[] | null = null;
+    forEachPiece(root, 20, 100, (buffer, bufferStart, bufferEnd, at) => {
+      first = [buffer, bufferStart, bufferEnd, at];
+      return false;
+    });
+    expect(first).toEqual([ADDED, 40, 50, 20]);
+  });
+
   it("coalesces typing into one piece", () => {
     const added = { bytes: Buffer.from("abc") };
     const { source } = memorySource(Buffer.alloc(0), added);
