@@ -192,6 +192,24 @@ describe("piece tree", () => {
     expect(first).toEqual([ADDED, 40, 50, 20]);
   });
 
+  it("forEachPiece answers true when the visitor never stopped, false when it did, over branches too", () => {
+    const builder = new TreeBuilder();
+    for (let i = 0; i < 1_000; i++) builder.push(ADDED, i * 20, 10, 0);
+    const root = builder.finish();
+    expect(root).toBeInstanceOf(Branch);
+    for (const [start, end] of [
+      [0, 10_000],
+      [0, 5_000],
+      [1_234, 5_678],
+      [9_990, 10_000],
+    ] as const) {
+      let slices = 0;
+      expect(forEachPiece(root, start, end, () => ++slices > 0)).toBe(true);
+      expect(slices).toBe(Math.ceil(end / 10) - Math.floor(start / 10));
+      expect(forEachPiece(root, start, end, () => false)).toBe(false);
+    }
+  });
+
   it("coalesces typing into one piece", () => {
     const added = { bytes: Buffer.from("abc") };
     const { source } = memorySource(Buffer.alloc(0), added);
