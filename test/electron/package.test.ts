@@ -119,9 +119,12 @@ describe("desktop packaging (electron-builder, stand-in Electron)", () => {
     ]) {
       expect(inArchive.has(entry), entry).toBe(true);
     }
-    // Only node-gyp-build from node_modules: the UI's libraries are bundled, the build tools stay out.
-    expect([...inArchive].filter((entry) => /^\/node_modules\/[^/]+$/.test(entry))).toEqual([
+    // From node_modules only what the engine loads: the UI's libraries are bundled, the build tools stay out.
+    expect([...inArchive].filter((entry) => /^\/node_modules\/[^/]+$/.test(entry)).sort()).toEqual([
+      "/node_modules/chardet",
+      "/node_modules/iconv-lite",
       "/node_modules/node-gyp-build",
+      "/node_modules/safer-buffer",
     ]);
     expect([...inArchive].some((entry) => entry.endsWith(".map"))).toBe(false);
 
@@ -135,6 +138,8 @@ describe("desktop packaging (electron-builder, stand-in Electron)", () => {
       "native/binding.gyp",
       `native/prebuilds/${process.platform}-${process.arch}/gigapad.node`,
       "node_modules/node-gyp-build/index.js",
+      "node_modules/chardet/package.json",
+      "node_modules/iconv-lite/package.json",
     ]) {
       expect(existsSync(join(unpacked, entry)), entry).toBe(true);
     }
@@ -150,13 +155,14 @@ describe("desktop packaging (electron-builder, stand-in Electron)", () => {
         `const { EngineHost } = await import(${JSON.stringify(join(unpacked, "dist/host/engine-host.js"))});
          const engine = new EngineHost({ stateDir: ${JSON.stringify(join(work, "state"))} });
          const document = await engine.open(${JSON.stringify(file)});
-         process.stdout.write(document.doc.getText());
+         process.stdout.write(document.doc.getText() + document.info().encoding);
          await engine.closeAll();`,
       ],
       { encoding: "utf8" },
     );
     expect(probe.stderr).toBe("");
-    expect(probe.stdout).toBe("packaged engine\n");
+    // The encodings' modules (chardet, iconv-lite) load from there too.
+    expect(probe.stdout).toBe("packaged engine\nascii");
     // The utility process entry refuses to run outside Electron, after loading everything it needs.
     const entry = spawnSync(process.execPath, [join(unpacked, "dist/electron/engine-process.js")], {
       encoding: "utf8",
