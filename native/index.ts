@@ -245,7 +245,15 @@ export const durableIo = {
   /** Starts write-back of a dirty range early (Linux sync_file_range); no durability promise. */
   startWriteback: addon.startWriteback,
   freeSpace: addon.freeSpace,
-  lock: addon.lock,
+  /**
+   * Takes a whole-file lock (flock): shared or exclusive, waiting for it or not; false when not
+   * waiting and another holds it.
+   */
+  lock: (
+    fd: number,
+    { mode, wait }: { mode: "shared" | "exclusive"; wait: "wait" | "no-wait" },
+    label?: string,
+  ): boolean => addon.lock(fd, mode === "exclusive", wait === "wait", label),
   unlock: addon.unlock,
   /**
    * Makes toFd's extended attributes exactly fromFd's (user.*, security.*, trusted.*, and the

@@ -77,7 +77,7 @@ function isLocked(folder: string): boolean {
   if (!existsSync(lockPath)) return false;
   const fd = openSync(lockPath, "r");
   try {
-    const taken = durableIo.lock(fd, true, false, lockPath);
+    const taken = durableIo.lock(fd, { mode: "exclusive", wait: "no-wait" }, lockPath);
     if (taken) durableIo.unlock(fd);
     return !taken;
   } finally {

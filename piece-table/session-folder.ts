@@ -111,7 +111,7 @@ export class SessionFolder {
     if (!existsSync(lockPath)) return;
     const fd = openSync(lockPath, "r");
     try {
-      if (durableIo.lock(fd, true, false, lockPath)) {
+      if (durableIo.lock(fd, { mode: "exclusive", wait: "no-wait" }, lockPath)) {
         durableIo.unlock(fd);
         return;
       }
@@ -137,7 +137,7 @@ export class SessionFolder {
     const fd = openSync(lockPath, "a+", 0o600);
     let taken = false;
     try {
-      taken = durableIo.lock(fd, true, false, lockPath);
+      taken = durableIo.lock(fd, { mode: "exclusive", wait: "no-wait" }, lockPath);
       if (!taken) {
         const pid = Number.parseInt(readFileSync(lockPath, "utf8").trim(), 10);
         throw new SessionLockedError(documentPath, Number.isFinite(pid) ? pid : null);

@@ -83,8 +83,8 @@ describe("durable I/O", () => {
     writeFileSync(path, "");
     const first = openSync(path, "r");
     const second = openSync(path, "r");
-    expect(durableIo.lock(first)).toBe(true);
-    expect(durableIo.lock(second)).toBe(false);
+    expect(durableIo.lock(first, { mode: "exclusive", wait: "no-wait" })).toBe(true);
+    expect(durableIo.lock(second, { mode: "exclusive", wait: "no-wait" })).toBe(false);
     const nativeDir = new URL("../../native", import.meta.url).pathname;
     const probe = `const a = require("node-gyp-build")(${JSON.stringify(nativeDir)});
       const fd = require("fs").openSync(${JSON.stringify(path)}, "r"); console.log(a.lock(fd));`;
@@ -96,7 +96,7 @@ describe("durable I/O", () => {
     expect(run()).toBe("false");
     durableIo.unlock(first);
     expect(run()).toBe("true");
-    expect(durableIo.lock(second)).toBe(true);
+    expect(durableIo.lock(second, { mode: "exclusive", wait: "no-wait" })).toBe(true);
     closeSync(first);
     closeSync(second);
   });
