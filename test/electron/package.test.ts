@@ -119,12 +119,10 @@ describe("desktop packaging (electron-builder, stand-in Electron)", () => {
     ]) {
       expect(inArchive.has(entry), entry).toBe(true);
     }
-    // From node_modules only what the engine loads: the UI's libraries are bundled, the build tools stay out.
-    expect([...inArchive].filter((entry) => /^\/node_modules\/[^/]+$/.test(entry)).sort()).toEqual([
-      "/node_modules/chardet",
-      "/node_modules/iconv-lite",
+    // Only node-gyp-build from node_modules in the archive: the UI's libraries are bundled, the
+    // build tools stay out (the engine's encodings modules are copied beside it, below).
+    expect([...inArchive].filter((entry) => /^\/node_modules\/[^/]+$/.test(entry))).toEqual([
       "/node_modules/node-gyp-build",
-      "/node_modules/safer-buffer",
     ]);
     expect([...inArchive].some((entry) => entry.endsWith(".map"))).toBe(false);
 
@@ -140,6 +138,7 @@ describe("desktop packaging (electron-builder, stand-in Electron)", () => {
       "node_modules/node-gyp-build/index.js",
       "node_modules/chardet/package.json",
       "node_modules/iconv-lite/package.json",
+      "node_modules/safer-buffer/package.json",
     ]) {
       expect(existsSync(join(unpacked, entry)), entry).toBe(true);
     }
