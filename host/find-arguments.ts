@@ -11,6 +11,9 @@ import type { FindQuery } from "../protocol/index.js";
 import { HostError } from "./host-error.js";
 import type { TextCodec } from "./text-codec.js";
 
+/** Multi-byte sets whose second bytes include ASCII characters (EUC-JP's never do). */
+const TRAIL_BYTES_OVERLAP_ASCII = new Set(["shift_jis", "big5", "gbk", "gb18030", "euc-kr"]);
+
 function isAsciiText(text: string): boolean {
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return false;
   return true;
@@ -56,6 +59,16 @@ export function replacementFor(
   codec?: TextCodec,
 ): string | Uint8Array {
   if (searchedAsText(codec)) return replacement;
+  // Their second bytes overlap ASCII (Shift_JIS 0x40–0x7E…): a match found in bytes may start
+  // inside a character, and replacing it would cut one. Until matches are held to character
+  // boundaries, Replace is refused there (Find only shows; it may show such a match too).
+  if (TRAIL_BYTES_OVERLAP_ASCII.has(codec!.encoding)) {
+    throw new HostError(
+      "EENCODING",
+      `replace in ${codec!.encoding} text is not built yet: a match may start inside a character; ` +
+        "save a copy in UTF-8 (Save with Encoding) to replace there",
+    );
+  }
   if (isPlain(query.pattern, optionsOf(query))) return codec!.encode(replacement);
   if (!isAsciiText(replacement)) {
     throw new HostError(

@@ -86,6 +86,9 @@ function guessedUtf16(path: string): string | null {
   return encoding.startsWith("utf-16") ? encoding : null;
 }
 
+/** Bytes a Save with Encoding's dry run reads at a time. */
+const DRY_RUN_CHUNK_BYTES = 4 * 1024 * 1024;
+
 /** Bytes at the start of the file used to guess its encoding and its line ending. */
 const SAMPLE_BYTES = 1024 * 1024;
 
@@ -229,7 +232,10 @@ export class HostedDocument {
     const openOptions = {
       readOnly: options.readOnly ?? false,
       ...(options.stateDir ? { stateDir: options.stateDir } : {}),
-      ...(engineEncoding?.startsWith("utf-16") ? { encoding: engineEncoding } : {}),
+      // A named encoding goes to the engine as it is (a BOM does not overrule it); a guess only if UTF-16.
+      ...(options.encoding !== undefined || engineEncoding?.startsWith("utf-16")
+        ? { encoding: engineEncoding! }
+        : {}),
     };
     try {
       return new HostedDocument(await open(path, openOptions), options, null);
@@ -319,16 +325,22 @@ export class HostedDocument {
         throw new HostError("EENCODING", "converting to or from UTF-16 is not built yet");
       }
       if (target.encoding === source.encoding) return;
-      const conversion = transcoder(source, target);
-      await this.doc.rewrite(conversion.transform);
-      if (conversion.unwritable > 0 && !force) {
-        this.doc.undo();
+      // What cannot be written is counted first, changing nothing (a refusal leaves no redo step).
+      const dryRun = transcoder(source, target);
+      for (let at = 0; at < this.doc.length || at === 0; at += DRY_RUN_CHUNK_BYTES) {
+        const end = Math.min(this.doc.length, at + DRY_RUN_CHUNK_BYTES);
+        dryRun.transform(this.doc.read(at, end), end === this.doc.length);
+        if (end === this.doc.length) break;
+      }
+      if (dryRun.unwritable > 0 && !force) {
+        const conversion = dryRun;
         throw new HostError(
           "EUNWRITABLE",
           `${conversion.unwritable} character${conversion.unwritable === 1 ? "" : "s"} cannot be written in ` +
             `${target.encoding}; saving in it would write them as ?`,
         );
       }
+      await this.doc.rewrite(transcoder(source, target).transform);
       this.encoding.choose(target.encoding);
       // The text reads the same and every byte moved: UIs reread it in the new encoding.
       this.changes.nextVersion();

@@ -90,12 +90,24 @@ describe("documents in other encodings, through the host", () => {
     await ui.request("filter", { filterId: 7, query: { pattern: "東京" } });
     const filtered = await ui.request("filterLines", { filterId: 7, from: 0, count: 2 });
     expect(filtered.lines.map((line) => line.text)).toEqual([`00000 ${JAPANESE[0]}`, `00003 ${JAPANESE[0]}`]);
+    // Replace could cut a character where a match starts on a second byte (ア is 83 41): refused.
     const { version } = await ui.request("hello", { protocol: 1 });
+    await expect(
+      ui.request("replaceAll", { baseVersion: version, query, replacement: "時間切れ" }),
+    ).rejects.toMatchObject({ code: "EENCODING" });
+    expect(readFileSync(path).equals(logIn("shift_jis", JAPANESE, 300))).toBe(true);
+  });
+
+  it("replaces in EUC-JP, whose second bytes are never ASCII", async () => {
+    const { ui, path } = await hostFor(logIn("euc-jp", JAPANESE, 300));
+    const { version, encoding } = await ui.request("hello", { protocol: 1 });
+    expect(encoding).toBe("euc-jp");
+    const query = { pattern: "タイムアウト" };
     const replaced = await ui.request("replaceAll", { baseVersion: version, query, replacement: "時間切れ" });
     expect(replaced.count).toBe(100);
     await ui.request("save", {});
-    expect(iconv.decode(readFileSync(path), "shift_jis")).toBe(
-      iconv.decode(logIn("shift_jis", JAPANESE, 300), "shift_jis").replaceAll("タイムアウト", "時間切れ"),
+    expect(iconv.decode(readFileSync(path), "euc-jp")).toBe(
+      iconv.decode(logIn("euc-jp", JAPANESE, 300), "euc-jp").replaceAll("タイムアウト", "時間切れ"),
     );
   });
 
@@ -209,6 +221,8 @@ describe("Save with Encoding", () => {
     });
     expect(readFileSync(path).equals(original)).toBe(true);
     expect((await ui.request("hello", { protocol: 1 })).modified).toBe(false);
+    // The refusal changed nothing: no redo step either.
+    expect((await ui.request("redo", {})).done).toBe(false);
     const { info } = await ui.request("saveWithEncoding", { encoding: "windows-1252", force: true });
     expect(info.encoding).toBe("windows-1252");
     expect(readFileSync(path).toString("latin1")).toBe("?? cafe\nline two\n");
