@@ -95,7 +95,7 @@ export class ChannelFilters {
   ): Promise<{ lines: number; bytes: number; path: string }> {
     const filter = this.get(channel, filterId);
     const path = newFileTarget(requested, this.host.doc.path, this.host.saveAsRoot(), { force });
-    const written = await filter.saveTo(path, this.host.newline());
+    const written = await filter.saveTo(path, this.host.codec().encode(this.host.newline()));
     return { ...written, path };
   }
 

@@ -256,12 +256,13 @@ export class LineFilter {
    * Writes the matching lines (all of them: it waits for the scan) to `path`, each with the
    * document's newline, through a temp file renamed into place. Returns lines and bytes written.
    */
-  async saveTo(path: string, newline: "\n" | "\r\n"): Promise<{ lines: number; bytes: number }> {
+  async saveTo(path: string, newline: "\n" | "\r\n" | Uint8Array): Promise<{ lines: number; bytes: number }> {
     await this.done;
     const temp = join(dirname(path), `.${basename(path)}.gigapad-${process.pid}.tmp`);
     const fd = openSync(temp, "wx", 0o644);
     let bytes = 0;
     try {
+      // The line end as the document's encoding writes it (two bytes a unit in UTF-16).
       const eol = Buffer.from(newline);
       const batch: Buffer[] = [];
       let batchBytes = 0;

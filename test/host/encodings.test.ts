@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import iconv from "iconv-lite";
 import { afterEach, describe, expect, it } from "vitest";
 import { HostedDocument } from "../../host/hosted-document.js";
@@ -303,6 +303,15 @@ describe("UTF-16 documents through the host", () => {
       await expect(ui.request("reopenWithEncoding", { encoding: "utf-8" })).rejects.toMatchObject({
         code: "EENCODING",
       });
+      // The matching lines saved to a file keep the document's encoding, line ends included.
+      const saved = await ui.request("saveFiltered", { filterId: 2, path: join(dirname(path), "emoji.txt") });
+      expect(saved.lines).toBe(1250);
+      const out = readFileSync(join(dirname(path), "emoji.txt"));
+      expect(iconv.decode(out, encoding).split("\n").slice(0, 2)).toEqual([
+        "3 emoji 😀 row",
+        "7 emoji 😀 row",
+      ]);
+      expect(out.length % 2).toBe(0);
     },
   );
 });
