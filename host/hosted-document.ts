@@ -4,7 +4,8 @@
  * (`info`), and closes it. Shared by `gigapad serve` and the desktop app's engine process; knows
  * nothing of transports (see Channel).
  *
- * The parts, one concept each: request-dispatch.ts routes a UI's messages; change-queue.ts holds
+ * The parts, one concept each, composed over the engine Document by document-parts.ts:
+ * request-dispatch.ts routes a UI's messages; change-queue.ts holds
  * the content versions and runs changes one at a time; read-requests.ts (windows, lines, text,
  * the line index), search-requests.ts (counts, finds, cancelling), edit-requests.ts (edits,
  * undo/redo, replaceAll), save-requests.ts (Save, Save As), channel-filters.ts (filter views),
@@ -15,31 +16,23 @@
  * another, in arrival order, on one queue — so a save's edits wait for it instead of failing, and
  * pipelined edits from a UI apply in order. Reads (windows, lines, find) answer at once, between
  * them; long work (search, save) yields, so replies never wait for it.
+ *
+ * Reopening: the file can be read anew in place — another program replaced it (a log rotated),
+ * or it is to be read in an encoding that counts lines another way (UTF-16 and the byte-based
+ * ones), or Save with Encoding wrote it in a new one. The parts over the old Document retire and
+ * new ones are composed over the new; the UIs stay connected, the version goes on counting, and
+ * they are told (`reopened`) to show the new text. Requests that arrive meanwhile wait for it.
  */
-import { closeSync, openSync, readSync } from "node:fs";
-import { basename } from "node:path";
-import { type Document, guessEncoding, open, type SaveProgress } from "../piece-table/index.js";
-import {
-  type DocumentInfo,
-  type DocumentWindow,
-  type HostEvent,
-  PROTOCOL_VERSION,
-  type Reply,
-  type Safety,
-} from "../protocol/index.js";
-import { Autosave, type AutosaveOptions } from "./autosave.js";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { type Document, guessEncoding, open } from "../piece-table/index.js";
+import type { DocumentInfo, DocumentWindow, HostEvent, Reply } from "../protocol/index.js";
+import type { AutosaveOptions } from "./autosave.js";
 import { ChangeQueue } from "./change-queue.js";
 import type { Channel } from "./channel.js";
-import { ChannelFilters } from "./channel-filters.js";
-import { DiskChanges } from "./disk-changes.js";
-import { DocumentEncoding } from "./document-encoding.js";
-import { EditRequests } from "./edit-requests.js";
+import { DocumentParts, SAMPLE_BYTES } from "./document-parts.js";
 import { HostError } from "./host-error.js";
-import { progressThrottle } from "./progress-throttle.js";
-import { ReadRequests } from "./read-requests.js";
 import { type RequestTargets, receiveRequest } from "./request-dispatch.js";
-import { SaveRequests, type SaveResult, type SaveTarget } from "./save-requests.js";
-import { FIND_IN_RANGE_MS, SearchRequests } from "./search-requests.js";
+import type { SaveResult, SaveTarget } from "./save-requests.js";
 import { encodingName, type TextCodec, textCodec } from "./text-codec.js";
 import { transcoder } from "./transcode.js";
 
@@ -89,133 +82,72 @@ function guessedUtf16(path: string): string | null {
 /** Bytes a Save with Encoding's dry run reads at a time. */
 const DRY_RUN_CHUNK_BYTES = 4 * 1024 * 1024;
 
-/** Bytes at the start of the file used to guess its encoding and its line ending. */
-const SAMPLE_BYTES = 1024 * 1024;
+/** An engine Document as opened for UIs, and why it is read-only if another Gigapad holds it. */
+interface OpenedDocument {
+  doc: Document;
+  readOnlyReason: string | null;
+}
+
+/**
+ * Opens `path` in the engine for UIs. If another process is editing it, opens it read-only and
+ * says why in a UI's words instead of failing. Other errors (ENOENT, EISDIR, EACCES...) are thrown.
+ * `encoding`: a WHATWG label (a named one goes to the engine as it is: a BOM does not overrule it),
+ * else UTF-16 as guessed from the file's first MiB, else none (bytes).
+ */
+async function openForUis(
+  path: string,
+  options: { readOnly?: boolean; stateDir?: string; encoding?: string },
+): Promise<OpenedDocument> {
+  // UTF-16 is the engine's to know (it counts lines in code units): guessed here, before it opens.
+  const engineEncoding = options.encoding !== undefined ? encodingName(options.encoding) : guessedUtf16(path);
+  if (options.encoding !== undefined && engineEncoding === null) {
+    throw new HostError("EENCODING", `unknown or unsupported encoding: ${options.encoding}`);
+  }
+  const openOptions = {
+    readOnly: options.readOnly ?? false,
+    ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+    ...(options.encoding !== undefined || engineEncoding?.startsWith("utf-16")
+      ? { encoding: engineEncoding! }
+      : {}),
+  };
+  try {
+    return { doc: await open(path, openOptions), readOnlyReason: null };
+  } catch (error) {
+    if ((error as { code?: string }).code !== "ESESSIONLOCKED") throw error;
+    const doc = await open(path, { ...openOptions, readOnly: true });
+    // In a UI's words (the engine's message names the scripting option).
+    const pid = (error as { holderPid?: number | null }).holderPid;
+    const readOnlyReason =
+      `another Gigapad${pid ? ` (pid ${pid})` : ""} is editing this file; ` +
+      "close it there and open it again to edit it here";
+    return { doc, readOnlyReason };
+  }
+}
 
 export class HostedDocument {
   private readonly channels = new Set<Channel>();
-  /** The content versions and the queue changes run on (closed when the document closes). */
+  /** The content versions and the queue changes run on; it outlives reopening. */
   private readonly changes: ChangeQueue;
-  private readonly reads: ReadRequests;
-  private readonly searches: SearchRequests;
-  private readonly edits: EditRequests;
-  private readonly saves: SaveRequests;
-  /** Each UI's filter view (see channel-filters.ts). */
-  private readonly filters: ChannelFilters;
-  private readonly disk: DiskChanges;
-  private readonly autosave: Autosave | null;
-  /** Where each UI's requests go (see request-dispatch.ts). */
-  private readonly targets: RequestTargets;
-  private readonly followOnOpen: boolean;
-  /** How the document's bytes are read as text (guessed on open; Reopen with Encoding changes it). */
-  private readonly encoding: DocumentEncoding;
-  /** The line ending Enter inserts: the one most of the file's first MiB uses. */
-  private readonly newline: "\n" | "\r\n";
-  /** Why the document is read-only, or null. */
-  private readOnlyReason: string | null;
+  /** What serves the UIs over the engine Document open now. */
+  private parts: DocumentParts;
+  /** Where each UI's requests go (see request-dispatch.ts), for the parts open now. */
+  private targets: RequestTargets;
+  /** A reopen under way: requests wait for it. */
+  private reopening: Promise<void> | null = null;
+  /** A Save with Encoding's conversion under way (cancelSave stops it). */
+  private conversion: AbortController | null = null;
+  /** Where UIs' Save As is confined (confineSaveAs), or null. */
+  private saveAsRoot: string | null;
 
   private constructor(
-    readonly doc: Document,
+    opened: OpenedDocument,
     /** The options it was opened with (`gigapad serve` opens the folder's other files alike). */
     readonly options: HostedDocumentOptions,
-    readOnlyReason: string | null,
   ) {
-    this.readOnlyReason = readOnlyReason ?? (doc.readOnly ? "opened read-only" : null);
-    const sample = doc.length > 0 ? doc.read(0, Math.min(doc.length, SAMPLE_BYTES)) : Buffer.alloc(0);
-    this.encoding = new DocumentEncoding(sample, doc.length > sample.length, doc.encoding);
-    if (options.encoding !== undefined) this.encoding.choose(options.encoding);
-    const encoding = this.encoding;
-    const codec = () => encoding.codec;
-    const decode = (bytes: Buffer) => encoding.decode(bytes);
-    // In UTF-16 the line ends are code units: counted in the sample's text.
-    this.newline = doc.encoding?.startsWith("utf-16")
-      ? newlineOf(Buffer.from(this.encoding.decode(sample), "utf8"))
-      : newlineOf(sample);
-    this.followOnOpen = options.follow ?? false;
-    this.changes = new ChangeQueue(() => doc.path);
-    const changes = this.changes;
-    const broadcast = (event: HostEvent) => this.broadcast(event);
-    const send = (channel: Channel, message: Reply | HostEvent) => this.send(channel, message);
-    const flushAutosave = async () => {
-      await this.autosave?.flush();
-    };
-    const lineCount = () => this.reads.lineCount();
-
-    this.saves = new SaveRequests({
-      doc,
-      changes,
-      whileDiskWatchPaused: (work) => this.disk.whilePaused(work),
-      afterSave: () => {
-        // A save makes the file the document's original: the index and the safety state start over.
-        this.reads.watchIndex();
-        this.disk.reportAfterSave();
-      },
-      flushAutosave,
-      broadcast,
-    });
-    if (options.saveAsRoot !== undefined) this.saves.confine(options.saveAsRoot);
-
-    this.autosave = doc.readOnly || options.autosave === false ? null : new Autosave(doc, options.autosave);
-    this.autosave?.on("state", (_state, error) => {
-      if (error && !this.readOnlyReason) {
-        this.readOnlyReason = `edits can no longer be kept safe: ${error.message}`;
-      }
-      this.broadcast({ event: "safety", safety: this.safety, message: error ? error.message : null });
-    });
-    this.reportProgress();
-    this.reads = new ReadRequests({
-      doc,
-      newline: this.newline,
-      version: () => changes.version,
-      closed: () => changes.closed,
-      broadcast,
-      decoder: () => (encoding.codec.encoding === "utf-8" ? null : decode),
-    });
-    this.reads.watchIndex();
-    this.disk = new DiskChanges(
-      { doc, changes, reindex: () => this.reads.watchIndex(), lineCount, broadcast },
-      options.diskCheckMs,
-    );
-    this.searches = new SearchRequests({
-      doc,
-      send,
-      commitSoon: () => void this.autosave?.flush(),
-      findInRangeMs: options.findInRangeMs ?? FIND_IN_RANGE_MS,
-      codec,
-    });
-    this.edits = new EditRequests({
-      doc,
-      changes,
-      codec,
-      searchesOf: (channel) => this.searches.searchesOf(channel),
-      flushAutosave,
-      lineCount,
-      send,
-      broadcast,
-    });
-    this.filters = new ChannelFilters({
-      doc,
-      version: () => changes.version,
-      searches: (channel) => this.searches.searchesOf(channel),
-      send,
-      saveAsRoot: () => this.saves.saveAsRoot,
-      newline: () => this.newline,
-      codec,
-      decode,
-    });
-    this.targets = {
-      changes,
-      reads: this.reads,
-      searches: this.searches,
-      edits: this.edits,
-      saves: this.saves,
-      filters: this.filters,
-      info: () => this.info(),
-      flush: () => this.flush(),
-      reopenWithEncoding: (label) => this.reopenWithEncoding(label),
-      saveWithEncoding: (label, options) => this.saveWithEncoding(label, options),
-      send,
-    };
+    this.saveAsRoot = options.saveAsRoot ?? null;
+    this.changes = new ChangeQueue(() => this.doc.path);
+    this.parts = this.compose(opened, { encoding: options.encoding });
+    this.targets = this.targetsOf(this.parts);
   }
 
   /**
@@ -223,32 +155,12 @@ export class HostedDocument {
    * (the UI shows why) instead of failing. Other errors (ENOENT, EISDIR, EACCES...) are thrown.
    */
   static async open(path: string, options: HostedDocumentOptions = {}): Promise<HostedDocument> {
-    // UTF-16 is the engine's to know (it counts lines in code units): guessed here, before it opens.
-    const engineEncoding =
-      options.encoding !== undefined ? encodingName(options.encoding) : guessedUtf16(path);
-    if (options.encoding !== undefined && engineEncoding === null) {
-      throw new HostError("EENCODING", `unknown or unsupported encoding: ${options.encoding}`);
-    }
-    const openOptions = {
-      readOnly: options.readOnly ?? false,
-      ...(options.stateDir ? { stateDir: options.stateDir } : {}),
-      // A named encoding goes to the engine as it is (a BOM does not overrule it); a guess only if UTF-16.
-      ...(options.encoding !== undefined || engineEncoding?.startsWith("utf-16")
-        ? { encoding: engineEncoding! }
-        : {}),
-    };
-    try {
-      return new HostedDocument(await open(path, openOptions), options, null);
-    } catch (error) {
-      if ((error as { code?: string }).code !== "ESESSIONLOCKED") throw error;
-      const doc = await open(path, { ...openOptions, readOnly: true });
-      // In a UI's words (the engine's message names the scripting option).
-      const pid = (error as { holderPid?: number | null }).holderPid;
-      const reason =
-        `another Gigapad${pid ? ` (pid ${pid})` : ""} is editing this file; ` +
-        "close it there and open it again to edit it here";
-      return new HostedDocument(doc, options, reason);
-    }
+    return new HostedDocument(await openForUis(path, options), options);
+  }
+
+  /** The engine Document shown now (another one after a reopen). */
+  get doc(): Document {
+    return this.parts.doc;
   }
 
   /**
@@ -257,7 +169,8 @@ export class HostedDocument {
    * the document only when the request says `force` (see save-target.ts).
    */
   confineSaveAs(root: string): void {
-    this.saves.confine(root);
+    this.saveAsRoot = root;
+    this.parts.saves.confine(root);
   }
 
   /** Connects a UI. It sends `hello` first; it is dropped when its channel closes. */
@@ -270,32 +183,29 @@ export class HostedDocument {
   }
 
   /** Handles one message from a UI; every outcome is exactly one reply (or none for a non-request). */
-  receive(channel: Channel, message: unknown): Promise<void> {
+  async receive(channel: Channel, message: unknown): Promise<void> {
+    // A cancel goes through at once: it may be what the reopen waits for.
+    const cancel = (message as { type?: unknown } | null)?.type === "cancelSave";
+    while (this.reopening && !cancel) await this.reopening;
     return receiveRequest(this.targets, channel, message);
   }
 
   /**
    * Reads the same bytes in another encoding from now on: a new version (edits made against the
    * old text are refused), and every UI is told to reload what it shows. Nothing on disk changes.
-   * Refused while there are unsaved edits (their text was typed in the old encoding) and for an
-   * encoding the document cannot be read in here (UTF-16 ↔ byte-based: the engine counts lines
-   * differently, so the file must be opened anew).
+   * Refused while there are unsaved edits (their text was typed in the old encoding).
    */
   reopenWithEncoding(label: string): Promise<DocumentInfo> {
-    return this.changes.run(() => {
+    return this.changes.run(async () => {
       if (this.doc.modified) {
         throw new HostError(
           "EMODIFIED",
           "save or undo your edits first: they were typed in the encoding shown now",
         );
       }
-      try {
-        this.encoding.choose(label);
-      } catch (error) {
-        if (error instanceof RangeError) throw new HostError("EENCODING", error.message);
-        throw error;
-      }
-      this.changes.nextVersion();
+      // Opened anew in the engine in it: the engine counts UTF-16 in code units, and a session
+      // made from here on keeps the encoding (hot exit reads the edits back in it).
+      await this.reopenInQueue({ encoding: codecOf(label).encoding });
       const info = this.info();
       this.broadcast({ event: "reopened", info });
       return info;
@@ -303,84 +213,119 @@ export class HostedDocument {
   }
 
   /**
-   * Save with Encoding: the whole text converted to `label` (one undo step, piece by piece, memory
-   * bounded), then saved the normal atomic way; from then on the document is read in it. If some
-   * characters cannot be written in it, nothing is changed and EUNWRITABLE says how many, unless
-   * `force` (they become `?`). UTF-16 is not offered (the engine counts its lines in bytes).
+   * Reads the file at the document's path anew — another program replaced it (a log rotated) or
+   * truncated it — and shows it to every UI. Refused with unsaved edits (EMODIFIED) unless
+   * `discardEdits`: they were made to the text that was replaced.
+   */
+  reopenFile({ discardEdits }: { discardEdits: boolean }): Promise<DocumentInfo> {
+    return this.changes.run(async () => {
+      if (this.doc.modified && !discardEdits) {
+        throw new HostError(
+          "EMODIFIED",
+          "you have unsaved edits to the text that was replaced: Save As to keep them, or discard them",
+        );
+      }
+      const encoding = this.parts.encoding.codec.encoding;
+      const named = this.doc.encoding !== null || this.options.encoding !== undefined;
+      await this.reopenInQueue(named ? { encoding } : {}, { discard: discardEdits });
+      const info = this.info();
+      this.broadcast({ event: "reopened", info });
+      return info;
+    });
+  }
+
+  /**
+   * Save with Encoding: the whole text converted to `label` and saved the normal atomic way, then
+   * the file opened anew in it (the undo history starts there: the old steps were bytes of the
+   * old encoding). If some characters cannot be written in it, nothing is changed and EUNWRITABLE
+   * says how many, unless `force` (they become `?`). From UTF-16, unsaved edits are saved first
+   * (the engine reads a UTF-16 document in code units and converts bytes), then converted.
+   * Cancellable (cancelSave) until the file is written: it is then left as it was. UIs' other
+   * requests wait for it (the text is in neither encoding while it runs).
    */
   async saveWithEncoding(
     label: string,
     { force }: { force: boolean },
   ): Promise<{ length: number; info: DocumentInfo }> {
-    await this.changes.run(async () => {
-      let target: TextCodec;
-      try {
-        target = textCodec(label);
-      } catch (error) {
-        if (error instanceof RangeError) throw new HostError("EENCODING", error.message);
-        throw error;
-      }
-      const source = this.encoding.codec;
-      if ([source, target].some((codec) => codec.encoding.startsWith("utf-16"))) {
-        throw new HostError("EENCODING", "converting to or from UTF-16 is not built yet");
-      }
-      if (target.encoding === source.encoding) return;
-      // What cannot be written is counted first, changing nothing (a refusal leaves no redo step).
-      const dryRun = transcoder(source, target);
-      for (let at = 0; at < this.doc.length || at === 0; at += DRY_RUN_CHUNK_BYTES) {
-        const end = Math.min(this.doc.length, at + DRY_RUN_CHUNK_BYTES);
-        dryRun.transform(this.doc.read(at, end), end === this.doc.length);
-        if (end === this.doc.length) break;
-      }
-      if (dryRun.unwritable > 0 && !force) {
-        const conversion = dryRun;
-        throw new HostError(
-          "EUNWRITABLE",
-          `${conversion.unwritable} character${conversion.unwritable === 1 ? "" : "s"} cannot be written in ` +
-            `${target.encoding}; saving in it would write them as ?`,
-        );
-      }
-      await this.doc.rewrite(transcoder(source, target).transform);
-      this.encoding.choose(target.encoding);
-      // The text reads the same and every byte moved: UIs reread it in the new encoding.
-      this.changes.nextVersion();
-      this.broadcast({ event: "reopened", info: this.info() });
+    const length = await this.changes.run(async () => {
+      const target = codecOf(label);
+      const source = this.parts.encoding.codec;
+      if (target.encoding === source.encoding) return null;
+      this.checkWritable(source, target, { force });
+      return this.holdingRequests(() => this.convertAndSave(source, target));
     });
-    const { length } = await this.saves.save({});
-    return { length, info: this.info() };
+    const info = this.info();
+    if (length !== null) this.broadcast({ event: "reopened", info });
+    return { length: length ?? this.doc.length, info };
+  }
+
+  /** Stops a running save, or a Save with Encoding's conversion. */
+  cancelSave(): Record<string, never> {
+    this.conversion?.abort();
+    return this.parts.saves.cancel();
+  }
+
+  /** Throws EUNWRITABLE (unless `force`) if some characters of the text cannot be written in `target`: a dry run, changing nothing. */
+  private checkWritable(source: TextCodec, target: TextCodec, { force }: { force: boolean }): void {
+    const dryRun = transcoder(source, target);
+    for (let at = 0; at < this.doc.length || at === 0; at += DRY_RUN_CHUNK_BYTES) {
+      const end = Math.min(this.doc.length, at + DRY_RUN_CHUNK_BYTES);
+      dryRun.transform(this.doc.read(at, end), end === this.doc.length);
+      if (end === this.doc.length) break;
+    }
+    if (dryRun.unwritable > 0 && !force) {
+      throw new HostError(
+        "EUNWRITABLE",
+        `${dryRun.unwritable} character${dryRun.unwritable === 1 ? "" : "s"} cannot be written in ` +
+          `${target.encoding}; saving in it would write them as ?`,
+      );
+    }
+  }
+
+  /**
+   * Save with Encoding's work, in the queue's turn: converted (one undo step over the bytes), saved,
+   * opened anew in `target`. On failure or cancel the document is left as it was (the conversion
+   * undone, the file read in `source` again) and the error thrown. Returns the saved length.
+   */
+  private async convertAndSave(source: TextCodec, target: TextCodec): Promise<number> {
+    const conversion = new AbortController();
+    this.conversion = conversion;
+    let openedAsBytes = false;
+    let converted = false;
+    try {
+      if (this.doc.encoding?.startsWith("utf-16")) {
+        // The engine counts this document in code units and converts bytes: saved as it is, then
+        // opened as bytes.
+        if (this.doc.modified) await this.parts.saves.saveInQueue({});
+        conversion.signal.throwIfAborted();
+        await this.reopenInQueue({ encoding: "utf-8" });
+        openedAsBytes = true;
+      }
+      await this.doc.rewrite(transcoder(source, target).transform, {
+        signal: conversion.signal,
+        onProgress: (progress) => this.broadcast({ event: "saveProgress", ...progress }),
+      });
+      converted = true;
+      conversion.signal.throwIfAborted();
+      const { length } = await this.parts.saves.saveInQueue({});
+      converted = false;
+      await this.reopenInQueue({ encoding: target.encoding });
+      return length;
+    } catch (error) {
+      if (converted) this.doc.undo();
+      if (openedAsBytes) await this.reopenInQueue({ encoding: source.encoding });
+      if (conversion.signal.aborted) {
+        throw new HostError("EABORTED", "Save with Encoding was cancelled; the file is as it was");
+      }
+      throw error;
+    } finally {
+      this.conversion = null;
+    }
   }
 
   /** What a UI shows about the document. */
   info(): DocumentInfo {
-    const doc = this.doc;
-    const progress = doc.indexProgress;
-    return {
-      protocol: PROTOCOL_VERSION,
-      path: doc.path,
-      name: basename(doc.path),
-      length: doc.length,
-      version: this.changes.version,
-      lineCount: this.reads.lineCount(),
-      indexProgress: { bytesDone: progress.bytesDone, bytesTotal: progress.bytesTotal },
-      eol: this.reads.eol(),
-      newline: this.newline === "\r\n" ? "crlf" : "lf",
-      ...this.encoding.info(),
-      readOnly: doc.readOnly,
-      readOnlyReason: this.readOnlyReason,
-      canSave: doc.canSave,
-      modified: doc.modified,
-      safety: this.safety,
-      recovered: doc.recovered
-        ? `Restored ${doc.recovered.edits} unsaved edit${doc.recovered.edits === 1 ? "" : "s"} ` +
-          `from ${doc.recovered.time.toLocaleString()}`
-        : null,
-      setAside: doc.setAside
-        ? `A session of this file could not be applied (${doc.setAside.reason}); it was kept in ` +
-          `${doc.setAside.folder} — see gigapad recover`
-        : null,
-      diskState: this.disk.lastState,
-      follow: this.followOnOpen,
-    };
+    return this.parts.info(this.changes.version, this.options.follow ?? false);
   }
 
   /**
@@ -388,7 +333,7 @@ export class HostedDocument {
    * it): `gigapad serve` draws its first lines into the page.
    */
   firstWindow(): DocumentWindow {
-    return this.reads.firstWindow();
+    return this.parts.firstWindow();
   }
 
   /**
@@ -397,34 +342,28 @@ export class HostedDocument {
    * prompt uses it directly.
    */
   saveNow(target: SaveTarget = {}): Promise<SaveResult> {
-    return this.saves.save(target);
+    return this.parts.saves.save(target);
   }
 
   /** Commits what is not yet committed (autosave would, soon); resolves when durable. */
   async flush(): Promise<void> {
     await this.changes.idle();
-    if (this.autosave) await this.autosave.flush();
-    else if (!this.doc.readOnly) await this.doc.commit();
+    while (this.reopening) await this.reopening;
+    await this.parts.flush();
   }
 
   /** Closes the document: edits are committed and kept in the session (hot exit). */
   async close(): Promise<void> {
     if (!this.beginClosing()) return;
-    this.edits.abort();
-    this.searches.abortAll();
     await this.changes.idle();
-    try {
-      await this.autosave?.stop();
-    } finally {
-      await this.doc.close();
-    }
+    await this.parts.retire({ discard: false });
   }
 
   /** Closes the document and drops its session: unsaved edits are gone ("Don't save"). */
   async discard(): Promise<void> {
     if (!this.beginClosing()) return;
     await this.changes.idle();
-    await this.doc.discard();
+    await this.parts.retire({ discard: true });
   }
 
   /**
@@ -434,38 +373,113 @@ export class HostedDocument {
   private beginClosing(): boolean {
     if (this.changes.closed) return false;
     this.changes.close();
-    this.disk.stop();
-    this.saves.cancel();
+    this.parts.disk.stop();
+    this.parts.saves.cancel();
+    this.conversion?.abort();
+    this.parts.edits.abort();
+    this.parts.searches.abortAll();
     return true;
   }
 
-  /** Progress of the index build and of saves, to every UI, each at most every PROGRESS_EVENT_MS. */
-  private reportProgress(): void {
-    const indexTooSoon = progressThrottle();
-    const saveTooSoon = progressThrottle();
-    this.doc.on("indexProgress", (progress) => {
-      if (indexTooSoon()) return;
-      this.broadcast({ event: "indexProgress", ...progress });
-    });
-    this.doc.on("saveProgress", (progress: SaveProgress) => {
-      if (saveTooSoon() && progress.bytesDone < progress.bytesTotal) return;
-      this.broadcast({
-        event: "saveProgress",
-        bytesDone: progress.bytesDone,
-        bytesTotal: progress.bytesTotal,
-      });
+  /**
+   * The file opened anew in the engine (in `encoding`, a WHATWG label, if given), in the queue's
+   * turn, UIs' requests held meanwhile: the parts over the old Document retire (its edits
+   * committed, or dropped with `discard`), new ones are composed, and the version moves on. If the
+   * file cannot be opened so, it is opened again as it was and the error is thrown. UIs are not
+   * told: the caller says `reopened` when done.
+   */
+  private reopenInQueue(
+    { encoding }: { encoding?: string },
+    { discard = false }: { discard?: boolean } = {},
+  ): Promise<void> {
+    return this.holdingRequests(async () => {
+      const old = this.parts;
+      const path = old.doc.path;
+      const before = { readOnly: old.doc.readOnly, encoding: old.doc.encoding ?? undefined };
+      // Only a file that can be opened is worth letting go of the one open now.
+      checkOpenable(path);
+      // With no unsaved edits the session has nothing to keep, and it would hold the document to
+      // the encoding it was made in (the engine replays edits only under their line-feed rule).
+      await old.retire({ discard: discard || (!old.doc.modified && !old.doc.readOnly) });
+      const openOptions = {
+        readOnly: before.readOnly,
+        ...(this.options.stateDir ? { stateDir: this.options.stateDir } : {}),
+      };
+      let opened: OpenedDocument;
+      let failure: unknown = null;
+      try {
+        opened = await openForUis(path, { ...openOptions, ...(encoding !== undefined ? { encoding } : {}) });
+      } catch (error) {
+        failure = error;
+        opened = await openForUis(path, {
+          ...openOptions,
+          ...(before.encoding !== undefined ? { encoding: before.encoding } : {}),
+        });
+      }
+      this.parts = this.compose(opened, {});
+      this.targets = this.targetsOf(this.parts);
+      this.changes.nextVersion();
+      if (failure !== null) throw failure;
     });
   }
 
-  private get safety(): Safety {
-    if (this.doc.readOnly) return "read-only";
-    return this.autosave?.state ?? (this.doc.allEditsSafe ? "all edits safe" : "unsaved edits");
+  /** Runs `work` with UIs' requests waiting until it is done (but a cancelSave). */
+  private async holdingRequests<T>(work: () => Promise<T>): Promise<T> {
+    if (this.reopening) return work(); // held already, by the caller
+    let settle!: () => void;
+    this.reopening = new Promise((resolve) => {
+      settle = resolve;
+    });
+    try {
+      return await work();
+    } finally {
+      this.reopening = null;
+      settle();
+    }
+  }
+
+  /** The parts serving UIs over `opened`. */
+  private compose(opened: OpenedDocument, { encoding }: { encoding?: string | undefined }): DocumentParts {
+    const { options } = this;
+    return new DocumentParts(
+      opened.doc,
+      {
+        changes: this.changes,
+        broadcast: (event) => this.broadcast(event),
+        send: (channel, message) => this.send(channel, message),
+      },
+      {
+        ...(encoding !== undefined ? { encoding } : {}),
+        ...(options.autosave !== undefined ? { autosave: options.autosave } : {}),
+        ...(options.diskCheckMs !== undefined ? { diskCheckMs: options.diskCheckMs } : {}),
+        ...(options.findInRangeMs !== undefined ? { findInRangeMs: options.findInRangeMs } : {}),
+        saveAsRoot: this.saveAsRoot,
+      },
+      opened.readOnlyReason,
+    );
+  }
+
+  private targetsOf(parts: DocumentParts): RequestTargets {
+    return {
+      changes: this.changes,
+      reads: parts.reads,
+      searches: parts.searches,
+      edits: parts.edits,
+      saves: parts.saves,
+      filters: parts.filters,
+      info: () => this.info(),
+      flush: () => this.flush(),
+      reopenWithEncoding: (label) => this.reopenWithEncoding(label),
+      reopenFile: (options) => this.reopenFile(options),
+      saveWithEncoding: (label, options) => this.saveWithEncoding(label, options),
+      cancelSave: () => this.cancelSave(),
+      send: (channel, message) => this.send(channel, message),
+    };
   }
 
   private detach(channel: Channel): void {
     this.channels.delete(channel);
-    this.filters.drop(channel);
-    this.searches.drop(channel);
+    this.parts.drop(channel);
   }
 
   private send(channel: Channel, message: Reply | HostEvent): void {
@@ -481,13 +495,19 @@ export class HostedDocument {
   }
 }
 
-/** CRLF if most line feeds in the sample follow a CR, else LF. */
-function newlineOf(sample: Buffer): "\n" | "\r\n" {
-  let lineFeeds = 0;
-  let crlf = 0;
-  for (let at = sample.indexOf(10); at >= 0; at = sample.indexOf(10, at + 1)) {
-    lineFeeds++;
-    if (at > 0 && sample[at - 1] === 13) crlf++;
+/** The codec for a WHATWG label; EENCODING for one we do not read. */
+function codecOf(label: string): TextCodec {
+  try {
+    return textCodec(label);
+  } catch (error) {
+    if (error instanceof RangeError) throw new HostError("EENCODING", error.message);
+    throw error;
   }
-  return lineFeeds > 0 && crlf * 2 > lineFeeds ? "\r\n" : "\n";
+}
+
+/** Throws what opening `path` would (missing, a directory, unreadable) before anything is let go. */
+function checkOpenable(path: string): void {
+  const stat = statSync(path);
+  if (stat.isDirectory()) throw new HostError("EISDIR", `${path} is a folder now, not a file`);
+  closeSync(openSync(path, "r"));
 }

@@ -37,6 +37,10 @@ export interface RequestTargets {
   flush(): Promise<void>;
   /** Reads the document in another encoding from now on (see HostedDocument.reopenWithEncoding). */
   reopenWithEncoding(label: string): Promise<DocumentInfo>;
+  /** Reads the file at the document's path anew (see HostedDocument.reopenFile). */
+  reopenFile(options: { discardEdits: boolean }): Promise<DocumentInfo>;
+  /** Stops a running save or Save with Encoding. */
+  cancelSave(): Record<string, never>;
   /** Converts the text to another encoding and saves it (see HostedDocument.saveWithEncoding). */
   saveWithEncoding(
     label: string,
@@ -110,9 +114,11 @@ async function handle(
     case "saveAs":
       return saves.saveAs(request);
     case "cancelSave":
-      return saves.cancel();
+      return targets.cancelSave();
     case "reopenWithEncoding":
       return targets.reopenWithEncoding(request.encoding);
+    case "reopenFile":
+      return targets.reopenFile({ discardEdits: request.discardEdits ?? false });
     case "saveWithEncoding":
       return targets.saveWithEncoding(request.encoding, { force: request.force ?? false });
     case "filter":

@@ -60,6 +60,12 @@ export class SaveRequests {
     return this.host.changes.run(() => this.write(path, { force }));
   }
 
+  /** Saves as `save` does, for a caller already in the change queue's turn (it would wait for itself). */
+  saveInQueue({ path = null, force = false }: SaveTarget = {}): Promise<SaveResult> {
+    this.host.changes.throwIfClosed();
+    return this.write(path, { force });
+  }
+
   /** A UI's Save As: confined to the root, if there is one, at the moment it comes to run. */
   saveAs(request: Extract<Request, { type: "saveAs" }>): Promise<SaveResult> {
     const force = request.force ?? false;

@@ -227,7 +227,8 @@ async function openForEditing(
 
 /**
  * The encoding a document opens in: the one asked for (or the BOM's), unless a committed session
- * was made in one that counts lines another way — its edits replay only under that rule.
+ * was made in one that counts lines another way — its edits replay only under that rule; with
+ * none asked for, the session's.
  */
 function encodingFor(
   requested: string | null,
@@ -235,6 +236,8 @@ function encodingFor(
 ): string | null {
   if (!committed) return requested;
   const made = committed.slot.encoding ?? null;
+  // None asked for: the one the edits were typed in (a reader chose it; hot exit keeps it).
+  if (requested === null) return made;
   return ruleOf(made) === ruleOf(requested) ? requested : made;
 }
 

@@ -76,9 +76,16 @@ export type Request =
    */
   | { id: number; type: "reopenWithEncoding"; encoding: string }
   /**
-   * Converts the whole text to another encoding and saves it (one undo step, then the normal
-   * atomic save). Refused with EUNWRITABLE (nothing changed) when some characters cannot be written
-   * in it, unless `force` (they become `?`).
+   * Reads the file at the document's path anew: another program replaced it (a log rotated) or
+   * truncated it. Refused (EMODIFIED) with unsaved edits unless `discardEdits`. Every UI hears
+   * `reopened`.
+   */
+  | { id: number; type: "reopenFile"; discardEdits?: boolean }
+  /**
+   * Converts the whole text to another encoding, saves it the normal atomic way and reads the file
+   * in it from then on (the undo history starts there). Refused with EUNWRITABLE (nothing changed)
+   * when some characters cannot be written in it, unless `force` (they become `?`); cancelSave
+   * stops it (EABORTED, nothing changed).
    */
   | { id: number; type: "saveWithEncoding"; encoding: string; force?: boolean }
   | {
@@ -219,6 +226,7 @@ export interface ReplyResults {
   cancelCount: Record<string, never>;
   cancelSave: Record<string, never>;
   reopenWithEncoding: DocumentInfo;
+  reopenFile: DocumentInfo;
   saveWithEncoding: { length: number; info: DocumentInfo };
   replaceAll: { count: number; version: number; length: number };
   findNext: FindNextResult;

@@ -189,6 +189,10 @@ function parse(message: Record<string, unknown>, id: number): Request {
     }
     case "reopenWithEncoding":
       return { id, type: "reopenWithEncoding", encoding: text(message.encoding, "encoding", 64) };
+    case "reopenFile": {
+      const discardEdits = optionalBoolean(message.discardEdits, "discardEdits");
+      return { id, type: "reopenFile", ...(discardEdits === undefined ? {} : { discardEdits }) };
+    }
     case "saveWithEncoding": {
       const force = optionalBoolean(message.force, "force");
       const encoding = text(message.encoding, "encoding", 64);

@@ -151,15 +151,47 @@ describe("documents in other encodings, through the host", () => {
     await expect(ui.request("reopenWithEncoding", { encoding: "klingon" })).rejects.toMatchObject({
       code: "EENCODING",
     });
-    await expect(ui.request("reopenWithEncoding", { encoding: "utf-16le" })).rejects.toMatchObject({
-      code: "EENCODING",
-    });
+    // UTF-16 is counted in code units: the file is opened anew in the engine, and back again.
+    const asUtf16 = await ui.request("reopenWithEncoding", { encoding: "utf-16le" });
+    expect(asUtf16).toMatchObject({ encoding: "utf-16le", length: original.length });
+    expect(asUtf16.version).toBeGreaterThan(back.version);
+    const lines16 = await ui.request("window", { anchor: { line: 0 }, linesBefore: 0, linesAfter: 0 });
+    expect(lines16.lines[0]).toBe(new TextDecoder("utf-16le").decode(original).split("\n")[0]);
+    const again = await ui.request("reopenWithEncoding", { encoding: "windows-1251" });
+    await host.doc.whenIndexed();
+    expect((await ui.request("hello", { protocol: 1 })).lineCount).toBe(51);
+    expect(
+      (await ui.request("window", { anchor: { line: 49 }, linesBefore: 0, linesAfter: 0 })).lines[0],
+    ).toBe("00049 Соединение закрыто");
     // Edits typed in one encoding are not reread in another.
-    await ui.request("edit", { baseVersion: back.version, edits: [{ start: 0, end: 0, text: "x" }] });
+    await ui.request("edit", { baseVersion: again.version, edits: [{ start: 0, end: 0, text: "x" }] });
     await expect(ui.request("reopenWithEncoding", { encoding: "koi8-r" })).rejects.toMatchObject({
       code: "EMODIFIED",
     });
     expect(readFileSync(path).equals(original)).toBe(true);
+  });
+
+  it("keeps the encoding chosen across hot exit: edits typed in it are read back in it", async () => {
+    const original = logIn("windows-1251", ["Ошибка сервера", "Соединение закрыто"], 50);
+    const { ui, host, path } = await hostFor(original);
+    await ui.request("hello", { protocol: 1 });
+    const chosen = await ui.request("reopenWithEncoding", { encoding: "koi8-r" });
+    await ui.request("edit", { baseVersion: chosen.version, edits: [{ start: 0, end: 0, text: "Привет " }] });
+    await host.close();
+    const reopened = await HostedDocument.open(path, {
+      stateDir: join(dirname(path), "state"),
+      autosave: false,
+    });
+    opened.push(reopened);
+    const again = new FakeChannel(reopened);
+    const info = await again.request("hello", { protocol: 1 });
+    expect(info).toMatchObject({ encoding: "koi8-r", modified: true });
+    const line = await again.request("window", { anchor: { line: 0 }, linesBefore: 0, linesAfter: 0 });
+    expect(line.lines[0]).toBe(`Привет ${iconv.decode(original, "koi8-r").split("\n")[0]}`);
+    await again.request("save", {});
+    expect(readFileSync(path).equals(Buffer.concat([iconv.encode("Привет ", "koi8-r"), original]))).toBe(
+      true,
+    );
   });
 
   it("keeps bytes that do not decode, and writes what the encoding lacks as ?", async () => {
@@ -226,9 +258,58 @@ describe("Save with Encoding", () => {
     const { info } = await ui.request("saveWithEncoding", { encoding: "windows-1252", force: true });
     expect(info.encoding).toBe("windows-1252");
     expect(readFileSync(path).toString("latin1")).toBe("?? cafe\nline two\n");
-    await expect(ui.request("saveWithEncoding", { encoding: "utf-16le" })).rejects.toMatchObject({
-      code: "EENCODING",
+  });
+
+  it("converts to UTF-16 and back, each time saved the normal way and read anew in the new encoding", async () => {
+    const text = Array.from({ length: 3000 }, (_, i) => `${i} Le café était fermé — 25 €\n`).join("");
+    const original = iconv.encode(text, "windows-1252");
+    const { ui, path, host } = await hostFor(original);
+    const other = new FakeChannel(host);
+    let info = await ui.request("hello", { protocol: 1 });
+    expect(info.encoding).toBe("windows-1252");
+    // An unsaved edit goes with the conversion.
+    await ui.request("edit", { baseVersion: info.version, edits: [{ start: 0, end: 0, text: "é" }] });
+    ({ info } = await ui.request("saveWithEncoding", { encoding: "utf-16le" }));
+    expect(info).toMatchObject({ encoding: "utf-16le", modified: false });
+    await host.doc.whenIndexed();
+    expect((await ui.request("hello", { protocol: 1 })).lineCount).toBe(3001);
+    expect(readFileSync(path).equals(iconv.encode(`é${text}`, "utf-16le"))).toBe(true);
+    expect(other.events("reopened").at(-1)?.info.encoding).toBe("utf-16le");
+    const last = await ui.request("window", { anchor: { line: 2999 }, linesBefore: 0, linesAfter: 0 });
+    expect(last.lines[last.anchorIndex]).toBe("2999 Le café était fermé — 25 €");
+    // The undo history starts at the conversion: no step brings back the old bytes in the new encoding.
+    expect((await ui.request("undo", {})).done).toBe(false);
+    // Edited in UTF-16 (unsaved), then converted back: the edit is saved first, then converted.
+    await ui.request("edit", {
+      baseVersion: info.version,
+      edits: [{ start: info.length, end: info.length, text: "fin\n" }],
     });
+    ({ info } = await ui.request("saveWithEncoding", { encoding: "windows-1252" }));
+    expect(info).toMatchObject({ encoding: "windows-1252", modified: false });
+    await host.doc.whenIndexed();
+    expect((await ui.request("hello", { protocol: 1 })).lineCount).toBe(3002);
+    expect(readFileSync(path).equals(iconv.encode(`é${text}fin\n`, "windows-1252"))).toBe(true);
+    // And the UTF-16 side in big-endian, from UTF-8.
+    ({ info } = await ui.request("saveWithEncoding", { encoding: "utf-8" }));
+    ({ info } = await ui.request("saveWithEncoding", { encoding: "utf-16be" }));
+    expect(readFileSync(path).equals(iconv.encode(`é${text}fin\n`, "utf-16be"))).toBe(true);
+    expect(info.encoding).toBe("utf-16be");
+  });
+
+  it("is cancelled by cancelSave while it converts, leaving the text and the file as they were", async () => {
+    const text = "Le café était fermé\n".repeat(600_000); // 12 MB: several pieces of the rewrite
+    const original = iconv.encode(text, "windows-1252");
+    const { ui, path } = await hostFor(original);
+    const info = await ui.request("hello", { protocol: 1 });
+    const saving = ui.request("saveWithEncoding", { encoding: "utf-8" });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await ui.request("cancelSave", {});
+    await expect(saving).rejects.toMatchObject({ code: "EABORTED" });
+    const after = await ui.request("hello", { protocol: 1 });
+    expect(after).toMatchObject({ encoding: "windows-1252", modified: false, length: info.length });
+    expect(readFileSync(path).equals(original)).toBe(true);
+    const line = await ui.request("window", { anchor: { line: 0 }, linesBefore: 0, linesAfter: 0 });
+    expect(line.lines[0]).toBe("Le café était fermé");
   });
 });
 
@@ -300,9 +381,6 @@ describe("UTF-16 documents through the host", () => {
       await ui.request("filter", { filterId: 2, query: { pattern: "😀" } });
       const filtered = await ui.request("filterLines", { filterId: 2, from: 0, count: 2 });
       expect(filtered.lines.map((line) => line.text)).toEqual(["3 emoji 😀 row", "7 emoji 😀 row"]);
-      await expect(ui.request("reopenWithEncoding", { encoding: "utf-8" })).rejects.toMatchObject({
-        code: "EENCODING",
-      });
       // The matching lines saved to a file keep the document's encoding, line ends included.
       const saved = await ui.request("saveFiltered", { filterId: 2, path: join(dirname(path), "emoji.txt") });
       expect(saved.lines).toBe(1250);
@@ -312,6 +390,9 @@ describe("UTF-16 documents through the host", () => {
         "7 emoji 😀 row",
       ]);
       expect(out.length % 2).toBe(0);
+      // Read as bytes instead: the engine opens the file anew, counting lines in bytes.
+      const asBytes = await ui.request("reopenWithEncoding", { encoding: "utf-8" });
+      expect(asBytes).toMatchObject({ encoding: "utf-8", length: readFileSync(path).length });
     },
   );
 });

@@ -73,7 +73,7 @@ describe("the filter view's lines", () => {
   it("holds 4 bytes a matching line, and is stale after an edit", async () => {
     const { host, ui } = await hostFor("hit\n".repeat(300_000));
     expect((await ui.request("filter", { filterId: 1, query: literal("hit") })).lines).toBe(300_000);
-    const filters = (host as unknown as { filters: ChannelFilters }).filters;
+    const filters = (host as unknown as { parts: { filters: ChannelFilters } }).parts.filters;
     const bytes = filters.get(ui, 1).memoryBytes;
     expect(bytes).toBeLessThanOrEqual(300_000 * 4 + 256 * 1024);
     await ui.request("edit", { baseVersion: 0, edits: [{ start: 0, end: 0, text: "x" }] });

@@ -37,6 +37,14 @@ function stubTargets() {
     flush: async () => {
       calls.push(["flush"]);
     },
+    cancelSave: () => {
+      calls.push(["cancelSave"]);
+      return {};
+    },
+    reopenFile: async (options: unknown) => {
+      calls.push(["reopenFile", options]);
+      return { about: "the document" };
+    },
     send: (_channel: Channel, message: unknown) => sent.push(message),
   } as unknown as RequestTargets;
   return { targets, changes, calls, sent };
@@ -76,6 +84,7 @@ describe("receiveRequest", () => {
       { type: "save" },
       { type: "save", force: true },
       { type: "cancelSave" },
+      { type: "reopenFile", discardEdits: true },
       { type: "saveFiltered", filterId: 2, path: "out.log" },
       { type: "commit" },
     ];
@@ -92,7 +101,8 @@ describe("receiveRequest", () => {
       ["edits.undoOrRedo", "redo"],
       ["saves.save", { force: false }],
       ["saves.save", { force: true }],
-      ["saves.cancel"],
+      ["cancelSave"],
+      ["reopenFile", { discardEdits: true }],
       ["filters.save", 2, "out.log", { force: false }],
       ["flush"],
     ]);
