@@ -172,8 +172,8 @@ export class DiskChanges {
             "Save will ask before overwriting.",
       ],
       replaced: [
-        { event: "fileChanged", reason: "modified", message: "" },
-        `Another program replaced ${name} on disk. You are still editing the version you opened; ` +
+        { event: "fileChanged", reason: "replaced", message: "" },
+        `Another program replaced ${name} on disk (a log rotated?). You still see the version you opened; ` +
           "Save will ask before overwriting the new one.",
       ],
       deleted: [

@@ -416,7 +416,8 @@ export class HostedDocument {
           ...(before.encoding !== undefined ? { encoding: before.encoding } : {}),
         });
       }
-      this.parts = this.compose(opened, {});
+      // Read in the encoding asked for (a user's choice: no "guess"), else as the open found it.
+      this.parts = this.compose(opened, failure === null && encoding !== undefined ? { encoding } : {});
       this.targets = this.targetsOf(this.parts);
       this.changes.nextVersion();
       if (failure !== null) throw failure;

@@ -299,7 +299,12 @@ export type HostEvent =
       total: number;
       done: boolean;
     }
-  | { event: "fileChanged"; reason: "modified" | "deleted" | "truncated" | "restored"; message: string }
+  /** `replaced` and `truncated` can be read anew (reopenFile): the UI offers it. */
+  | {
+      event: "fileChanged";
+      reason: "modified" | "replaced" | "deleted" | "truncated" | "restored";
+      message: string;
+    }
   | { event: "error"; code: string; message: string }
   /** The document is read in another encoding now (a new version): reload what is shown. */
   | { event: "reopened"; info: DocumentInfo };

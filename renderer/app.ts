@@ -408,6 +408,10 @@ export class App {
 
   /** Converts the text to another encoding and saves it, asking first if some characters would be lost. */
   private async saveWithEncoding(encoding: string, { force }: { force: boolean }): Promise<void> {
+    // A big file takes a while: it can be stopped until it is written (nothing changes then).
+    const converting = this.message(`Converting to ${encoding.toUpperCase()} and saving…`, "info", [
+      { label: "Cancel", run: () => void this.connection.request("cancelSave", {}).catch(() => {}) },
+    ]);
     try {
       await this.editor?.whenInputSettled();
       const { info } = await this.connection.request("saveWithEncoding", { encoding, force });
@@ -416,20 +420,29 @@ export class App {
     } catch (error) {
       const code = (error as { code?: string }).code;
       const text = error instanceof Error ? error.message : String(error);
-      if (code === "EUNWRITABLE") {
+      if (code === "EABORTED") this.message(text, "info");
+      else if (code === "EUNWRITABLE") {
         this.message(`${text}.`, "error", [
           { label: "Save anyway", run: () => void this.saveWithEncoding(encoding, { force: true }) },
         ]);
       } else this.message(text, "error");
+    } finally {
+      converting.remove();
     }
   }
 
   /** The same bytes, read in another encoding: count as it says, show the text anew where we were. */
   private reopened(info: DocumentInfo): void {
     const editor = this.editor;
-    if (!editor || info.version < editor.info.version) return;
+    // The reply and the event both bring it: the second is the same version.
+    if (!editor || info.version <= editor.info.version) return;
     useByteCounting(info.counting);
-    editor.reread(info);
+    this.fileBanner?.remove();
+    this.fileBanner = null;
+    if (info.diskState !== "unchanged")
+      this.fileChangedBanner(info.diskState === "deleted" ? "deleted" : "modified", "");
+    // Following, the new file's end is what to see.
+    editor.reread(info, { atEnd: editor.follow === "on" });
     this.find?.documentChanged();
     this.scheduleStatus();
   }
@@ -443,7 +456,29 @@ export class App {
       (reason === "deleted"
         ? "The file was deleted or moved on disk. Your edits are safe; Save writes the file again."
         : "Another program changed the file on disk. Save will ask before overwriting.");
-    this.fileBanner = this.message(text, "error");
+    // A file put in its place (a log rotated) or cut short can be read anew.
+    const actions =
+      reason === "replaced" || reason === "truncated"
+        ? [{ label: "Open the new file", run: () => void this.reopenFile({ discardEdits: false }) }]
+        : [];
+    this.fileBanner = this.message(text, "error", actions);
+  }
+
+  /** Reads the file at the document's path anew; with unsaved edits, asks what to do with them first. */
+  private async reopenFile({ discardEdits }: { discardEdits: boolean }): Promise<void> {
+    try {
+      await this.editor?.whenInputSettled();
+      this.reopened(await this.connection.request("reopenFile", { discardEdits }));
+      this.message(`Opened the new ${this.editor?.info.name ?? "file"}`, "info");
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      if ((error as { code?: string }).code === "EMODIFIED") {
+        this.message(`${text}.`, "error", [
+          { label: "Save As…", run: () => this.run("saveAs") },
+          { label: "Discard them and open it", run: () => void this.reopenFile({ discardEdits: true }) },
+        ]);
+      } else this.message(text, "error");
+    }
   }
 
   // ----- go to -------------------------------------------------------------------------------------

@@ -371,12 +371,13 @@ export class WindowEditor {
   }
 
   /** The same text read anew (another encoding, or converted): a new version, shown at the cursor's line. */
-  reread(info: DocumentInfo): void {
+  reread(info: DocumentInfo, { atEnd = false }: { atEnd?: boolean } = {}): void {
     // Bytes move when the text is converted; lines do not: come back to the cursor's line.
     const { line } = this.cursorLine();
     this.setInfo(info);
     this.activity.expectedVersion = info.version;
-    if (line === null) this.reloadInPlace(info.length);
+    if (atEnd) void this.show({ end: true }, { align: "end", cursor: Number.MAX_SAFE_INTEGER });
+    else if (line === null) this.reloadInPlace(info.length);
     else void this.show({ line }, { align: "center" });
   }
 

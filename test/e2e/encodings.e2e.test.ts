@@ -170,6 +170,18 @@ describe("files in other encodings", () => {
     const inserted = iconv.encode(typed, "utf-16le");
     const saved = readFileSync(path);
     expect(saved.equals(Buffer.concat([bytes.subarray(0, at), inserted, bytes.subarray(at)]))).toBe(true);
+
+    // Save with Encoding to UTF-8: written, then read anew counting bytes; the lines stay where they were.
+    await page.locator('[data-cell="encoding"]').click();
+    await page.getByRole("menuitem", { name: /Save with Encoding/ }).click();
+    await page.getByRole("menuitem", { name: /Unicode \(UTF-8\)/ }).click();
+    await expect.poll(() => messages(page), { timeout: 30_000 }).toContainEqual("Saved export.csv in UTF-8");
+    await expect.poll(async () => (await status(page)).encoding).toBe("UTF-8");
+    expect(readFileSync(path).toString("utf8")).toBe(iconv.decode(saved, "utf-16le"));
+    await expect
+      .poll(async () => (await visibleLines(page)).find((l) => l.number === String(line))?.text)
+      .toBe(`${lines[line - 1]}${typed}`);
+    await expect.poll(async () => (await status(page)).lines).toBe("3,001 lines");
     expect(pageErrors(page)).toEqual([]);
     await page.context().close();
   });
