@@ -142,6 +142,23 @@ describe("sessions of a UTF-16 document", () => {
     await asBytes.discard();
   });
 
+  it("keep a byte-based encoding the edits were typed in when none is asked for, and give way to one asked for", async () => {
+    const koi8 = Buffer.from([0xf0, 0xd2, 0xc9, 0xd7, 0xc5, 0xd4, 0x0a]); // "Привет\n" in KOI8-R
+    const { doc, path, stateDir } = await openText(koi8, { encoding: "koi8-r" });
+    expect(doc.encoding).toBe("koi8-r");
+    doc.insert(0, Buffer.from([0xe4, 0xc1, 0x20])); // "Да "
+    await doc.close();
+    const again = await open(path, { stateDir });
+    expect(again.recovered).not.toBeNull();
+    expect(again.encoding).toBe("koi8-r");
+    await again.close();
+    // The same rule (bytes): the one asked for wins, the edits replay alike.
+    const asked = await open(path, { stateDir, encoding: "windows-1251" });
+    expect(asked.encoding).toBe("windows-1251");
+    expect(asked.read(0, 3).equals(Buffer.from([0xe4, 0xc1, 0x20]))).toBe(true);
+    await asked.discard();
+  });
+
   it("store the encoding with each root slot, and read a slot without one as bytes", () => {
     const slot = {
       txn: 3,
