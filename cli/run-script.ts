@@ -2,7 +2,7 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type Document, listSessions, open } from "../piece-table/index.js";
+import { Document, listSessions, open } from "../piece-table/index.js";
 import { CliError } from "./cli-error.js";
 
 type ScriptMain = (...documents: Document[]) => unknown;
@@ -28,6 +28,9 @@ export async function runScript(script: string, files: string[]): Promise<void> 
     );
   }
   const run = module.default as ScriptMain;
+  // A script may only search or edit: the line index is built when it asks for it (line queries
+  // count what they need meanwhile), so a count has both cores to itself.
+  Document.indexInBackground = false;
   // Long saves show a bar on a terminal.
   const bars: { stop(): void }[] = [];
   const watch = async (doc: Document) => {

@@ -114,6 +114,14 @@ export class Document extends EventEmitter<DocumentEvents> {
    * the add buffer to be committed (tests lower it).
    */
   static versionCopyLimit = 256 * 1024 * 1024;
+  /**
+   * @internal Whether an opened original's line index starts building at once, in the
+   * background (the editor: the scrollbar and go-to want it soon). False (`gigapad run`, a script
+   * that may only search): it starts when first awaited (whenIndexed); until then line queries
+   * count what they need on the spot, as they do before a build completes, and no indexProgress
+   * or indexed events come.
+   */
+  static indexInBackground = true;
 
   private readonly versions: Versions;
   private readonly access: DocumentAccess;
@@ -678,21 +686,37 @@ export class Document extends EventEmitter<DocumentEvents> {
     this.emit("saved");
   }
 
-  /** A mapped original with its line index, building in the background. */
+  /**
+   * A mapped original with its line index, building in the background (or, without
+   * indexInBackground, from when `indexed` is first read).
+   */
   private originalBuffer(file: MappedFile, seeded: LineIndex | null = null): OriginalBuffer {
     const index = seeded ?? new LineIndex(file, {}, this.rule);
     // `versions` is not there yet while the first original is set up.
     const isCurrent = () => this.versions?.currentOriginal.index === index;
-    const indexed = index.build((progress) => {
-      if (isCurrent()) this.emit("indexProgress", progress);
-    });
-    indexed.then(
-      () => {
-        if (isCurrent()) this.emit("indexed");
+    let indexed: Promise<void> | null = null;
+    const build = (): Promise<void> => {
+      if (indexed) return indexed;
+      indexed = index.build((progress) => {
+        if (isCurrent()) this.emit("indexProgress", progress);
+      });
+      indexed.then(
+        () => {
+          if (isCurrent()) this.emit("indexed");
+        },
+        () => {},
+      );
+      return indexed;
+    };
+    if (Document.indexInBackground) build();
+    return {
+      file,
+      index,
+      get indexed() {
+        return build();
       },
-      () => {},
-    );
-    return { file, index, indexed, identity: identityOf(file) };
+      identity: identityOf(file),
+    };
   }
 
   /**

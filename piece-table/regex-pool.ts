@@ -108,6 +108,17 @@ class RegexPool {
     this.waiting.shift()?.();
   }
 
+  /**
+   * Starts a worker now if none is alive, kept idle for the next chunk: a worker takes tens of
+   * milliseconds of CPU to start, which a caller may spend on an idle core ahead of a search.
+   */
+  prestart(): void {
+    if (this.workers > 0) return;
+    const slot = this.spawn();
+    slot.worker.unref();
+    this.idle.push(slot);
+  }
+
   private spawn(): Slot {
     const worker = new Worker(threadScript(), {
       resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
@@ -226,6 +237,16 @@ export function spanMatchesOffThread(
 ): Promise<{ starts: Float64Array; ends: Float64Array }> {
   pool ??= new RegexPool();
   return pool.run({ bytes, base: 0, task, spans }, signal);
+}
+
+/**
+ * Starts a regex worker ahead of a search, if none is alive (it waits idle, unref'd: it does not
+ * keep the process alive). `gigapad run` calls it as it starts, so the worker boots on the core
+ * that loading the script and the engine leaves idle.
+ */
+export function prestartRegexWorker(): void {
+  pool ??= new RegexPool();
+  pool.prestart();
 }
 
 /** Regex workers alive now (busy or idle). */

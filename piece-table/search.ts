@@ -23,7 +23,13 @@ import {
 } from "./line-feed-rule.js";
 import { ADDED, forEachPiece, type PieceNode, TreeBuilder } from "./piece-tree.js";
 import { REGEX_CHUNK_MAX_BYTES, type RegexTask } from "./regex-chunk.js";
-import { chunkMatchesOffThread, MAX_WORKERS, spanMatchesOffThread } from "./regex-pool.js";
+import { pipelined } from "./regex-pipeline.js";
+import {
+  chunkMatchesOffThread,
+  MAX_WORKERS,
+  prestartRegexWorker,
+  spanMatchesOffThread,
+} from "./regex-pool.js";
 import { isLineLocal, requiredLiteralOf } from "./regex-source.js";
 import { contextAround } from "./replace-context.js";
 import { awaitJob, checkAborted, segments } from "./search-walk.js";
@@ -392,31 +398,47 @@ async function* regexMatches(
     yield* candidateLineMatches(snapshot, searcher.requiredLiteral, task, start, end, signal, report);
     return;
   }
-  let position = start;
-  while (position < end) {
-    checkAborted(signal);
-    const { bytes, chunkEnd } = nextChunk(snapshot, position, end);
-    // On a worker thread: a pattern that backtracks for ever must not stop this one.
-    const { starts, ends } = await chunkMatchesOffThread(bytes, position, task, signal);
-    if (starts.length > 0) yield { starts, ends, offset: 0, width: 0 };
-    position = chunkEnd;
-    report(position);
+  // Chunks are read here while earlier ones run on the workers (each on a worker thread: a pattern
+  // that backtracks for ever must not stop this one), several at once; in order, so the matches
+  // are those of one chunk after the other.
+  async function* chunks(): AsyncGenerator<{ bytes: Buffer; position: number; chunkEnd: number }> {
+    for (let position = start; position < end; ) {
+      checkAborted(signal);
+      const { bytes, chunkEnd } = nextChunk(snapshot, position, end);
+      yield { bytes, position, chunkEnd };
+      position = chunkEnd;
+    }
+  }
+  const matched = pipelined(
+    chunks(),
+    async ({ bytes, position, chunkEnd }) => ({
+      found: await chunkMatchesOffThread(bytes, position, task, signal),
+      chunkEnd,
+    }),
+    { ahead: MAX_WORKERS + 1, running: MAX_WORKERS },
+  );
+  for await (const { found, chunkEnd } of matched) {
+    if (found.starts.length > 0) yield { starts: found.starts, ends: found.ends, offset: 0, width: 0 };
+    report(chunkEnd);
   }
 }
 
 /**
- * Regex tasks on workers at once while the native scan (on every core) finds the next window's
+ * Regex tasks on workers at once while the native scan (on every core) finds the next windows'
  * candidates: one worker fewer than the pool has, so the scan keeps a core. On 2 cores that is a
- * single worker, which in a fresh process also saves starting a second one (~50 ms of CPU).
+ * single worker, which in a fresh process also saves starting a second one (~40 ms of CPU).
  */
 const TASKS_IN_FLIGHT = Math.max(1, MAX_WORKERS - 1);
+/** Windows scanned whose lines wait for (or are on) a worker, at most: the scan's lead. */
+const WINDOWS_AHEAD = TASKS_IN_FLIGHT + 3;
 
 /**
  * A regex that cannot cross a line, with a literal every match contains: the native scan finds
  * the lines holding the literal (on all cores), and the regex runs only over them, a window's
- * lines at a time, on worker threads while the scan goes on. The matches are those of the
- * chunked scan (regexMatches): a line is matched alone, and one longer than REGEX_CHUNK_MAX_BYTES
- * is cut where a chunk would be (spanMatches).
+ * lines at a time, on worker threads while the scan goes on (up to WINDOWS_AHEAD windows ahead;
+ * a worker is started as the scan starts, so its start-up overlaps the first windows). The
+ * matches are those of the chunked scan (regexMatches): a line is matched alone, and one longer
+ * than REGEX_CHUNK_MAX_BYTES is cut where a chunk would be (spanMatches).
  */
 async function* candidateLineMatches(
   snapshot: DocumentSnapshot,
@@ -427,34 +449,20 @@ async function* candidateLineMatches(
   signal: AbortSignal | undefined,
   report: (position: number) => void,
 ): AsyncGenerator<MatchBatch> {
-  const inFlight: { found: Promise<{ starts: Float64Array; ends: Float64Array }> | null; settled: number }[] =
-    [];
-  async function* settleOldest(): AsyncGenerator<MatchBatch> {
-    const { found, settled } = inFlight.shift()!;
-    if (found) {
-      const { starts, ends } = await found;
-      if (starts.length > 0) yield { starts, ends, offset: 0, width: 0 };
-    }
+  prestartRegexWorker();
+  const windows = candidateLines(snapshot, literal, start, end, LITERAL_WINDOW_BYTES, signal);
+  const matched = pipelined(
+    windows,
+    async ({ spans, bytes, settled }) => ({
+      found: spans.length > 0 ? await spanMatchesOffThread(bytes, spans, task, signal) : null,
+      settled,
+    }),
+    { ahead: WINDOWS_AHEAD, running: TASKS_IN_FLIGHT },
+  );
+  for await (const { found, settled } of matched) {
+    if (found && found.starts.length > 0)
+      yield { starts: found.starts, ends: found.ends, offset: 0, width: 0 };
     report(settled);
-  }
-  try {
-    for await (const { spans, bytes, settled } of candidateLines(
-      snapshot,
-      literal,
-      start,
-      end,
-      LITERAL_WINDOW_BYTES,
-      signal,
-    )) {
-      while (inFlight.length >= TASKS_IN_FLIGHT) yield* settleOldest();
-      const found = spans.length > 0 ? spanMatchesOffThread(bytes, spans, task, signal) : null;
-      // Settled (and its failure heard) in turn below; not an unhandled rejection meanwhile.
-      found?.catch(() => {});
-      inFlight.push({ found, settled });
-    }
-    while (inFlight.length > 0) yield* settleOldest();
-  } finally {
-    inFlight.length = 0;
   }
 }
 
