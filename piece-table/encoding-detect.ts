@@ -6,7 +6,17 @@
  * confidence from 0 to 1, so the UI can say "probably".
  */
 import { isUtf8 } from "node:buffer";
-import chardet from "chardet";
+import { createRequire } from "node:module";
+
+/**
+ * chardet, loaded the first time a sample needs the statistics (~9 ms of start-up that ASCII and
+ * UTF-8 files, and scripts that never guess, do not pay).
+ */
+let chardet: typeof import("chardet") | null = null;
+function statistics(): typeof import("chardet") {
+  chardet ??= createRequire(import.meta.url)("chardet") as typeof import("chardet");
+  return chardet;
+}
 
 /** How the text is encoded; `encoding` is a WHATWG name ("utf-8", "windows-1252", "shift_jis", …). */
 export interface EncodingGuess {
@@ -125,7 +135,7 @@ export function guessEncoding(sample: Uint8Array, truncated: boolean): EncodingG
   // UTF-8 with a few bad bytes (a cut write, a stray byte) is UTF-8: the bad bytes show escaped.
   const share = utf8Share(window);
   if (share >= UTF8_SHARE) return text("utf-8", share);
-  for (const candidate of chardet.analyse(window)) {
+  for (const candidate of statistics().analyse(window)) {
     const name = whatwgName(candidate.name);
     if (name && name !== "utf-8") return text(name, candidate.confidence / 100);
   }
