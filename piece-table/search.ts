@@ -196,7 +196,16 @@ export async function countMatches(
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   let count = 0;
   const report = progressReporter(options, start, end, () => count);
-  for await (const batch of scan(snapshot, searcher, start, end, options.signal, report)) {
+  const scanned = scan(
+    snapshot,
+    searcher,
+    start,
+    end,
+    options.signal,
+    report,
+    limit === Number.POSITIVE_INFINITY,
+  );
+  for await (const batch of scanned) {
     count += batchSize(batch);
     if (count >= limit) return limit;
   }
@@ -204,6 +213,10 @@ export async function countMatches(
   return count;
 }
 
+/**
+ * The matches in batches. `whole`: the caller means to take every match (no limit), so regex
+ * chunks may run several at once; with a limit one runs at a time, so stopping wastes no work.
+ */
 function scan(
   snapshot: DocumentSnapshot,
   searcher: Searcher,
@@ -211,10 +224,11 @@ function scan(
   end: number,
   signal: AbortSignal | undefined,
   report: (position: number) => void,
+  whole: boolean,
 ): AsyncGenerator<MatchBatch> {
   return searcher.literal
     ? literalMatches(snapshot, searcher.literal, start, end, signal, report)
-    : regexMatches(snapshot, searcher, start, end, signal, report);
+    : regexMatches(snapshot, searcher, start, end, signal, report, whole);
 }
 
 async function* streamMatches(
@@ -227,7 +241,15 @@ async function* streamMatches(
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   let found = 0;
   const report = progressReporter(options, start, end, () => found);
-  const batches = scan(snapshot, searcher, start, end, options.signal, report);
+  const batches = scan(
+    snapshot,
+    searcher,
+    start,
+    end,
+    options.signal,
+    report,
+    limit === Number.POSITIVE_INFINITY,
+  );
   // The scanners hand over matches in batches: one await per batch, not per match.
   for await (const batch of batches) {
     for (const match of batchMatches(batch)) {
@@ -385,6 +407,7 @@ async function* regexMatches(
   end: number,
   signal: AbortSignal | undefined,
   report: (position: number) => void,
+  whole: boolean,
 ): AsyncGenerator<MatchBatch> {
   const regex = searcher.regex!;
   const task: RegexTask = {
@@ -395,12 +418,12 @@ async function* regexMatches(
     ...(snapshot.rule === "byte" ? {} : { encoding: snapshot.rule }),
   };
   if (searcher.requiredLiteral && searcher.lineLocal) {
-    yield* candidateLineMatches(snapshot, searcher.requiredLiteral, task, start, end, signal, report);
+    yield* candidateLineMatches(snapshot, searcher.requiredLiteral, task, start, end, signal, report, whole);
     return;
   }
   // Chunks are read here while earlier ones run on the workers (each on a worker thread: a pattern
-  // that backtracks for ever must not stop this one), several at once; in order, so the matches
-  // are those of one chunk after the other.
+  // that backtracks for ever must not stop this one), several at once when every match is wanted;
+  // in order, so the matches are those of one chunk after the other.
   async function* chunks(): AsyncGenerator<{ bytes: Buffer; position: number; chunkEnd: number }> {
     for (let position = start; position < end; ) {
       checkAborted(signal);
@@ -411,11 +434,12 @@ async function* regexMatches(
   }
   const matched = pipelined(
     chunks(),
-    async ({ bytes, position, chunkEnd }) => ({
-      found: await chunkMatchesOffThread(bytes, position, task, signal),
+    async ({ bytes, position, chunkEnd }, running) => ({
+      found: await chunkMatchesOffThread(bytes, position, task, running),
       chunkEnd,
     }),
-    { ahead: MAX_WORKERS + 1, running: MAX_WORKERS },
+    whole ? { ahead: MAX_WORKERS + 1, running: MAX_WORKERS } : { ahead: 2, running: 1 },
+    signal,
   );
   for await (const { found, chunkEnd } of matched) {
     if (found.starts.length > 0) yield { starts: found.starts, ends: found.ends, offset: 0, width: 0 };
@@ -448,16 +472,18 @@ async function* candidateLineMatches(
   end: number,
   signal: AbortSignal | undefined,
   report: (position: number) => void,
+  whole: boolean,
 ): AsyncGenerator<MatchBatch> {
   prestartRegexWorker();
   const windows = candidateLines(snapshot, literal, start, end, LITERAL_WINDOW_BYTES, signal);
   const matched = pipelined(
     windows,
-    async ({ spans, bytes, settled }) => ({
-      found: spans.length > 0 ? await spanMatchesOffThread(bytes, spans, task, signal) : null,
+    async ({ spans, bytes, settled }, running) => ({
+      found: spans.length > 0 ? await spanMatchesOffThread(bytes, spans, task, running) : null,
       settled,
     }),
-    { ahead: WINDOWS_AHEAD, running: TASKS_IN_FLIGHT },
+    { ahead: WINDOWS_AHEAD, running: whole ? TASKS_IN_FLIGHT : 1 },
+    signal,
   );
   for await (const { found, settled } of matched) {
     if (found && found.starts.length > 0)

@@ -105,6 +105,62 @@ describe("pipelined", () => {
     }).rejects.toThrow("source failed at 2");
   });
 
+  it("aborts the tasks still running when the consumer stops, and when the search's signal aborts", async () => {
+    const signals: AbortSignal[] = [];
+    const never = new Promise<number>(() => {});
+    async function* three(): AsyncGenerator<number> {
+      yield* [0, 1, 2];
+    }
+    // Task 0 ends once task 2 has started; 1 and 2 never end (a regex backtracking for ever).
+    const first = deferred<number>();
+    for await (const result of pipelined(
+      three(),
+      (item, signal) => {
+        signals.push(signal);
+        if (item === 2) first.resolve(0);
+        return item === 0 ? first.promise : never;
+      },
+      { ahead: 3, running: 3 },
+    )) {
+      expect(result).toBe(0);
+      break;
+    }
+    expect(signals).toHaveLength(3);
+    expect(signals.every((signal) => signal.aborted)).toBe(true);
+    // All tasks settled before the consumer stopped: nothing to abort.
+    let seen: AbortSignal | null = null;
+    for await (const _ of pipelined(
+      three(),
+      async (item, signal) => {
+        seen = signal;
+        return item;
+      },
+      { ahead: 1, running: 1 },
+    )) {
+      // drained
+    }
+    expect(seen!.aborted).toBe(false);
+    // The search's signal reaches the tasks, with its reason.
+    const search = new AbortController();
+    const reason = new Error("cancelled by the user");
+    const drained = (async () => {
+      for await (const _ of pipelined(
+        three(),
+        (_item, signal) =>
+          new Promise<number>((_resolve, reject) =>
+            signal.addEventListener("abort", () => reject(signal.reason), { once: true }),
+          ),
+        { ahead: 2, running: 2 },
+        search.signal,
+      )) {
+        // never reached
+      }
+    })();
+    await tick();
+    search.abort(reason);
+    await expect(drained).rejects.toBe(reason);
+  });
+
   it("stops the source when the consumer stops early", async () => {
     let closed = false;
     let produced = 0;
