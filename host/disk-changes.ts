@@ -34,6 +34,8 @@ export class DiskChanges {
   private writeCheck: NodeJS.Timeout | null = null;
   /** An append is being taken in. */
   private appending = false;
+  /** Stopped (the document closes, or is read anew): nothing more is taken in or told. */
+  private stopped = false;
 
   constructor(
     private readonly host: DiskChangesHost,
@@ -66,6 +68,7 @@ export class DiskChanges {
 
   /** Stops watching (the document closes). */
   stop(): void {
+    this.stopped = true;
     this.disk.stop();
     this.writes?.close();
     if (this.writeCheck) clearTimeout(this.writeCheck);
@@ -92,13 +95,14 @@ export class DiskChanges {
   }
 
   private changed(state: DiskState): void {
+    if (this.stopped) return;
     if (state === "modified" && !this.appending) {
       this.appending = true;
       void this.takeInAppended()
         .catch(() => false)
         .then((taken) => {
           this.appending = false;
-          if (this.host.changes.closed) return;
+          if (this.host.changes.closed || this.stopped) return;
           if (!taken) {
             if (this.disk.lastState === "modified") this.tell("modified");
             return;
@@ -129,7 +133,7 @@ export class DiskChanges {
       if (bytes > 0) version = changes.nextAppendedVersion(lengthBefore);
       return bytes;
     });
-    if (grown <= 0 || changes.closed) return false;
+    if (grown <= 0 || changes.closed || this.stopped) return false;
     this.disk.settle();
     const progress = doc.indexProgress;
     if (progress.bytesDone < progress.bytesTotal) this.host.reindex();

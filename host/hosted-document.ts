@@ -24,7 +24,9 @@
  * they are told (`reopened`) to show the new text. Requests that arrive meanwhile wait for it.
  */
 import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { basename } from "node:path";
 import { type Document, guessEncoding, open } from "../piece-table/index.js";
+import { diskStateOf } from "../piece-table/internal.js";
 import type { DocumentInfo, DocumentWindow, HostEvent, Reply } from "../protocol/index.js";
 import type { AutosaveOptions } from "./autosave.js";
 import { ChangeQueue } from "./change-queue.js";
@@ -182,9 +184,12 @@ export class HostedDocument {
     channel.onClose(() => this.detach(channel));
   }
 
-  /** Handles one message from a UI; every outcome is exactly one reply (or none for a non-request). */
+  /**
+   * Handles one message from a UI; every outcome is exactly one reply (or none for a non-request).
+   * While a reopen is queued or running, requests wait for it and then go to the new parts (a
+   * cancelSave goes through at once: it may be what the reopen waits for).
+   */
   async receive(channel: Channel, message: unknown): Promise<void> {
-    // A cancel goes through at once: it may be what the reopen waits for.
     const cancel = (message as { type?: unknown } | null)?.type === "cancelSave";
     while (this.reopening && !cancel) await this.reopening;
     return receiveRequest(this.targets, channel, message);
@@ -196,7 +201,7 @@ export class HostedDocument {
    * Refused while there are unsaved edits (their text was typed in the old encoding).
    */
   reopenWithEncoding(label: string): Promise<DocumentInfo> {
-    return this.changes.run(async () => {
+    return this.reopenTurn(async () => {
       if (this.doc.modified) {
         throw new HostError(
           "EMODIFIED",
@@ -217,12 +222,26 @@ export class HostedDocument {
    * truncated it — and shows it to every UI. Refused with unsaved edits (EMODIFIED) unless
    * `discardEdits`: they were made to the text that was replaced.
    */
-  reopenFile({ discardEdits }: { discardEdits: boolean }): Promise<DocumentInfo> {
-    return this.changes.run(async () => {
+  reopenFile({
+    discardEdits,
+    baseVersion,
+  }: {
+    discardEdits: boolean;
+    baseVersion?: number;
+  }): Promise<DocumentInfo> {
+    return this.reopenTurn(async () => {
       if (this.doc.modified && !discardEdits) {
         throw new HostError(
           "EMODIFIED",
           "you have unsaved edits to the text that was replaced: Save As to keep them, or discard them",
+        );
+      }
+      // Only the edits the user saw when deciding are discarded: any made since (in this window
+      // or another) make the decision stale.
+      if (discardEdits && this.doc.modified && baseVersion !== this.changes.version) {
+        throw new HostError(
+          "ESTALE",
+          "the text changed since you chose to discard your edits; nothing was discarded",
         );
       }
       const encoding = this.parts.encoding.codec.encoding;
@@ -247,12 +266,12 @@ export class HostedDocument {
     label: string,
     { force }: { force: boolean },
   ): Promise<{ length: number; info: DocumentInfo }> {
-    const length = await this.changes.run(async () => {
+    const length = await this.reopenTurn(async () => {
       const target = codecOf(label);
       const source = this.parts.encoding.codec;
       if (target.encoding === source.encoding) return null;
       this.checkWritable(source, target, { force });
-      return this.holdingRequests(() => this.convertAndSave(source, target));
+      return this.convertAndSave(source, target);
     });
     const info = this.info();
     if (length !== null) this.broadcast({ event: "reopened", info });
@@ -283,39 +302,55 @@ export class HostedDocument {
   }
 
   /**
-   * Save with Encoding's work, in the queue's turn: converted (one undo step over the bytes), saved,
-   * opened anew in `target`. On failure or cancel the document is left as it was (the conversion
-   * undone, the file read in `source` again) and the error thrown. Returns the saved length.
+   * Save with Encoding's work, in the queue's turn: the edits saved first (in the old encoding), the
+   * text converted (into the add buffer, piece by piece), saved, and the file opened anew in
+   * `target`. The session names `target` before the save commits the converted text, so a crash
+   * mid-save restores it in `target`. On failure or cancel before the file is written, the file is
+   * read again as it was saved (the converted text dropped with its session) and the error thrown.
+   * Returns the saved length.
    */
   private async convertAndSave(source: TextCodec, target: TextCodec): Promise<number> {
     const conversion = new AbortController();
     this.conversion = conversion;
-    let openedAsBytes = false;
-    let converted = false;
+    let editsSaved = false;
+    let started = false;
     try {
-      if (this.doc.encoding?.startsWith("utf-16")) {
-        // The engine counts this document in code units and converts bytes: saved as it is, then
-        // opened as bytes.
-        if (this.doc.modified) await this.parts.saves.saveInQueue({});
-        conversion.signal.throwIfAborted();
-        await this.reopenInQueue({ encoding: "utf-8" });
-        openedAsBytes = true;
+      // The conversion then starts from the file as it is on disk: undoing it is reading the file.
+      if (this.doc.modified) {
+        await this.parts.saves.saveInQueue({});
+        editsSaved = true;
       }
+      conversion.signal.throwIfAborted();
+      // A save would refuse a file another program changed: refused before anything is converted.
+      if (diskStateOf(this.doc.path, this.doc.originalFile.identity) !== "unchanged") {
+        throw new HostError(
+          "EFILECHANGED",
+          `${basename(this.doc.path)} changed on disk (another program wrote to it); nothing was converted`,
+        );
+      }
+      started = true;
+      // The engine counts a UTF-16 document in code units and converts bytes: opened as bytes.
+      if (this.doc.encoding?.startsWith("utf-16")) await this.reopenInQueue({ encoding: "utf-8" });
       await this.doc.rewrite(transcoder(source, target).transform, {
         signal: conversion.signal,
         onProgress: (progress) => this.broadcast({ event: "saveProgress", ...progress }),
       });
-      converted = true;
       conversion.signal.throwIfAborted();
+      this.doc.labelSessionEncoding(target.encoding);
       const { length } = await this.parts.saves.saveInQueue({});
-      converted = false;
+      started = false;
       await this.reopenInQueue({ encoding: target.encoding });
       return length;
     } catch (error) {
-      if (converted) this.doc.undo();
-      if (openedAsBytes) await this.reopenInQueue({ encoding: source.encoding });
+      // The file is as the conversion found it: read it again, the converted text dropped.
+      if (started) await this.reopenInQueue({ encoding: source.encoding }, { discard: true }).catch(() => {});
       if (conversion.signal.aborted) {
-        throw new HostError("EABORTED", "Save with Encoding was cancelled; the file is as it was");
+        throw new HostError(
+          "EABORTED",
+          editsSaved
+            ? `Save with Encoding was cancelled: your edits were saved in ${source.encoding}, not converted`
+            : "Save with Encoding was cancelled; the file is as it was",
+        );
       }
       throw error;
     } finally {
@@ -341,7 +376,8 @@ export class HostedDocument {
    * save request does; every UI hears the progress and the result. The desktop app's close
    * prompt uses it directly.
    */
-  saveNow(target: SaveTarget = {}): Promise<SaveResult> {
+  async saveNow(target: SaveTarget = {}): Promise<SaveResult> {
+    while (this.reopening) await this.reopening;
     return this.parts.saves.save(target);
   }
 
@@ -388,54 +424,81 @@ export class HostedDocument {
    * file cannot be opened so, it is opened again as it was and the error is thrown. UIs are not
    * told: the caller says `reopened` when done.
    */
-  private reopenInQueue(
+  private async reopenInQueue(
     { encoding }: { encoding?: string },
     { discard = false }: { discard?: boolean } = {},
   ): Promise<void> {
-    return this.holdingRequests(async () => {
-      const old = this.parts;
-      const path = old.doc.path;
-      const before = { readOnly: old.doc.readOnly, encoding: old.doc.encoding ?? undefined };
-      // Only a file that can be opened is worth letting go of the one open now.
-      checkOpenable(path);
+    const old = this.parts;
+    const path = old.doc.path;
+    const before = old.doc.encoding ?? undefined;
+    // Only a file that can be opened is worth letting go of the one open now.
+    checkOpenable(path);
+    try {
       // With no unsaved edits the session has nothing to keep, and it would hold the document to
       // the encoding it was made in (the engine replays edits only under their line-feed rule).
       await old.retire({ discard: discard || (!old.doc.modified && !old.doc.readOnly) });
-      const openOptions = {
-        readOnly: before.readOnly,
-        ...(this.options.stateDir ? { stateDir: this.options.stateDir } : {}),
-      };
-      let opened: OpenedDocument;
-      let failure: unknown = null;
+    } catch {
+      // Closed, if not cleanly: what matters now is opening it again.
+    }
+    // Read-only as the user asked, not because another Gigapad held it then (open() says so again).
+    const openOptions = {
+      readOnly: this.options.readOnly ?? false,
+      ...(this.options.stateDir ? { stateDir: this.options.stateDir } : {}),
+    };
+    const attempts: { encoding?: string; readOnly?: boolean }[] = [
+      encoding !== undefined ? { encoding } : {},
+      before !== undefined ? { encoding: before } : {},
+      { ...(before !== undefined ? { encoding: before } : {}), readOnly: true },
+    ];
+    let failure: unknown = null;
+    for (const [index, attempt] of attempts.entries()) {
       try {
-        opened = await openForUis(path, { ...openOptions, ...(encoding !== undefined ? { encoding } : {}) });
+        const opened = await openForUis(path, { ...openOptions, ...attempt });
+        // Read in the encoding asked for (a user's choice: no "guess"), else as the open found it.
+        this.parts = this.compose(opened, index === 0 && encoding !== undefined ? { encoding } : {});
+        this.targets = this.targetsOf(this.parts);
+        this.changes.nextVersion();
+        if (index > 0) throw failure;
+        return;
       } catch (error) {
-        failure = error;
-        opened = await openForUis(path, {
-          ...openOptions,
-          ...(before.encoding !== undefined ? { encoding: before.encoding } : {}),
-        });
+        if (this.parts !== old) throw error; // opened, as it was: the first attempt's error
+        failure ??= error;
       }
-      // Read in the encoding asked for (a user's choice: no "guess"), else as the open found it.
-      this.parts = this.compose(opened, failure === null && encoding !== undefined ? { encoding } : {});
-      this.targets = this.targetsOf(this.parts);
-      this.changes.nextVersion();
-      if (failure !== null) throw failure;
+    }
+    // Not even read-only: nothing is left to show. UIs hear why; requests get ECLOSED from now on.
+    this.changes.close();
+    const message = failure instanceof Error ? failure.message : String(failure);
+    this.broadcast({
+      event: "error",
+      code: "ECLOSED",
+      message: `${path} could not be opened again: ${message}`,
     });
+    throw failure;
   }
 
-  /** Runs `work` with UIs' requests waiting until it is done (but a cancelSave). */
+  /**
+   * Runs `work` — a reopen, or a change that reopens — in the change queue's turn, with UIs'
+   * requests held from now until it is done: queued behind it they would reach the parts it retires.
+   */
+  private reopenTurn<T>(work: () => Promise<T>): Promise<T> {
+    return this.holdingRequests(() => this.changes.run(work));
+  }
+
+  /** Runs `work` with UIs' requests waiting until it is done (but a cancelSave); turns nest. */
   private async holdingRequests<T>(work: () => Promise<T>): Promise<T> {
-    if (this.reopening) return work(); // held already, by the caller
+    const held = this.reopening;
     let settle!: () => void;
-    this.reopening = new Promise((resolve) => {
+    const done = new Promise<void>((resolve) => {
       settle = resolve;
     });
+    // Requests wait for this turn and every one queued before it.
+    this.reopening = held ? Promise.all([held, done]).then(() => {}) : done;
+    const mine = this.reopening;
     try {
       return await work();
     } finally {
-      this.reopening = null;
       settle();
+      if (this.reopening === mine) this.reopening = null;
     }
   }
 

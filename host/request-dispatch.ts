@@ -38,7 +38,7 @@ export interface RequestTargets {
   /** Reads the document in another encoding from now on (see HostedDocument.reopenWithEncoding). */
   reopenWithEncoding(label: string): Promise<DocumentInfo>;
   /** Reads the file at the document's path anew (see HostedDocument.reopenFile). */
-  reopenFile(options: { discardEdits: boolean }): Promise<DocumentInfo>;
+  reopenFile(options: { discardEdits: boolean; baseVersion?: number }): Promise<DocumentInfo>;
   /** Stops a running save or Save with Encoding. */
   cancelSave(): Record<string, never>;
   /** Converts the text to another encoding and saves it (see HostedDocument.saveWithEncoding). */
@@ -118,7 +118,10 @@ async function handle(
     case "reopenWithEncoding":
       return targets.reopenWithEncoding(request.encoding);
     case "reopenFile":
-      return targets.reopenFile({ discardEdits: request.discardEdits ?? false });
+      return targets.reopenFile({
+        discardEdits: request.discardEdits ?? false,
+        ...(request.baseVersion === undefined ? {} : { baseVersion: request.baseVersion }),
+      });
     case "saveWithEncoding":
       return targets.saveWithEncoding(request.encoding, { force: request.force ?? false });
     case "filter":

@@ -2,8 +2,9 @@
  * Converting a document's bytes from one encoding to another, piece by piece (Save with
  * Encoding): each piece is cut after its last line feed, decoded with the source codec and
  * encoded with the target one; the rest waits for the next piece, so no character is cut. Bytes
- * that do not decode travel escaped and are written as they were; characters the target cannot
- * write become `?` and are counted. A byte order mark is dropped when the target has none.
+ * that do not decode are counted with what cannot be written (they are no characters): between
+ * byte-based encodings written back as the same byte, to or from UTF-16 as `?`; characters the
+ * target cannot write become `?` and are counted. A byte order mark is dropped when the target has none.
  */
 import type { ByteTransform } from "../piece-table/index.js";
 import type { TextCodec } from "./text-codec.js";
@@ -16,6 +17,9 @@ export interface Transcoder {
   /** Characters the target could not write so far (written as `?`). */
   readonly unwritable: number;
 }
+
+/** A lone U+DC00..U+DCFF: a byte that did not decode, travelling escaped (see protocol/escaped-text.ts). */
+const ESCAPED_BYTE = /(?<![\uD800-\uDBFF])[\uDC00-\uDCFF]/g;
 
 const isUtf16 = (codec: TextCodec) => codec.encoding === "utf-16le" || codec.encoding === "utf-16be";
 
@@ -43,6 +47,13 @@ export function transcoder(source: TextCodec, target: TextCodec): Transcoder {
       const targetHasBom = target.encoding === "utf-8" || isUtf16(target);
       if (text.charCodeAt(0) === 0xfeff && !targetHasBom) text = text.slice(1);
     }
+    // A byte the source could not decode is no character: counted, and written as `?` — except
+    // between byte-based encodings, where it is written back as the same byte (as it was).
+    const sameByteBack = !isUtf16(source) && !isUtf16(target);
+    text = text.replace(ESCAPED_BYTE, (escaped) => {
+      unwritable++;
+      return sameByteBack && escaped.charCodeAt(0) >= 0xdc80 ? escaped : "?";
+    });
     unwritable += target.unwritable(text);
     return target.encode(text);
   };

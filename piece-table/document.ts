@@ -20,6 +20,7 @@ import {
   indexOfLineFeed,
   ruleOf,
   unitBytes,
+  whatwgEncoding,
 } from "./line-feed-rule.js";
 import { type IndexProgress, LineIndex } from "./line-index.js";
 import type { SetAsideSession } from "./open-document.js";
@@ -517,6 +518,15 @@ export class Document extends EventEmitter<DocumentEvents> {
     }
     this.versions.breakUndoGroup();
     this.versions.apply({ kind: "setRoot", root });
+  }
+
+  /**
+   * @internal The encoding the session's commits name from now on, for a rewrite whose bytes are
+   * already in it (Save with Encoding, before its save): a crash before the caller opens the saved
+   * file anew in it restores them in it. The open document keeps its line-feed rule.
+   */
+  labelSessionEncoding(encoding: string): void {
+    this.writable().store.relabel(whatwgEncoding(encoding));
   }
 
   // ----- lifecycle -----------------------------------------------------------------------------

@@ -110,7 +110,7 @@ export class SessionStore {
   private snapshotDue: boolean;
   private readonly snapshotAfterOps: number;
   private readonly compactAfterBytes: number;
-  private readonly encoding: string | null;
+  private encoding: string | null;
 
   private constructor(parts: {
     folder: string;
@@ -131,6 +131,11 @@ export class SessionStore {
     this.snapshotAfterOps = parts.options.snapshotAfterOps ?? SNAPSHOT_AFTER_OPS;
     this.compactAfterBytes = parts.options.compactAfterBytes ?? COMPACT_AFTER_BYTES;
     this.encoding = parts.options.encoding ?? null;
+  }
+
+  /** The encoding written into the slots committed from now on (see Document.labelSessionEncoding). */
+  relabel(encoding: string | null): void {
+    this.encoding = encoding;
   }
 
   /**

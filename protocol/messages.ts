@@ -77,10 +77,11 @@ export type Request =
   | { id: number; type: "reopenWithEncoding"; encoding: string }
   /**
    * Reads the file at the document's path anew: another program replaced it (a log rotated) or
-   * truncated it. Refused (EMODIFIED) with unsaved edits unless `discardEdits`. Every UI hears
-   * `reopened`.
+   * truncated it. Refused (EMODIFIED) with unsaved edits unless `discardEdits`, which discards
+   * them only if the document is still at `baseVersion`, the version the user saw (else ESTALE).
+   * Every UI hears `reopened`.
    */
-  | { id: number; type: "reopenFile"; discardEdits?: boolean }
+  | { id: number; type: "reopenFile"; discardEdits?: boolean; baseVersion?: number }
   /**
    * Converts the whole text to another encoding, saves it the normal atomic way and reads the file
    * in it from then on (the undo history starts there). Refused with EUNWRITABLE (nothing changed)

@@ -191,7 +191,14 @@ function parse(message: Record<string, unknown>, id: number): Request {
       return { id, type: "reopenWithEncoding", encoding: text(message.encoding, "encoding", 64) };
     case "reopenFile": {
       const discardEdits = optionalBoolean(message.discardEdits, "discardEdits");
-      return { id, type: "reopenFile", ...(discardEdits === undefined ? {} : { discardEdits }) };
+      const baseVersion =
+        message.baseVersion === undefined ? undefined : offset(message.baseVersion, "baseVersion");
+      return {
+        id,
+        type: "reopenFile",
+        ...(discardEdits === undefined ? {} : { discardEdits }),
+        ...(baseVersion === undefined ? {} : { baseVersion }),
+      };
     }
     case "saveWithEncoding": {
       const force = optionalBoolean(message.force, "force");

@@ -444,6 +444,8 @@ export class App {
     // Following, the new file's end is what to see.
     editor.reread(info, { atEnd: editor.follow === "on" });
     this.find?.documentChanged();
+    // The host's filter views went with the old reading: filter the new one.
+    if (this.filterView?.active) void this.filterView.rerun();
     this.scheduleStatus();
   }
 
@@ -465,17 +467,33 @@ export class App {
   }
 
   /** Reads the file at the document's path anew; with unsaved edits, asks what to do with them first. */
-  private async reopenFile({ discardEdits }: { discardEdits: boolean }): Promise<void> {
+  private async reopenFile({
+    discardEdits,
+    baseVersion,
+  }: {
+    discardEdits: boolean;
+    baseVersion?: number;
+  }): Promise<void> {
     try {
       await this.editor?.whenInputSettled();
-      this.reopened(await this.connection.request("reopenFile", { discardEdits }));
+      const request = baseVersion === undefined ? { discardEdits } : { discardEdits, baseVersion };
+      this.reopened(await this.connection.request("reopenFile", request));
       this.message(`Opened the new ${this.editor?.info.name ?? "file"}`, "info");
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
       if ((error as { code?: string }).code === "EMODIFIED") {
+        // Discarding takes only the edits seen now: any typed after make the host refuse (ESTALE).
+        const seen = this.editor?.info.version;
         this.message(`${text}.`, "error", [
           { label: "Save As…", run: () => this.run("saveAs") },
-          { label: "Discard them and open it", run: () => void this.reopenFile({ discardEdits: true }) },
+          {
+            label: "Discard them and open it",
+            run: () =>
+              void this.reopenFile({
+                discardEdits: true,
+                ...(seen === undefined ? {} : { baseVersion: seen }),
+              }),
+          },
         ]);
       } else this.message(text, "error");
     }

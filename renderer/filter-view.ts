@@ -116,6 +116,12 @@ export class FilterView {
     await this.run(query, this.lineAt(this.selected) ?? this.nearLine);
   }
 
+  /** Filters again with the same query: the document was read anew (reopened), its lines are others. */
+  async rerun(): Promise<void> {
+    if (!this.active || !this.query) return;
+    await this.run(this.query, this.lineAt(this.selected) ?? this.nearLine);
+  }
+
   hide(): void {
     if (this.element.hidden) return;
     this.element.hidden = true;

@@ -1,8 +1,9 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import iconv from "iconv-lite";
 import { afterEach, describe, expect, it } from "vitest";
 import { HostedDocument } from "../../host/hosted-document.js";
+import { open } from "../../piece-table/index.js";
 import { byteCounterFor } from "../../protocol/index.js";
 import { FakeChannel } from "../helpers/fake-channel.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
@@ -294,6 +295,55 @@ describe("Save with Encoding", () => {
     ({ info } = await ui.request("saveWithEncoding", { encoding: "utf-16be" }));
     expect(readFileSync(path).equals(iconv.encode(`é${text}fin\n`, "utf-16be"))).toBe(true);
     expect(info.encoding).toBe("utf-16be");
+  });
+
+  it("counts bytes that are no text as unwritable: a UTF-16 file's lone byte is not turned into U+FFFD unasked", async () => {
+    const original = Buffer.concat([
+      Buffer.from("\ufeffab\n", "utf16le"),
+      Buffer.from([0x00, 0xd8]), // a lone high surrogate
+      Buffer.from("c\n", "utf16le"),
+      Buffer.from([0x41]), // an odd last byte
+    ]);
+    const { ui, path } = await hostFor(original);
+    await ui.request("hello", { protocol: 1 });
+    await expect(ui.request("saveWithEncoding", { encoding: "utf-8" })).rejects.toMatchObject({
+      code: "EUNWRITABLE",
+    });
+    expect(readFileSync(path).equals(original)).toBe(true);
+    // Told to, each such byte becomes ? (no ASCII-range byte is written raw into UTF-8 text).
+    await ui.request("saveWithEncoding", { encoding: "utf-8", force: true });
+    expect(readFileSync(path).toString("utf8")).toBe("\ufeffab\n??c\n?");
+  });
+
+  it("refuses before converting anything when another program changed the file, keeping redo", async () => {
+    const { ui, path } = await hostFor(Buffer.from("café au lait\n"));
+    const info = await ui.request("hello", { protocol: 1 });
+    await ui.request("edit", { baseVersion: info.version, edits: [{ start: 0, end: 0, text: "MINE " }] });
+    await ui.request("undo", {});
+    utimesSync(path, new Date(2000, 1, 1), new Date(2000, 1, 1));
+    await expect(ui.request("saveWithEncoding", { encoding: "windows-1252" })).rejects.toMatchObject({
+      code: "EFILECHANGED",
+    });
+    await ui.request("redo", {});
+    const line = await ui.request("window", { anchor: { line: 0 }, linesBefore: 0, linesAfter: 0 });
+    expect(line.lines[0]).toBe("MINE café au lait");
+  });
+
+  it("names the new encoding in the session before its save commits the converted text (a crash mid-save)", async () => {
+    const { host, ui, path } = await hostFor(Buffer.from("café au lait\n".repeat(400_000)));
+    await ui.request("hello", { protocol: 1 });
+    let during: Promise<{ encoding: string | null; head: string }> | null = null;
+    host.doc.on("saveProgress", () => {
+      // What a restart right now would restore: a read-only open shows the committed session.
+      during ??= open(path, { readOnly: true, stateDir: join(dirname(path), "state") }).then(async (view) => {
+        const seen = { encoding: view.encoding, head: view.read(0, 4).toString("hex") };
+        await view.close();
+        return seen;
+      });
+    });
+    await ui.request("saveWithEncoding", { encoding: "windows-1252" });
+    expect(during).not.toBeNull();
+    expect(await during).toEqual({ encoding: "windows-1252", head: "636166e9" });
   });
 
   it("is cancelled by cancelSave while it converts, leaving the text and the file as they were", async () => {

@@ -82,13 +82,24 @@ describe("reading a replaced file anew", () => {
     writeFileSync(path, "new\n");
     await expect(ui.request("reopenFile", {})).rejects.toMatchObject({ code: "EMODIFIED" });
     expect(await firstLine(ui)).toBe("mine old");
+    const seen = (await ui.request("hello", { protocol: 1 })).version;
     rmSync(path);
-    await expect(ui.request("reopenFile", { discardEdits: true })).rejects.toMatchObject({ code: "ENOENT" });
+    await expect(ui.request("reopenFile", { discardEdits: true, baseVersion: seen })).rejects.toMatchObject({
+      code: "ENOENT",
+    });
     // Nothing was let go: the edit is still there, and can be saved.
     expect(await firstLine(ui)).toBe("mine old");
     expect(host.doc.modified).toBe(true);
     writeFileSync(path, "newer\n");
-    const reopened = await ui.request("reopenFile", { discardEdits: true });
+    // Another window types after the user chose to discard what they saw: nothing is discarded.
+    const other = new FakeChannel(host);
+    await other.request("edit", { baseVersion: seen, edits: [{ start: 0, end: 0, text: "theirs " }] });
+    await expect(ui.request("reopenFile", { discardEdits: true, baseVersion: seen })).rejects.toMatchObject({
+      code: "ESTALE",
+    });
+    expect(await firstLine(ui)).toBe("theirs mine old");
+    const now = (await ui.request("hello", { protocol: 1 })).version;
+    const reopened = await ui.request("reopenFile", { discardEdits: true, baseVersion: now });
     expect(reopened).toMatchObject({ modified: false, length: 6 });
     expect(await firstLine(ui)).toBe("newer");
   });
