@@ -5,14 +5,15 @@
  * - `gigapad info FILE` vs `wc -l FILE`;
  * - `gigapad run SCRIPT FILE`, a script printing `await doc.countMatches(PATTERN)`, vs
  *   `rg --no-mmap --count-matches` and `rg --count-matches` (mmap), for a literal, a regex with a
- *   required literal (the engine's prefilter) and a regex with none.
+ *   required literal (the engine's prefilter) and a regex with none; the three run in turn, run
+ *   by run, so other work on the machine slows them alike.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Benchmark, type Corpus, type ResultRow, timeRatio } from "./harness.js";
-import { bestOf, hasCommand, runFresh } from "./measure.js";
+import { bestOf, bestOfInterleaved, hasCommand, runFresh } from "./measure.js";
 
 const cliPath = fileURLToPath(new URL("../../cli/gigapad.mjs", import.meta.url));
 const isLog = (corpus: Corpus) => corpus.kind === "log";
@@ -32,6 +33,15 @@ export async function fastestRg(
   if (!hasCommand("rg")) return null;
   const noMmap = await bestOf(RUNS, () => runFresh("rg", ["--no-mmap", ...args]));
   const mmap = await bestOf(RUNS, () => runFresh("rg", args));
+  return fastestOf(noMmap, mmap, args);
+}
+
+/** The faster of ripgrep's two modes, timed as `fastestRg` says; `args` ends with the pattern and file. */
+function fastestOf(
+  noMmap: { ms: number; result: string },
+  mmap: { ms: number; result: string },
+  args: string[],
+): { label: string; ms: number; stdout: string; other: string } {
   const noMmapLabel = `rg --no-mmap ${args.slice(0, -2).join(" ")}`;
   const mmapLabel = `rg ${args.slice(0, -2).join(" ")}`;
   return noMmap.ms <= mmap.ms
@@ -109,9 +119,19 @@ export const runCountBenchmark: Benchmark = {
           script,
           `export default async function (doc) {\n  console.log(await doc.countMatches(${source}));\n}\n`,
         );
-        const ours = await bestOf(RUNS, () =>
-          runFresh(process.execPath, [cliPath, "run", script, corpus.path], env),
-        );
+        // Gigapad and both ripgrep modes in turn, run by run (see bestOfInterleaved).
+        const hasRg = hasCommand("rg");
+        const rgArgs = ["--count-matches", pattern, corpus.path];
+        const times = await bestOfInterleaved(RUNS, {
+          ours: () => runFresh(process.execPath, [cliPath, "run", script, corpus.path], env),
+          ...(hasRg
+            ? {
+                noMmap: () => runFresh("rg", ["--no-mmap", ...rgArgs]),
+                mmap: () => runFresh("rg", rgArgs),
+              }
+            : {}),
+        });
+        const ours = times.ours!;
         const count = Number.parseInt(ours.result, 10);
         const row: ResultRow = {
           bench: `run: count ${name}`,
@@ -121,7 +141,7 @@ export const runCountBenchmark: Benchmark = {
           unit: "ms",
           note: `/${pattern}/: ${count} matches; ${note}`,
         };
-        const rg = await fastestRg(["--count-matches", pattern, corpus.path]);
+        const rg = hasRg ? fastestOf(times.noMmap!, times.mmap!, rgArgs) : null;
         if (!rg) {
           row.peer = "rg";
           row.peerValue = Number.NaN;

@@ -56,6 +56,30 @@ export async function bestOf<T>(runs: number, fn: () => T | Promise<T>): Promise
   return { ms: best, result };
 }
 
+/**
+ * bestOf for several commands at once, interleaved: one unmeasured round, then `runs` rounds
+ * running each once in turn, so a burst of other work on the machine slows all of them alike.
+ * Returns each one's fastest wall time in ms and last result, by name.
+ */
+export async function bestOfInterleaved<T>(
+  runs: number,
+  fns: Record<string, () => T | Promise<T>>,
+): Promise<Record<string, { ms: number; result: T }>> {
+  const best: Record<string, { ms: number; result: T }> = {};
+  for (const [name, fn] of Object.entries(fns))
+    best[name] = { ms: Number.POSITIVE_INFINITY, result: await fn() };
+  for (let i = 0; i < runs; i++) {
+    for (const [name, fn] of Object.entries(fns)) {
+      const start = nowMs();
+      const result = await fn();
+      const entry = best[name]!;
+      entry.ms = Math.min(entry.ms, nowMs() - start);
+      entry.result = result;
+    }
+  }
+  return best;
+}
+
 /** Runs a command as a fresh process and returns its stdout; throws with its stderr if it fails. */
 export function runFresh(command: string, args: string[], env?: NodeJS.ProcessEnv): string {
   const result = spawnSync(command, args, {
