@@ -8,12 +8,16 @@
  * SEGMENT_BYTES before it — there is no LF in the SEGMENT_BYTES before it. So a line shorter
  * than SEGMENT_BYTES is never cut, a long one is cut into pieces of SEGMENT_BYTES (the first up
  * to twice that), and the window line holding any byte is found by looking back at most
- * 2 × SEGMENT_BYTES, without knowing where a 256 MiB line began.
+ * 2 × SEGMENT_BYTES, without knowing where a 256 MiB line began. In the multi-byte legacy sets
+ * (Shift_JIS, GBK, …), whose second bytes may be any byte from 0x40 up, the boundary moves forward
+ * to the next character start instead (character-boundary.ts: walked from the nearest byte that
+ * cannot be inside a character, at most 64 KiB back), so no segment starts inside a character.
  */
 import { isAscii, isUtf8 } from "node:buffer";
 import type { Document } from "../piece-table/index.js";
 import { type LineFeedRule, ruleOf, unitBytes } from "../piece-table/internal.js";
 import { type Anchor, type DocumentWindow, decodeEscaped } from "../protocol/index.js";
+import { CharacterBoundaries, isMultiByteLegacy } from "./character-boundary.js";
 
 /** Longest window line: longer lines are shown in segments of this many bytes. */
 export const SEGMENT_BYTES = 8192;
@@ -57,10 +61,21 @@ class ByteSource {
   /** Bytes of a code unit: 1, or 2 in UTF-16. */
   readonly unit: 1 | 2;
 
-  constructor(private readonly doc: Document) {
+  /** Where characters begin, in a multi-byte legacy set (else segments are cut by UTF-8 rules). */
+  readonly characters: CharacterBoundaries | null;
+
+  constructor(
+    private readonly doc: Document,
+    /** The encoding the host reads the document in (null: UTF-8, or the engine's own). */
+    encoding: string | null = null,
+  ) {
     this.length = doc.length;
     this.rule = ruleOf(doc.encoding);
     this.unit = unitBytes(this.rule);
+    this.characters =
+      this.rule === "byte" && isMultiByteLegacy(encoding)
+        ? new CharacterBoundaries(encoding!, doc, false)
+        : null;
   }
 
   /** Whether the code unit at `offset` is `code` (a line feed, a carriage return). */
@@ -156,6 +171,9 @@ function adjustBoundary(source: ByteSource, offset: number): number {
     // Past the second half of a surrogate pair, and past a CR that starts a CRLF.
     const second = source.rule === "utf-16le" ? (source.at(at + 1) ?? 0) : (source.at(at) ?? 0);
     if (second >= 0xdc && second <= 0xdf) at += 2;
+  } else if (source.characters) {
+    // The next character start: at most 3 bytes on (no sequence is longer than 4).
+    at = source.characters.atOrAfter(offset);
   } else {
     while (at < source.length && at - offset < 3 && ((source.at(at) ?? 0) & 0xc0) === 0x80) at++;
   }
@@ -185,8 +203,8 @@ function lineFrom(source: ByteSource, start: number): WindowLine {
 }
 
 /** Start of the window line holding byte `offset` (0 ≤ offset ≤ length). */
-export function windowLineStart(doc: Document, offset: number): number {
-  return windowLineStartIn(new ByteSource(doc), offset);
+export function windowLineStart(doc: Document, offset: number, encoding: string | null = null): number {
+  return windowLineStartIn(new ByteSource(doc, encoding), offset);
 }
 
 function windowLineStartIn(source: ByteSource, offset: number): number {
@@ -225,8 +243,10 @@ export function cutWindow(
   lineKnown: (offset: number) => boolean,
   /** Text of a line's bytes in the document's encoding; null for UTF-8 (decoded here, fast). */
   decode: ((bytes: Buffer) => string) | null = null,
+  /** The encoding `decode` reads (segments of a multi-byte set are cut between characters). */
+  encoding: string | null = null,
 ): DocumentWindow {
-  const source = new ByteSource(doc);
+  const source = new ByteSource(doc, encoding);
   const anchorByte = anchorOffset(doc, request.anchor);
   const anchorStart = windowLineStartIn(source, anchorByte);
 

@@ -35,6 +35,11 @@ export interface ReadHost {
    * UTF-8, which the window cutting decodes faster on its own.
    */
   decoder(): ((bytes: Buffer) => string) | null;
+  /**
+   * The encoding's WHATWG name: in a multi-byte set (Shift_JIS, GBK, …) long lines are cut into
+   * segments between characters. Absent: segments are cut by UTF-8 rules.
+   */
+  encoding?(): string;
 }
 
 export class ReadRequests {
@@ -120,7 +125,8 @@ export class ReadRequests {
 
   private cut(request: WindowRequest): DocumentWindow {
     const lineKnown = (offset: number) => this.indexed || offset <= CHEAP_LINE_BYTES;
-    return cutWindow(this.host.doc, request, this.host.version(), lineKnown, this.host.decoder());
+    const encoding = this.host.encoding?.() ?? null;
+    return cutWindow(this.host.doc, request, this.host.version(), lineKnown, this.host.decoder(), encoding);
   }
 
   /** Waits for the line index if line `line` may lie beyond what is cheap to count now. */

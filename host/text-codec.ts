@@ -13,6 +13,7 @@
 import iconv from "iconv-lite";
 import { type ByteCounting, compressRuns } from "../protocol/byte-counter.js";
 import { decodeEscaped, encodeEscaped, isEscapedByte } from "../protocol/escaped-text.js";
+import { sequenceEnd } from "./character-boundary.js";
 
 export interface TextCodec {
   /** The WHATWG name: "utf-8", "windows-1252", "shift_jis", "utf-16le", … */
@@ -344,47 +345,6 @@ function isSingleByte(encoding: string): boolean {
   return !["shift_jis", "euc-jp", "gb18030", "gbk", "big5", "euc-kr"].includes(encoding);
 }
 
-/**
- * Where the character starting at bytes[i] ends, by the shape of the encoding's sequences, or i + 1
- * when no valid sequence starts there (then that one byte is escaped and the next is tried anew,
- * as the WHATWG decoders do).
- */
-function sequenceEnd(encoding: string, bytes: Uint8Array, i: number): number {
-  const lead = bytes[i]!;
-  if (lead < 0x80) return i + 1;
-  const at = (k: number) => bytes[i + k];
-  const within = (value: number | undefined, low: number, high: number) =>
-    value !== undefined && value >= low && value <= high;
-  switch (encoding) {
-    case "shift_jis": {
-      if (lead === 0x80 || within(lead, 0xa1, 0xdf)) return i + 1;
-      const trail = at(1);
-      const leadOk = within(lead, 0x81, 0x9f) || within(lead, 0xe0, 0xfc);
-      return leadOk && (within(trail, 0x40, 0x7e) || within(trail, 0x80, 0xfc)) ? i + 2 : i + 1;
-    }
-    case "euc-jp": {
-      if (lead === 0x8e) return within(at(1), 0xa1, 0xdf) ? i + 2 : i + 1;
-      if (lead === 0x8f) return within(at(1), 0xa1, 0xfe) && within(at(2), 0xa1, 0xfe) ? i + 3 : i + 1;
-      return within(lead, 0xa1, 0xfe) && within(at(1), 0xa1, 0xfe) ? i + 2 : i + 1;
-    }
-    case "euc-kr":
-      return within(lead, 0x81, 0xfe) && within(at(1), 0x41, 0xfe) ? i + 2 : i + 1;
-    case "big5":
-      return within(lead, 0x81, 0xfe) && (within(at(1), 0x40, 0x7e) || within(at(1), 0xa1, 0xfe))
-        ? i + 2
-        : i + 1;
-    default: {
-      // gb18030 / gbk
-      if (lead === 0x80 || lead === 0xff) return i + 1;
-      const second = at(1);
-      if (within(second, 0x30, 0x39)) {
-        return within(at(2), 0x81, 0xfe) && within(at(3), 0x30, 0x39) ? i + 4 : i + 1;
-      }
-      return within(second, 0x40, 0x7e) || within(second, 0x80, 0xfe) ? i + 2 : i + 1;
-    }
-  }
-}
-
 /** A legacy encoding: Windows-125x, ISO-8859-x, KOI8, Shift_JIS, EUC-JP/KR, GB18030, GBK, Big5. */
 function legacyCodec(encoding: string): TextCodec {
   const tables = legacyTables(encoding);
@@ -453,7 +413,10 @@ function legacyCodec(encoding: string): TextCodec {
 
   /**
    * Multi-byte: blocks of whole sequences decoded at once, and a block that does not come back
-   * exactly, character by character, each shown only if it encodes back to its own bytes.
+   * exactly, character by character, each shown only if it encodes back to its own bytes — else
+   * all of its bytes are escaped (an ASCII one shown as itself), so the next character is read
+   * from where this one ends (as character-boundary.ts counts characters), never from its
+   * second byte.
    */
   function decodeBySequence(bytes: Uint8Array): string {
     let out = "";
@@ -473,13 +436,14 @@ function legacyCodec(encoding: string): TextCodec {
         const end = sequenceEnd(encoding, bytes, i);
         const char =
           bytes[i]! < 0x80 ? String.fromCharCode(bytes[i]!) : decodeExactly(bytes.subarray(i, end));
-        if (char) {
-          out += char;
-          i = end;
-        } else {
-          out += escapeByte(bytes[i]!);
-          i++;
+        if (char) out += char;
+        else {
+          // Its second byte may be ASCII (Big5 81 40): that one shows as itself, as the WHATWG
+          // decoders show it, and is written back as itself all the same.
+          for (let k = i; k < end; k++)
+            out += bytes[k]! < 0x80 ? String.fromCharCode(bytes[k]!) : escapeByte(bytes[k]!);
         }
+        i = end;
       }
     }
     return out;

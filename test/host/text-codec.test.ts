@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import iconv from "iconv-lite";
 import { describe, expect, it } from "vitest";
+import { sequenceEnd } from "../../host/character-boundary.js";
 import { ENCODINGS, encodingName, textCodec } from "../../host/text-codec.js";
 import { byteCounterFor } from "../../protocol/byte-counter.js";
 
@@ -78,6 +79,55 @@ describe("text codecs", () => {
         }),
         { numRuns: 300 },
       );
+    },
+  );
+
+  it.each(["shift_jis", "euc-jp", "gb18030", "gbk", "big5", "euc-kr"])(
+    "%s: any bytes decode character by character as the boundary walk reads them (no shifted text)",
+    (encoding) => {
+      const codec = textCodec(encoding);
+      const byte = fc.oneof(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0x81, max: 0xfe }));
+      fc.assert(
+        fc.property(fc.array(byte, { maxLength: 120 }), (values) => {
+          const bytes = Buffer.from(values);
+          // Decoding each sequence alone gives the same text as decoding them all at once.
+          let alone = "";
+          for (let at = 0; at < bytes.length; ) {
+            const end = sequenceEnd(encoding, bytes, at);
+            alone += codec.decode(bytes.subarray(at, end));
+            at = end;
+          }
+          expect(codec.decode(bytes)).toBe(alone);
+        }),
+        { numRuns: 300 },
+      );
+    },
+  );
+
+  it.each(["shift_jis", "euc-jp", "gb18030", "gbk", "big5", "euc-kr"])(
+    "%s: a two-byte character that does not encode back is escaped whole, and the text after it reads right",
+    (encoding) => {
+      const codec = textCodec(encoding);
+      const decoder = new TextDecoder(encoding);
+      const after = iconv.encode("中文", encoding);
+      let escapedPairs = 0;
+      for (let lead = 0x81; lead <= 0xfe; lead++) {
+        for (let trail = 0x40; trail <= 0xfe; trail++) {
+          const pair = Buffer.from([lead, trail]);
+          const whatwg = decoder.decode(pair);
+          // Pairs the decoder reads as one character and the sequences' shape does too (Node's
+          // EUC-JP decoder also takes 8E E0 as ¢, a pair the WHATWG standard does not have).
+          if (whatwg.length !== 1 || whatwg === "\ufffd" || sequenceEnd(encoding, pair, 0) !== 2) continue;
+          const text = codec.decode(Buffer.concat([pair, after, Buffer.from("\n")]));
+          if (text === `${whatwg}中文\n`) continue;
+          // Shown escaped: the lead as a box, the second byte too (or as itself when ASCII).
+          const second = trail < 0x80 ? String.fromCharCode(trail) : String.fromCharCode(0xdc00 + trail);
+          expect(text, pair.toString("hex")).toBe(`${String.fromCharCode(0xdc00 + lead)}${second}中文\n`);
+          escapedPairs++;
+        }
+      }
+      // Shift_JIS's NEC duplicates (87 90 ≒) are among them: iconv-lite writes their JIS forms.
+      if (encoding === "shift_jis") expect(escapedPairs).toBeGreaterThan(100);
     },
   );
 
