@@ -116,6 +116,7 @@ export class DocumentParts {
       closed: () => changes.closed || this.retired,
       broadcast,
       decoder: () => (encoding.codec.encoding === "utf-8" ? null : decode),
+      encoding: () => encoding.codec.encoding,
     });
     this.reads.watchIndex();
     this.disk = new DiskChanges(
