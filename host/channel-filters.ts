@@ -62,6 +62,7 @@ export class ChannelFilters {
         this.host.send(channel, { event: "filterProgress", filterId, ...progress, done });
       },
       (bytes) => this.host.decode(bytes),
+      this.host.codec().encoding,
     );
     this.filters.set(channel, { id: filterId, filter });
     try {

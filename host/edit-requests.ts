@@ -7,6 +7,7 @@ import type { Document, ScanProgress } from "../piece-table/index.js";
 import type { ByteEdit, EditResult, HostEvent, Request } from "../protocol/index.js";
 import type { ChangeQueue } from "./change-queue.js";
 import type { Channel } from "./channel.js";
+import { replaceWholeCharacterMatches } from "./character-boundary.js";
 import { findArguments, replacementFor } from "./find-arguments.js";
 import { progressThrottle } from "./progress-throttle.js";
 import type { TextCodec } from "./text-codec.js";
@@ -99,26 +100,32 @@ export class EditRequests {
         const end = Math.max(start, Math.min(request.end ?? doc.length, doc.length));
         let count: number;
         try {
-          count = await doc.replaceAll(pattern, replacement, {
-            ...options,
-            start,
-            end,
-            signal: abort.signal,
-            ...(searchId === undefined
-              ? {}
-              : {
-                  onProgress: (progress: ScanProgress) => {
-                    if (tooSoon()) return;
-                    this.host.send(channel, {
-                      event: "replaceProgress",
-                      searchId,
-                      count: progress.matches,
-                      scanned: progress.bytesDone,
-                      total: progress.bytesTotal,
-                    });
-                  },
-                }),
-          });
+          count = await replaceWholeCharacterMatches(
+            doc,
+            pattern,
+            replacement,
+            {
+              ...options,
+              start,
+              end,
+              signal: abort.signal,
+              ...(searchId === undefined
+                ? {}
+                : {
+                    onProgress: (progress: ScanProgress) => {
+                      if (tooSoon()) return;
+                      this.host.send(channel, {
+                        event: "replaceProgress",
+                        searchId,
+                        count: progress.matches,
+                        scanned: progress.bytesDone,
+                        total: progress.bytesTotal,
+                      });
+                    },
+                  }),
+            },
+            codec.encoding,
+          );
         } finally {
           this.replaceAbort = null;
         }

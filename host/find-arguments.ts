@@ -4,15 +4,13 @@
  * encoded as the file writes it and found as bytes; a regex, case-insensitive or whole-word query
  * runs on the engine's text and is taken only when it is ASCII (which every legacy set we read
  * writes as itself), and so is such a replacement's own text (what `$1` and `$&` copy from the
- * match the engine writes back as the bytes it read).
+ * match the engine writes back as the bytes it read). The engine finds bytes: in the multi-byte
+ * sets the host keeps only the matches of whole characters (character-boundary.ts).
  */
 import type { FindOptions, SearchPattern } from "../piece-table/index.js";
 import type { FindQuery } from "../protocol/index.js";
 import { HostError } from "./host-error.js";
 import type { TextCodec } from "./text-codec.js";
-
-/** Multi-byte sets whose second bytes include ASCII characters (EUC-JP's never do). */
-const TRAIL_BYTES_OVERLAP_ASCII = new Set(["shift_jis", "big5", "gbk", "gb18030", "euc-kr"]);
 
 function isAsciiText(text: string): boolean {
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return false;
@@ -59,16 +57,9 @@ export function replacementFor(
   codec?: TextCodec,
 ): string | Uint8Array {
   if (searchedAsText(codec)) return replacement;
-  // Their second bytes overlap ASCII (Shift_JIS 0x40–0x7E…): a match found in bytes may start
-  // inside a character, and replacing it would cut one. Until matches are held to character
-  // boundaries, Replace is refused there (Find only shows; it may show such a match too).
-  if (TRAIL_BYTES_OVERLAP_ASCII.has(codec!.encoding)) {
-    throw new HostError(
-      "EENCODING",
-      `replace in ${codec!.encoding} text is not built yet: a match may start inside a character; ` +
-        "save a copy in UTF-8 (Save with Encoding) to replace there",
-    );
-  }
+  // In the multi-byte sets a match found in bytes may start inside a character (Shift_JIS's
+  // second bytes overlap ASCII): the host replaces only whole-character matches
+  // (character-boundary.ts).
   if (isPlain(query.pattern, optionsOf(query))) return codec!.encode(replacement);
   if (!isAsciiText(replacement)) {
     throw new HostError(

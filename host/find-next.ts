@@ -5,6 +5,7 @@
  * so a match just above the cursor costs a small scan, not a scan of everything before it.
  */
 import type { Document, FindOptions, Match, SearchPattern } from "../piece-table/index.js";
+import { wholeCharacterMatches } from "./character-boundary.js";
 
 export interface FindNextResult {
   match: Match | null;
@@ -22,9 +23,11 @@ async function firstMatch(
   options: FindOptions,
   start: number,
   end: number,
+  encoding: string | undefined,
 ): Promise<Match | null> {
   if (end <= start) return null;
-  for await (const match of doc.find(pattern, { ...options, start, end, limit: 1 })) return match;
+  const found = wholeCharacterMatches(doc, pattern, { ...options, start, end, limit: 1 }, encoding);
+  for await (const match of found) return match;
   return null;
 }
 
@@ -35,18 +38,21 @@ async function lastMatch(
   options: FindOptions,
   floor: number,
   ceiling: number,
+  encoding: string | undefined,
 ): Promise<Match | null> {
   for (let span = BACKWARD_FIRST_SPAN; ; span *= BACKWARD_GROWTH) {
     const start = Math.max(floor, ceiling - span);
     let last: Match | null = null;
-    for await (const match of doc.find(pattern, { ...options, start, end: ceiling })) last = match;
+    const found = wholeCharacterMatches(doc, pattern, { ...options, start, end: ceiling }, encoding);
+    for await (const match of found) last = match;
     if (last || start === floor) return last;
   }
 }
 
 /**
  * The match after `from` (forward: starting at or after it) or before it (backward: ending at or
- * before it), wrapping around once.
+ * before it), wrapping around once. In a multi-byte set (`encoding`: Shift_JIS, GBK, …) only
+ * matches of whole characters count (character-boundary.ts).
  */
 export async function findNext(
   doc: Document,
@@ -54,17 +60,18 @@ export async function findNext(
   options: FindOptions,
   from: number,
   direction: "forward" | "backward",
+  encoding?: string,
 ): Promise<FindNextResult> {
   const length = doc.length;
   from = Math.min(from, length);
   if (direction === "forward") {
-    const match = await firstMatch(doc, pattern, options, from, length);
+    const match = await firstMatch(doc, pattern, options, from, length, encoding);
     if (match) return { match, wrapped: false };
-    const wrapped = await firstMatch(doc, pattern, options, 0, length);
+    const wrapped = await firstMatch(doc, pattern, options, 0, length, encoding);
     return { match: wrapped, wrapped: wrapped !== null };
   }
-  const match = await lastMatch(doc, pattern, options, 0, from);
+  const match = await lastMatch(doc, pattern, options, 0, from, encoding);
   if (match) return { match, wrapped: false };
-  const wrapped = await lastMatch(doc, pattern, options, 0, length);
+  const wrapped = await lastMatch(doc, pattern, options, 0, length, encoding);
   return { match: wrapped, wrapped: wrapped !== null };
 }

@@ -10,6 +10,7 @@ import { basename, dirname, join } from "node:path";
 import type { Document, FindOptions, SearchPattern } from "../piece-table/index.js";
 import { type LineFeedRule, ruleOf, unitBytes } from "../piece-table/internal.js";
 import { decodeEscaped } from "../protocol/index.js";
+import { wholeCharacterMatches } from "./character-boundary.js";
 
 /** UTF-8 text of a line, escaped where it is not valid UTF-8. */
 function decodeUtf8(bytes: Buffer): string {
@@ -142,6 +143,8 @@ export class LineFilter {
     onProgress: (progress: FilterProgress) => void,
     /** Text of a line's bytes (the document's encoding; default UTF-8, escaped where invalid). */
     private readonly decode: (bytes: Buffer) => string = decodeUtf8,
+    /** The encoding `decode` reads: in a multi-byte set only whole-character matches count. */
+    private readonly encoding?: string,
   ) {
     this.done = this.run(pattern, options, signal, onProgress);
     // Failures are read through `done` or `error`; nobody may be awaiting yet.
@@ -179,12 +182,10 @@ export class LineFilter {
       // the line index for each match cost a chunk scan a match: 15 s for 3.5 M lines).
       const lines = new ForwardLineCounter(doc);
       let lastLine = -1;
-      for await (const match of doc.find(pattern, {
-        ...options,
-        signal,
-        onProgress: (progress) =>
-          onProgress({ lines: this.list.length, scanned: progress.bytesDone, total: progress.bytesTotal }),
-      })) {
+      const progress = (scan: { bytesDone: number; bytesTotal: number }) =>
+        onProgress({ lines: this.list.length, scanned: scan.bytesDone, total: scan.bytesTotal });
+      const found = { ...options, signal, onProgress: progress };
+      for await (const match of wholeCharacterMatches(doc, pattern, found, this.encoding)) {
         const line = lines.lineOf(match.start);
         // Several matches on one line count once.
         if (line === lastLine) continue;

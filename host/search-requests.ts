@@ -7,6 +7,7 @@
 import type { Document } from "../piece-table/index.js";
 import type { HostEvent, Request } from "../protocol/index.js";
 import type { Channel } from "./channel.js";
+import { countWholeCharacterMatches, wholeCharacterMatches } from "./character-boundary.js";
 import { findArguments } from "./find-arguments.js";
 import { type FindNextResult, findNext } from "./find-next.js";
 import { progressThrottle } from "./progress-throttle.js";
@@ -88,22 +89,27 @@ export class SearchRequests {
     // A long job: what was typed before it is committed now, not after it.
     this.host.commitSoon();
     try {
-      const count = await doc.countMatches(pattern, {
-        ...options,
-        start,
-        end: Math.max(start, end),
-        signal: abort.signal,
-        onProgress: (progress) => {
-          if (tooSoon()) return;
-          this.host.send(channel, {
-            event: "countProgress",
-            searchId: request.searchId,
-            count: progress.matches,
-            scanned: progress.bytesDone,
-            done: false,
-          });
+      const count = await countWholeCharacterMatches(
+        doc,
+        pattern,
+        {
+          ...options,
+          start,
+          end: Math.max(start, end),
+          signal: abort.signal,
+          onProgress: (progress) => {
+            if (tooSoon()) return;
+            this.host.send(channel, {
+              event: "countProgress",
+              searchId: request.searchId,
+              count: progress.matches,
+              scanned: progress.bytesDone,
+              done: false,
+            });
+          },
         },
-      });
+        this.host.codec().encoding,
+      );
       this.host.send(channel, {
         event: "countProgress",
         searchId: request.searchId,
@@ -132,6 +138,7 @@ export class SearchRequests {
       { ...options, signal: this.findSignal(channel) },
       request.from,
       request.direction,
+      this.host.codec().encoding,
     );
   }
 
@@ -143,13 +150,14 @@ export class SearchRequests {
     const matches = [];
     const { signal, done } = timeLimited(this.findSignal(channel), this.host.findInRangeMs);
     try {
-      for await (const match of doc.find(pattern, {
-        ...options,
-        signal,
-        start: Math.min(request.start, end),
-        end,
-        limit: request.limit + 1,
-      })) {
+      const range = { start: Math.min(request.start, end), end, limit: request.limit + 1 };
+      const encoding = this.host.codec().encoding;
+      for await (const match of wholeCharacterMatches(
+        doc,
+        pattern,
+        { ...options, signal, ...range },
+        encoding,
+      )) {
         matches.push(match);
       }
     } finally {
