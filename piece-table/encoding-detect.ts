@@ -3,7 +3,8 @@
  * pattern of mostly-ASCII text; UTF-8 by validity (strict multi-byte UTF-8 is rarely an accident);
  * and for other 8-bit text a statistical guess among the legacy encodings the WHATWG Encoding
  * Standard names (chardet's n-gram and multi-byte detectors, the ICU ones). The guess carries a
- * confidence from 0 to 1, so the UI can say "probably".
+ * confidence from 0 to 1, so the UI can say "probably". The UTF-8 share is measured over the
+ * whole sample; a low-confidence CJK guess from a few high bytes falls back to Windows-1252.
  */
 import { isUtf8 } from "node:buffer";
 import { createRequire } from "node:module";
@@ -129,15 +130,33 @@ export function guessEncoding(sample: Uint8Array, truncated: boolean): EncodingG
   if (firstHigh < 0) return text("utf-8", 1, false, true);
   if (isUtf8(body)) return text("utf-8", 1);
 
+  // UTF-8 with a few bad bytes (a cut write, a stray byte) is UTF-8: the bad bytes show escaped.
+  // Measured over the whole sample: a stray byte far before the UTF-8 text must not decide alone.
+  const share = utf8Share(body);
+  if (share >= UTF8_SHARE) return text("utf-8", share);
   // Look where the non-ASCII text is: a log's first 64 KiB may be all ASCII timestamps.
   const from = Math.max(0, Math.min(firstHigh - 1024, body.length - STATISTICS_SAMPLE_BYTES));
   const window = body.subarray(from, from + STATISTICS_SAMPLE_BYTES);
-  // UTF-8 with a few bad bytes (a cut write, a stray byte) is UTF-8: the bad bytes show escaped.
-  const share = utf8Share(window);
-  if (share >= UTF8_SHARE) return text("utf-8", share);
-  for (const candidate of statistics().analyse(window)) {
+  const candidates = statistics().analyse(window);
+  const latin = candidates.find((candidate) => whatwgName(candidate.name) === "windows-1252");
+  const latinGuess = () => text("windows-1252", latin ? latin.confidence / 100 : 0.1);
+  let highBytes = 0;
+  for (const byte of window) if (byte >= 0x80) highBytes++;
+  for (const candidate of candidates) {
     const name = whatwgName(candidate.name);
-    if (name && name !== "utf-8") return text(name, candidate.confidence / 100);
+    if (!name || name === "utf-8") continue;
+    const confidence = candidate.confidence / 100;
+    // A few high bytes read as CJK with little confidence are likelier accented Latin text
+    // ("Größe" is two bytes a Shift_JIS reader takes as one character too).
+    if (CJK.has(name) && confidence < DOUBTFUL_CJK && highBytes < SHORT_HIGH_BYTES) return latinGuess();
+    return text(name, confidence);
   }
-  return text("windows-1252", 0.1);
+  return latinGuess();
 }
+
+/** The multi-byte sets a statistical guess may name. */
+const CJK = new Set(["shift_jis", "euc-jp", "gb18030", "gbk", "big5", "euc-kr"]);
+/** A CJK guess below this confidence… */
+const DOUBTFUL_CJK = 0.5;
+/** …from fewer high bytes than this is not believed: Windows-1252 is guessed instead. */
+const SHORT_HIGH_BYTES = 64;

@@ -88,3 +88,30 @@ describe("guessEncoding on UTF-8 with damage", () => {
     expect(guess.confidence).toBeLessThan(1);
   });
 });
+
+describe("guesses that a few bytes must not decide", () => {
+  it("a stray byte far before UTF-8 text: the UTF-8 share is of the whole sample", () => {
+    const sample = Buffer.concat([
+      Buffer.from(`${"x".repeat(5000)}\n`),
+      Buffer.from([0xff]),
+      Buffer.from(`${"y".repeat(70_000)}\n`),
+      Buffer.from("café déjà vu naïve\n".repeat(100)),
+    ]);
+    const guessed = guessEncoding(sample, false);
+    expect(guessed.encoding).toBe("utf-8");
+    expect(guessed.confidence).toBeGreaterThan(0.99);
+  });
+
+  it.each(["Größe: 5\n", "café\n", "Ñandú\n", "Total: 25 €\n", "© 2024 Müller GmbH\n"])(
+    "short Latin-1 text %j is no CJK set",
+    (text) => {
+      const guessed = guess(text, "windows-1252");
+      expect(["shift_jis", "euc-jp", "gb18030", "gbk", "big5", "euc-kr"]).not.toContain(guessed.encoding);
+      expect(guessed.confidence).toBeLessThan(1);
+    },
+  );
+
+  it("a sure CJK guess from little text stands (EUC-KR, five lines)", () => {
+    expect(guess("안녕하세요 세계\n".repeat(5), "euc-kr").encoding).toBe("euc-kr");
+  });
+});
