@@ -30,7 +30,9 @@ export const WALK_BACK_BYTES = 64 * 1024;
 /** Farthest an in-order question walks on from the last boundary found instead of looking back. */
 const WALK_ON_BYTES = 1024 * 1024;
 /** Bytes read at once around a question. */
-const READ_BYTES = 256 * 1024;
+const READ_BYTES = 64 * 1024;
+/** Of them, the least read before the question (so the look back finds them in the block). */
+const READ_BEHIND_BYTES = 4096;
 
 /** Whether text in `encoding` has characters a byte offset can fall inside. */
 export function isMultiByteLegacy(encoding: string | undefined | null): boolean {
@@ -167,7 +169,8 @@ export class CharacterBoundaries {
     start = Math.max(0, start);
     end = Math.min(this.source.length, end);
     if (start >= this.blockStart && end <= this.blockStart + this.block.length) return;
-    const from = Math.max(0, Math.min(start, end - READ_BYTES));
+    // Mostly ahead: questions come in increasing order (a search's matches, a window's segments).
+    const from = Math.max(0, Math.min(start, end - READ_BEHIND_BYTES));
     const to = Math.min(this.source.length, Math.max(end, from + READ_BYTES));
     this.block = this.source.read(from, to);
     this.blockStart = from;

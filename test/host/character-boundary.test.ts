@@ -53,6 +53,28 @@ describe("character boundaries in the multi-byte sets", () => {
     );
   });
 
+  it("questions in increasing order read each part of the text about once", () => {
+    const bytes = iconv.encode("ソ表能\\ 予定表 C:\\logs\\ソフト\n".repeat(40_000), "shift_jis");
+    let reads = 0;
+    let readBytes = 0;
+    const counted = {
+      length: bytes.length,
+      read: (start: number, end: number) => {
+        reads++;
+        readBytes += end - start;
+        return bytes.subarray(start, end);
+      },
+    };
+    const boundaries = new CharacterBoundaries("shift_jis", counted);
+    let kept = 0;
+    for (let at = bytes.indexOf(0x5c); at >= 0; at = bytes.indexOf(0x5c, at + 1)) {
+      if (boundaries.isBoundary(at) && boundaries.isBoundary(at + 1)) kept++;
+    }
+    expect(kept).toBe(3 * 40_000);
+    expect(readBytes).toBeLessThan(2 * bytes.length);
+    expect(reads).toBeLessThan((2 * bytes.length) / (32 * 1024));
+  });
+
   it("finds the character holding ASCII-looking second bytes (Shift_JIS ソ is 83 5C)", () => {
     const bytes = iconv.encode("aソ表\\", "shift_jis"); // 61 83 5C 95 5C 5C
     const boundaries = new CharacterBoundaries("shift_jis", reader(bytes));
