@@ -56,7 +56,13 @@ describe("the filter view's lines", () => {
   });
 
   it("keeps a long line's first few KiB and says it goes on; invalid bytes stay escaped", async () => {
-    const { ui } = await hostFor(Buffer.concat([Buffer.from(`x${"y".repeat(10_000)}\nz\xff\n`, "latin1")]));
+    // UTF-8 text around the bad byte, so the file reads as UTF-8 (one lone 0xFF alone reads as ÿ in Windows-1252).
+    const { ui } = await hostFor(
+      Buffer.concat([
+        Buffer.from(`x${"y".repeat(10_000)}\nz\xff\n`, "latin1"),
+        Buffer.from("café\n".repeat(20), "utf8"),
+      ]),
+    );
     await ui.request("filter", { filterId: 2, query: literal("y") });
     const [long] = (await ui.request("filterLines", { filterId: 2, from: 0, count: 1 })).lines;
     expect(long!.cut).toBe(true);
