@@ -85,12 +85,20 @@ describe("startFindLines", () => {
       const whole = await file.startFindLines(Buffer.from("xb"), 0, file.size).promise;
       expect(whole.spans.length).toBe(2000);
       expect(whole.bytes.toString()).toBe("xbc\n".repeat(1000));
+    } finally {
+      file.close();
+    }
+    // Cancelled: on a file big enough that the scan cannot be done before cancel() (8 KB could).
+    const bigPath = join(tempDir(), "many-lines.txt");
+    writeFileSync(bigPath, "abc\nxbc\n".repeat(1_000_000));
+    const big = openMappedFile(bigPath);
+    try {
       configureScan({ batchBytes: 16 });
-      const job = file.startFindLines(Buffer.from("bc"), 0, file.size);
+      const job = big.startFindLines(Buffer.from("bc"), 0, big.size);
       job.cancel();
       await expect(job.promise).rejects.toThrow(/cancel/);
     } finally {
-      file.close();
+      big.close();
     }
   });
 });
