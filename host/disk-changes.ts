@@ -3,7 +3,8 @@
  * ways: a stat every `diskCheckMs` (disk-watch.ts), and the system's write notifications
  * (inotify and the like), so a log's new lines show within a blink rather than at the next poll.
  * A file that grew is **followed**: the appended bytes are taken in after the text (a new content
- * version, `appended`), also under unsaved edits unless the text ends with typed text. Any other
+ * version, `appended`), also under unsaved edits (after text typed at the end) unless an edit took
+ * the file's old end away. Any other
  * change — or growth the document refused — is told to the UIs as a warning in words (`fileChanged`).
  */
 import { type FSWatcher, statSync, watch } from "node:fs";
@@ -170,7 +171,7 @@ export class DiskChanges {
       modified: [
         { event: "fileChanged", reason: "modified", message: "" },
         doc.modified && this.grewOnDisk()
-          ? `Another program appends to ${name}. Your text ends with what you typed at its end, so ` +
+          ? `Another program appends to ${name}. Your edits changed where its text ended, so ` +
             "its new lines are not shown; Save would replace them (it asks first)."
           : `Another program changed ${name} on disk. What you see may mix its bytes with the old ones; ` +
             "Save will ask before overwriting.",

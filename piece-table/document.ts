@@ -630,8 +630,9 @@ export class Document extends EventEmitter<DocumentEvents> {
    * Follows a file another program appends to (a log being written): a longer file whose old
    * bytes are unchanged (grown-original.ts) becomes the original — a new epoch, as after an append
    * save — and the appended bytes one more piece after the current version (and the undo/redo
-   * versions that end where the file ended). Returns the bytes adopted; 0 when the file did not
-   * grow this way, or the text ends with something typed at the file's old end.
+   * versions that end where the file ended, typed text after that end included: the appended
+   * bytes go after it). Returns the bytes adopted; 0 when the file did not grow this way, or an
+   * edit took away the file's old last byte (where would the appended bytes go?).
    */
   async adoptAppended(): Promise<number> {
     this.checkOpen();

@@ -447,8 +447,9 @@ export class Versions {
   }
 
   /**
-   * Whether the current version ends where the newest file ends (its last byte is that file's
-   * last byte), so bytes appended to the file can follow it (see grownVersions).
+   * Whether the current version ends where the newest file ends — its last byte of the file is
+   * that file's last byte, with at most typed text after it — so bytes appended to the file can
+   * follow it (see grownVersions).
    */
   get endsAtOriginalEnd(): boolean {
     return this.current === this.newest && this.endsAt(this.root, this.newest.file.size);
@@ -457,8 +458,9 @@ export class Versions {
   /**
    * The versions with `tail` — bytes [start, start + length) of the grown file, holding
    * `lineFeeds` — after their last byte, for a file that grew by an append under edits: each
-   * version that ends with the file's old last byte (`start`) and reads the newest file gains the
-   * same tail piece. Null when the current version does not; of undo and redo, the versions
+   * version whose last byte of the file is the old last byte (`start`), with only typed text after
+   * it, and that reads the newest file, gains the same tail piece at its end — after the typed
+   * text, as the user's edits are pieces over the file and the program appends after them. Null when the current version does not; of undo and redo, the versions
    * nearest the current one that do are kept, from the first that does not on they are dropped.
    */
   grownVersions(tail: { start: number; length: number; lineFeeds: number }): SessionState | null {
@@ -497,15 +499,24 @@ export class Versions {
     this.snapshotNeeded = false;
   }
 
-  /** Whether `root`'s last byte is byte `end` − 1 of the original. */
+  /**
+   * Whether the last byte of the original that `root` shows is byte `end` − 1 of it, with only
+   * added (typed) text after it. The end of the text is looked at in windows doubling from 4 KiB,
+   * so a long paste at the end costs a few more looks, not a walk over every piece.
+   */
   private endsAt(root: PieceNode, end: number): boolean {
     if (root.length === 0 || end === 0) return false;
-    let ends = false;
-    forEachPiece(root, root.length - 1, root.length, (buffer, _start, pieceEnd) => {
-      ends = buffer === ORIGINAL && pieceEnd === end;
-      return false;
-    });
-    return ends;
+    for (let window = 4096; ; window *= 2) {
+      const from = Math.max(0, root.length - window);
+      // The last original slice in [from, length): its end, or null if the window holds none.
+      let lastOriginalEnd: number | null = null;
+      forEachPiece(root, from, root.length, (buffer, _start, sliceEnd) => {
+        if (buffer === ORIGINAL) lastOriginalEnd = sliceEnd;
+        return true;
+      });
+      if (lastOriginalEnd !== null) return lastOriginalEnd === end;
+      if (from === 0) return false; // typed text only
+    }
   }
 
   /** Stops keeping a replaced original; returns whether it was kept. */

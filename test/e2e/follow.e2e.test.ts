@@ -2,7 +2,7 @@
  * Following a log another program is writing, in Chromium over gigapad serve: --follow shows
  * appended lines within a second, again and again; without it the text grows quietly (no red
  * warning); scrolling up pauses following and Ctrl+End takes it up again; with unsaved edits the
- * new lines come after the typed text.
+ * new lines come after the typed text, also after text typed at the very end.
  */
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -119,6 +119,21 @@ describe("following a growing log", () => {
     expect(await messages(page)).not.toContainEqual(expect.stringMatching(/appends to/));
     await page.keyboard.press("Control+s");
     await expect.poll(() => readFileSync(path, "utf8"), { timeout: 30_000 }).toBe("> first\nsecond\nthird\n");
+
+    // Typed at the very end: the program's next lines come after the typed text.
+    await page.keyboard.press("Control+End");
+    await page.keyboard.type("my note");
+    await page.keyboard.press("Enter");
+    await expect.poll(async () => (await status(page)).safety).toBe("all edits safe");
+    appendFileSync(path, "fourth\n");
+    await expect
+      .poll(async () => (await visibleLines(page)).map((line) => line.text))
+      .toEqual(["> first", "second", "third", "my note", "fourth", ""]);
+    expect(await messages(page)).not.toContainEqual(expect.stringMatching(/appends to/));
+    await page.keyboard.press("Control+s");
+    await expect
+      .poll(() => readFileSync(path, "utf8"), { timeout: 30_000 })
+      .toBe("> first\nsecond\nthird\nmy note\nfourth\n");
     await page.context().close();
   }, 60_000);
 });

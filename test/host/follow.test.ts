@@ -89,20 +89,28 @@ describe("the host follows a growing file", () => {
     expect(host.doc.getText()).toBe("one\ntwo\n");
   });
 
-  it("with unsaved edits, keeps them and says the file is being appended to", async () => {
+  it("with text typed at the end, the appended lines come after it", async () => {
     const { host, path, ui } = await hostFor("one\n");
-    // Typed at the end: where the new lines would go is not clear (an edit elsewhere takes them in).
-    await ui.request("edit", { baseVersion: 0, edits: [{ start: 4, end: 4, text: "X" }] });
+    await ui.request("edit", { baseVersion: 0, edits: [{ start: 4, end: 4, text: "X\n" }] });
+    appendFileSync(path, "two\n");
+    await waitFor(() => ui.events("appended").length === 1, "appended");
+    expect(host.doc.getText()).toBe("one\nX\ntwo\n");
+    expect(ui.events("fileChanged")).toEqual([]);
+  });
+
+  it("with the file's old end edited away, keeps the edits and says the file is being appended to", async () => {
+    const { host, path, ui } = await hostFor("one\n");
+    await ui.request("edit", { baseVersion: 0, edits: [{ start: 3, end: 4, text: "" }] });
     appendFileSync(path, "two\n");
     await waitFor(() => ui.events("fileChanged").length === 1, "fileChanged");
     expect(ui.events("appended")).toEqual([]);
     expect(ui.events("fileChanged")[0]).toMatchObject({
       reason: "modified",
       message: expect.stringMatching(
-        /^Another program appends to app\.log\. Your text ends with what you typed .* Save would replace them/,
+        /^Another program appends to app\.log\. Your edits changed where its text ended, .* Save would replace them/,
       ),
     });
-    expect(host.doc.getText()).toBe("one\nX");
+    expect(host.doc.getText()).toBe("one");
     expect(ui.events("error")).toEqual([]);
   });
 });

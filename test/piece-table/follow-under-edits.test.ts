@@ -1,9 +1,10 @@
 /**
  * Following a file that grows while the document has unsaved edits (adoptAppended): the appended
  * bytes become one more piece after the current version and after each undo/redo version that
- * ends where the file ended; the session's new epoch holds them, so a process killed right after
- * reopens to exactly that. A version whose end is typed text (or reads a replaced file) cannot
- * take them: the current one refuses the append, older ones are dropped from the history.
+ * ends where the file ended — after text typed at that end too; the session's new epoch holds
+ * them, so a process killed right after reopens to exactly that. A version that took the file's
+ * old last byte away (or reads a replaced file) cannot take them: the current one refuses the
+ * append, older ones are dropped from the history.
  */
 import { spawnSync } from "node:child_process";
 import { appendFileSync, writeFileSync } from "node:fs";
@@ -53,34 +54,58 @@ describe("following a file under unsaved edits", () => {
     await doc.discard();
   });
 
-  it("refuses when the text ends with what was typed at the end (where would the lines go?)", async () => {
+  it("puts the appended bytes after text typed at the file's end, in every version that has it", async () => {
     const { path, stateDir } = logFile("one\n");
     const doc = await open(path, { stateDir });
-    doc.insert(doc.length, "typed");
+    doc.insert(doc.length, "note: ");
+    doc.insert(doc.length, "\n"); // a newline starts another undo step
+    doc.insert(doc.length, "more typed\n");
+    appendFileSync(path, "two\n");
+    expect(await doc.adoptAppended()).toBe(4);
+    expect(doc.getText()).toBe("one\nnote: \nmore typed\ntwo\n");
+    expect(doc.getLine(3)).toBe("two");
+    expect(doc.undo()).toBe(true);
+    expect(doc.getText()).toBe("one\nnote: \ntwo\n");
+    while (doc.undo());
+    expect(doc.getText()).toBe("one\ntwo\n");
+    // A long paste at the end (over the first window looked at) is no different.
+    doc.insert(doc.length, "p".repeat(100_000));
+    appendFileSync(path, "three\n");
+    expect(await doc.adoptAppended()).toBe(6);
+    expect(doc.getText()).toBe(`one\ntwo\n${"p".repeat(100_000)}three\n`);
+    await doc.save();
+    expect(doc.getText()).toBe(`one\ntwo\n${"p".repeat(100_000)}three\n`);
+    await doc.discard();
+  });
+
+  it("refuses when an edit took the file's old last byte away, also with typed text after it", async () => {
+    const { path, stateDir } = logFile("one\n");
+    const doc = await open(path, { stateDir });
+    doc.delete(3, 4); // the last byte of the file goes: where would the lines go?
     appendFileSync(path, "two\n");
     expect(await doc.adoptAppended()).toBe(0);
-    expect(doc.getText()).toBe("one\ntyped");
-    // Deleting the file's last byte ends the text elsewhere too.
-    doc.undo();
-    doc.delete(3, 4);
-    expect(await doc.adoptAppended()).toBe(0);
     expect(doc.getText()).toBe("one");
+    doc.insert(3, "!\n"); // typed after "one": the file's last byte shown is still not its end
+    expect(await doc.adoptAppended()).toBe(0);
+    expect(doc.getText()).toBe("one!\n");
     await doc.discard();
   });
 
   it("keeps the undo steps nearest the current version that end where the file did", async () => {
     const { path, stateDir } = logFile("abc\n");
     const doc = await open(path, { stateDir });
-    doc.insert(4, "Z"); // ends with typed text: cannot grow
-    doc.delete(4, 5); // back to the file's end
+    doc.delete(3, 4); // the file's last byte gone: this version cannot grow
+    doc.insert(3, "\n"); // typed back: the text ends with typed text, the file's "abc" before it
     doc.insert(0, ">");
     appendFileSync(path, "def\n");
+    // The current version's last byte of the file is "c", not the old last byte "\n": refused.
+    expect(await doc.adoptAppended()).toBe(0);
+    doc.undo();
+    doc.undo();
+    doc.undo(); // back at the file: the redo versions cannot grow, the current one can
     expect(await doc.adoptAppended()).toBe(4);
-    expect(doc.getText()).toBe(">abc\ndef\n");
-    expect(doc.undo()).toBe(true);
     expect(doc.getText()).toBe("abc\ndef\n");
-    // The step before typed "Z" at the old end: dropped, with everything older.
-    expect(doc.undo()).toBe(false);
+    expect(doc.redo()).toBe(false);
     await doc.discard();
   });
 
