@@ -25,6 +25,18 @@ export interface RegexTask {
    * are written in UTF-16 too. Absent: UTF-8 or bytes, as matchesInChunk says.
    */
   encoding?: "utf-16le" | "utf-16be";
+  /**
+   * A document offset where matching begins, when the chunk starts before it (a range searched in
+   * its lines' context): the regex is run from there as a global RegExp's lastIndex would be, so
+   * lookbehind, \b and ^ see the bytes before it, and a match starts there at the earliest.
+   */
+  startAt?: number;
+}
+
+/** The string index matching begins at: byte `skip` of the chunk (≤ 0: its start). */
+function startIndex(bytes: Buffer, byteIndexed: boolean, skip: number): number {
+  if (skip <= 0) return 0;
+  return byteIndexed ? skip : bytes.subarray(0, skip).toString("utf8").length;
 }
 
 /** How text taken from the subject ($&, $1, …) is written back as bytes. */
@@ -163,7 +175,7 @@ function replaceMatchesInChunk(
   const replacements: Buffer[] = [];
   const replacementEnds: number[] = [];
   let replacementLength = 0;
-  regex.lastIndex = 0;
+  regex.lastIndex = startIndex(bytes, byteIndexed, (task.startAt ?? base) - base);
   let charCursor = 0;
   let byteCursor = 0;
   for (let match = regex.exec(text); match !== null; match = regex.exec(text)) {
@@ -196,18 +208,35 @@ function replaceMatchesInChunk(
  * UTF-8 as Latin-1 too (one char per byte) so offsets stay exact — there the pattern sees bytes,
  * and non-ASCII characters in the pattern will not match.
  */
-export function matchesInChunk(bytes: Buffer, base: number, regex: RegExp, out: ChunkMatches): void {
-  eachMatch(bytes, regex, (start, end) => {
-    out.starts.push(base + start);
-    out.ends.push(base + end);
-  });
+export function matchesInChunk(
+  bytes: Buffer,
+  base: number,
+  regex: RegExp,
+  out: ChunkMatches,
+  /** Bytes of the chunk before where matching begins (see RegexTask.startAt). */
+  skip = 0,
+): void {
+  eachMatch(
+    bytes,
+    regex,
+    (start, end) => {
+      out.starts.push(base + start);
+      out.ends.push(base + end);
+    },
+    skip,
+  );
 }
 
 /** The non-empty matches in bytes (decoded as matchesInChunk says), as byte offsets, in order. */
-function eachMatch(bytes: Buffer, regex: RegExp, visit: (start: number, end: number) => void): void {
+function eachMatch(
+  bytes: Buffer,
+  regex: RegExp,
+  visit: (start: number, end: number) => void,
+  skip = 0,
+): void {
   const byteIndexed = isAscii(bytes) || !isUtf8(bytes);
   const text = bytes.toString(byteIndexed ? "latin1" : "utf8");
-  regex.lastIndex = 0;
+  regex.lastIndex = startIndex(bytes, byteIndexed, skip);
   let charCursor = 0;
   let byteCursor = 0;
   for (let match = regex.exec(text); match !== null; match = regex.exec(text)) {
@@ -314,14 +343,15 @@ export function chunkMatches(bytes: Buffer, base: number, regex: RegExp, task: R
     if (!literal || bytes.indexOf(literal) >= 0) replaceMatchesInChunk(bytes, base, regex, task, out);
     return out;
   }
+  const skip = (task.startAt ?? base) - base;
   if (!literal) {
-    matchesInChunk(bytes, base, regex, out);
+    matchesInChunk(bytes, base, regex, out, skip);
     return out;
   }
   const first = bytes.indexOf(literal);
   if (first < 0) return out;
   if (!task.lineLocal) {
-    matchesInChunk(bytes, base, regex, out);
+    matchesInChunk(bytes, base, regex, out, skip);
     return out;
   }
   // Lines holding the literal; give up on the per-line path when they are many.
@@ -332,13 +362,16 @@ export function chunkMatches(bytes: Buffer, base: number, regex: RegExp, task: R
     lineEnd = lineEnd < 0 ? bytes.length : lineEnd + 1;
     lines.push(lineStart, lineEnd);
     if ((lines.length / 2) * LINE_BY_LINE_MAX_BYTES_PER_HIT > bytes.length) {
-      matchesInChunk(bytes, base, regex, out);
+      matchesInChunk(bytes, base, regex, out, skip);
       return out;
     }
     hit = lineEnd < bytes.length ? bytes.indexOf(literal, lineEnd) : -1;
   }
   for (let i = 0; i < lines.length; i += 2) {
-    matchesInChunk(bytes.subarray(lines[i]!, lines[i + 1]!), base + lines[i]!, regex, out);
+    const lineStart = lines[i]!;
+    const lineEnd = lines[i + 1]!;
+    if (lineEnd <= skip) continue;
+    matchesInChunk(bytes.subarray(lineStart, lineEnd), base + lineStart, regex, out, skip - lineStart);
   }
   return out;
 }
@@ -367,7 +400,7 @@ function unitMatchesInChunk(
   const replacements: Buffer[] = [];
   const replacementEnds: number[] = [];
   let replacementLength = 0;
-  regex.lastIndex = 0;
+  regex.lastIndex = Math.max(0, Math.floor(((task.startAt ?? base) - base) / 2));
   for (let match = regex.exec(text); match !== null; match = regex.exec(text)) {
     if (match[0].length === 0) {
       if (!task.replacing) {

@@ -417,10 +417,86 @@ async function* regexMatches(
     lineLocal: searcher.lineLocal,
     ...(snapshot.rule === "byte" ? {} : { encoding: snapshot.rule }),
   };
-  if (searcher.requiredLiteral && searcher.lineLocal) {
-    yield* candidateLineMatches(snapshot, searcher.requiredLiteral, task, start, end, signal, report, whole);
+  // A range is matched in its lines' context (as Replace matches it, replace-context.ts): the
+  // regex runs from `start` as a global RegExp's lastIndex would (task.startAt) over text that
+  // begins at its line, so lookbehind, \b and ^ see what is before it, and lookahead and $ what
+  // is after its end; only matches ending by `end` are given (inRange).
+  const wholeDocument = start === 0 && end === snapshot.length;
+  const { from, to } = wholeDocument
+    ? { from: start, to: end }
+    : contextAround(snapshot, start, end, unitBytes(snapshot.rule));
+  // Progress is told within the range, whatever of its context is being read.
+  const reportInRange = (position: number) => report(Math.min(end, Math.max(start, position)));
+  // The prefilter matches whole lines: used when the range starts at one (its lines seen whole).
+  const atLineStart =
+    start === 0 || readTree(snapshot.root, start - 1, start, snapshot.original, snapshot.add)[0] === 0x0a;
+  const batches =
+    searcher.requiredLiteral && searcher.lineLocal && atLineStart
+      ? candidateLineMatches(
+          snapshot,
+          searcher.requiredLiteral,
+          task,
+          start,
+          to,
+          signal,
+          reportInRange,
+          whole,
+        )
+      : chunkMatches(
+          snapshot,
+          from < start ? { ...task, startAt: start } : task,
+          from,
+          to,
+          signal,
+          reportInRange,
+          whole,
+        );
+  if (wholeDocument) {
+    yield* batches;
     return;
   }
+  for await (const batch of batches) {
+    const kept = inRange(batch, start, end, snapshot.length);
+    if (kept.starts.length > 0) yield { starts: kept.starts, ends: kept.ends, offset: 0, width: 0 };
+    if (kept.past) return;
+  }
+}
+
+/**
+ * The matches of a batch (starts and ends, document offsets) that lie in [start, end), as Replace
+ * takes them (replaceAllMatches): none starting before `start`, none reaching past `end`, and an
+ * empty match at `end` only when the range is empty or ends the text; `past` once one lay beyond
+ * (every later one does too).
+ */
+function inRange(
+  batch: MatchBatch,
+  start: number,
+  end: number,
+  length: number,
+): { starts: number[]; ends: number[]; past: boolean } {
+  const starts: number[] = [];
+  const ends: number[] = [];
+  for (const { start: matchStart, end: matchEnd } of batchMatches(batch)) {
+    if (matchStart < start) continue;
+    if (matchEnd > end || (matchStart === end && start < end && end < length)) {
+      return { starts, ends, past: true };
+    }
+    starts.push(matchStart);
+    ends.push(matchEnd);
+  }
+  return { starts, ends, past: false };
+}
+
+/** The chunked scan of [start, end) (regexMatches without a prefilter). */
+async function* chunkMatches(
+  snapshot: DocumentSnapshot,
+  task: RegexTask,
+  start: number,
+  end: number,
+  signal: AbortSignal | undefined,
+  report: (position: number) => void,
+  whole: boolean,
+): AsyncGenerator<MatchBatch> {
   // Chunks are read here while earlier ones run on the workers (each on a worker thread: a pattern
   // that backtracks for ever must not stop this one), several at once when every match is wanted;
   // in order, so the matches are those of one chunk after the other.
@@ -571,6 +647,8 @@ export async function replaceAllMatches(
   // A range (Replace on one match) is matched in its lines' context, so lookbehind, lookahead,
   // \b, ^ and $ see the text around it; only matches inside [start, end) are replaced.
   const around = contextAround(snapshot, start, end, unitBytes(rule));
+  // The regex runs from `start` as findNext runs it (regexMatches), the text before it in view.
+  if (around.from < start) task.startAt = start;
   let position = around.from;
   // An empty document is one empty chunk (an empty match there is replaced, as in a string).
   let first = snapshot.length === 0;

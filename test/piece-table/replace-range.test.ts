@@ -90,10 +90,16 @@ describe("replaceAll in a range sees the text around it", () => {
     });
   });
 
-  it("a match across the range's start is not replaced, one after it is", async () => {
+  it("matches from the range's start as a regex run from there would (the text before it in view)", async () => {
+    // As findNext from offset 1 finds it: "aa" at 1, then "b" — not "aaa" from 0.
     expect(await replaceInRange("aaa b", /a+|b/, "X", { start: 1, end: 5 })).toEqual({
-      count: 1,
-      after: "aaa X",
+      count: 2,
+      after: "aX X",
+    });
+    // Lookbehind sees the byte before the range: "a" at 1 follows an "a".
+    expect(await replaceInRange("aaa b", /(?<=a)a/, "X", { start: 1, end: 3 })).toEqual({
+      count: 2,
+      after: "aXX b",
     });
   });
 
