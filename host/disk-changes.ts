@@ -2,14 +2,16 @@
  * What the host does when another program changes the document's file. The file is watched two
  * ways: a stat every `diskCheckMs` (disk-watch.ts), and the system's write notifications
  * (inotify and the like), so a log's new lines show within a blink rather than at the next poll.
- * A file that grew is **followed**: the appended bytes are taken in after the text (a new content
- * version, `appended`), also under unsaved edits (after text typed at the end) unless an edit took
- * the file's old end away. Any other
- * change — or growth the document refused — is told to the UIs as a warning in words (`fileChanged`).
+ * A file that grew is **followed**: the appended bytes are taken in at the end of the text (a new
+ * content version, `appended`), also under unsaved edits — after text typed at the file's old end,
+ * and after what is left when an edit deleted that end (the rule: piece-table/follow-tail.ts).
+ * Any other change — or growth the document refused, with the reason — is told to the UIs as a
+ * warning in words (`fileChanged`).
  */
-import { type FSWatcher, statSync, watch } from "node:fs";
+import { type FSWatcher, watch } from "node:fs";
 import { basename } from "node:path";
 import type { Document } from "../piece-table/index.js";
+import type { FollowRefusal } from "../piece-table/internal.js";
 import type { HostEvent } from "../protocol/index.js";
 import type { ChangeQueue } from "./change-queue.js";
 import { type DiskState, DiskWatch } from "./disk-watch.js";
@@ -35,6 +37,8 @@ export class DiskChanges {
   private writeCheck: NodeJS.Timeout | null = null;
   /** An append is being taken in. */
   private appending = false;
+  /** Why the document did not take in what was last appended (null: taken in, or no append). */
+  private refused: FollowRefusal | null = null;
   /** Stopped (the document closes, or is read anew): nothing more is taken in or told. */
   private stopped = false;
 
@@ -45,7 +49,8 @@ export class DiskChanges {
   ) {
     const { doc } = host;
     this.disk = new DiskWatch(
-      () => ({ path: doc.path, identity: doc.originalFile.identity }),
+      // The file as last taken in (an undo past a save reads the replaced one: no change on disk).
+      () => ({ path: doc.path, identity: doc.fileOnDisk.identity }),
       (state) => this.changed(state),
       checkEveryMs,
     );
@@ -125,14 +130,16 @@ export class DiskChanges {
    */
   private async takeInAppended(): Promise<boolean> {
     const { doc, changes } = this.host;
+    this.refused = null;
     let lengthBefore = doc.length;
     let version = changes.version;
     const grown = await changes.run(async () => {
       lengthBefore = doc.length;
-      const bytes = await doc.adoptAppended();
+      const { adopted, refused } = await doc.followAppended();
+      this.refused = refused;
       // In the queue's turn: an edit queued behind it is checked against this version.
-      if (bytes > 0) version = changes.nextAppendedVersion(lengthBefore);
-      return bytes;
+      if (adopted > 0) version = changes.nextAppendedVersion(lengthBefore);
+      return adopted;
     });
     if (grown <= 0 || changes.closed || this.stopped) return false;
     this.disk.settle();
@@ -149,16 +156,6 @@ export class DiskChanges {
     return true;
   }
 
-  /** The file on disk is longer than the document's original (same file). */
-  private grewOnDisk(): boolean {
-    const { doc } = this.host;
-    try {
-      return statSync(doc.path).size > doc.originalFile.size;
-    } catch {
-      return false;
-    }
-  }
-
   /** Tells every UI how the file changed, in words. */
   private tell(state: DiskState): void {
     const { doc } = this.host;
@@ -170,9 +167,8 @@ export class DiskChanges {
       ],
       modified: [
         { event: "fileChanged", reason: "modified", message: "" },
-        doc.modified && this.grewOnDisk()
-          ? `Another program appends to ${name}. Your edits changed where its text ended, so ` +
-            "its new lines are not shown; Save would replace them (it asks first)."
+        this.refused
+          ? refusedAppendMessage(name, this.refused)
           : `Another program changed ${name} on disk. What you see may mix its bytes with the old ones; ` +
             "Save will ask before overwriting.",
       ],
@@ -194,4 +190,13 @@ export class DiskChanges {
     const [event, message] = messages[state];
     this.host.broadcast({ ...event, message });
   }
+}
+
+/** Why the lines another program appended are not shown (Document.followAppended refused them). */
+function refusedAppendMessage(name: string, refused: FollowRefusal): string {
+  const why =
+    refused === "before-save"
+      ? "you undid past your last save, and this older text is not over the file that grows"
+      : "after your edits they would begin inside a UTF-16 code unit (your text ends with an odd byte, or the file's did and you deleted it)";
+  return `Another program appends to ${name}, but its new lines are not shown: ${why}. Save would replace them (it asks first).`;
 }

@@ -9,6 +9,7 @@ import { EventEmitter } from "node:events";
 import type { AppendFile, LineFeedRule, MappedFile } from "../native/index.js";
 import type { DurableFiles } from "./durable-files.js";
 import { type LineEndings, lineEndingsOf } from "./file-info.js";
+import type { FollowRefusal } from "./follow-tail.js";
 import { openGrownOriginal } from "./grown-original.js";
 import {
   appendAligned,
@@ -224,6 +225,16 @@ export class Document extends EventEmitter<DocumentEvents> {
   /** The original file as mapped at open: size and identity (dev, ino, mtime). */
   get originalFile(): { size: number; identity: MappedFile["identity"] } {
     const file = this.versions.currentOriginal.file;
+    return { size: file.size, identity: file.identity };
+  }
+
+  /**
+   * @internal The file on disk as the document last took it in (opened, saved or followed): size
+   * and identity. It differs from originalFile while the current version is from before a save
+   * (undo went past it), which still reads the replaced file.
+   */
+  get fileOnDisk(): { size: number; identity: MappedFile["identity"] } {
+    const file = this.versions.newestOriginal.file;
     return { size: file.size, identity: file.identity };
   }
 
@@ -629,20 +640,35 @@ export class Document extends EventEmitter<DocumentEvents> {
   /**
    * Follows a file another program appends to (a log being written): a longer file whose old
    * bytes are unchanged (grown-original.ts) becomes the original — a new epoch, as after an append
-   * save — and the appended bytes one more piece after the current version (and the undo/redo
-   * versions that end where the file ended, typed text after that end included: the appended
-   * bytes go after it). Returns the bytes adopted; 0 when the file did not grow this way, or an
-   * edit took away the file's old last byte (where would the appended bytes go?).
+   * save — and the appended bytes one more piece at the end of the current version and of every
+   * undo/redo version over the file (after text typed at its old end, and after what is left when
+   * an edit deleted that end: follow-tail.ts). Returns the bytes adopted; 0 when the file did not
+   * grow this way, or the current version cannot take them (followAppended says why).
    */
   async adoptAppended(): Promise<number> {
+    return (await this.followAppended()).adopted;
+  }
+
+  /**
+   * @internal adoptAppended, telling why bytes appended to the file were not taken in: `refused`
+   * is null when they were, or when the file did not grow by an append; else the reason
+   * (follow-tail.ts): `before-save` (the current version is from before the last save) or
+   * `cut-unit` (in UTF-16 they would start inside a code unit).
+   */
+  async followAppended(): Promise<{ adopted: number; refused: FollowRefusal | null }> {
     this.checkOpen();
-    // With edits, the current version must end where the file ended (Versions.grownVersions).
     const underEdits = this.modified;
-    if (underEdits && (this.access.kind !== "writable" || !this.versions.endsAtOriginalEnd)) return 0;
+    if (underEdits && this.access.kind !== "writable") return { adopted: 0, refused: null };
     const previous = this.versions.newestOriginal;
     const oldSize = previous.file.size;
     const file = openGrownOriginal(this.path, previous);
-    if (!file) return 0;
+    if (!file) return { adopted: 0, refused: null };
+    // With edits, the current version must be able to take the appended bytes (follow-tail.ts).
+    const refused = underEdits ? this.versions.followRefusal(oldSize) : null;
+    if (refused) {
+      file.close();
+      return { adopted: 0, refused };
+    }
     const tailLineFeeds = file.countNewlines(oldSize, file.size, this.rule);
     const root = singlePieceTree(ORIGINAL, 0, file.size, this.versions.tree.lineFeeds + tailLineFeeds);
     // Under edits: what was typed is committed first; the new epoch then holds every version
@@ -659,7 +685,7 @@ export class Document extends EventEmitter<DocumentEvents> {
       );
       if (!grownState) {
         file.close();
-        return 0;
+        return { adopted: 0, refused: this.versions.followRefusal(oldSize) };
       }
     }
     if (this.access.kind === "writable") {
@@ -688,7 +714,7 @@ export class Document extends EventEmitter<DocumentEvents> {
     }, RELEASE_GROWN_AFTER_MS);
     release.unref();
     this.emit("appended", grown);
-    return grown;
+    return { adopted: grown, refused: null };
   }
 
   /** After a save: the written file is the original (see Versions.adoptOriginal). */

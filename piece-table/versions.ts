@@ -12,6 +12,7 @@
  * Every change, live or replayed from the session log, goes through one `apply(op)`.
  */
 import type { AppendFile, LineFeedRule, MappedFile } from "../native/index.js";
+import { type FollowRefusal, tailRefusal } from "./follow-tail.js";
 import { appendAligned, countLineFeeds } from "./line-feed-rule.js";
 import type { LineIndex } from "./line-index.js";
 import {
@@ -447,25 +448,28 @@ export class Versions {
   }
 
   /**
-   * Whether the current version ends where the newest file ends — its last byte of the file is
-   * that file's last byte, with at most typed text after it — so bytes appended to the file can
-   * follow it (see grownVersions).
+   * Why bytes appended to the newest file after its first `oldSize` bytes cannot follow the
+   * current version, or null when they can (the rule: follow-tail.ts).
    */
-  get endsAtOriginalEnd(): boolean {
-    return this.current === this.newest && this.endsAt(this.root, this.newest.file.size);
+  followRefusal(oldSize: number): FollowRefusal | null {
+    if (this.current !== this.newest) return "before-save";
+    return tailRefusal(this.root, oldSize, this.rule);
   }
 
   /**
    * The versions with `tail` — bytes [start, start + length) of the grown file, holding
-   * `lineFeeds` — after their last byte, for a file that grew by an append under edits: each
-   * version whose last byte of the file is the old last byte (`start`), with only typed text after
-   * it, and that reads the newest file, gains the same tail piece at its end — after the typed
-   * text, as the user's edits are pieces over the file and the program appends after them. Null when the current version does not; of undo and redo, the versions
-   * nearest the current one that do are kept, from the first that does not on they are dropped.
+   * `lineFeeds` — at their end, for a file that grew by an append under edits (follow-tail.ts):
+   * each version that reads the newest file gains the same tail piece after its last byte — after
+   * text typed at the file's old end, and after what is left when the user deleted that end, as
+   * the user's edits are pieces over the file and the program appended after its old last byte.
+   * Null when the current version cannot (followRefusal); of undo and redo, the versions nearest
+   * the current one that can are kept, from the first that cannot (one from before a save) on
+   * they are dropped.
    */
   grownVersions(tail: { start: number; length: number; lineFeeds: number }): SessionState | null {
     const fits = (root: PieceNode) =>
-      (this.originalOf.get(root) ?? this.newest) === this.newest && this.endsAt(root, tail.start);
+      (this.originalOf.get(root) ?? this.newest) === this.newest &&
+      tailRefusal(root, tail.start, this.rule) === null;
     if (this.current !== this.newest || !fits(this.root)) return null;
     const grow = (root: PieceNode) => {
       const pieces = pieceList();
@@ -497,26 +501,6 @@ export class Versions {
     this.lastChange = null;
     this.pendingOps = [];
     this.snapshotNeeded = false;
-  }
-
-  /**
-   * Whether the last byte of the original that `root` shows is byte `end` − 1 of it, with only
-   * added (typed) text after it. The end of the text is looked at in windows doubling from 4 KiB,
-   * so a long paste at the end costs a few more looks, not a walk over every piece.
-   */
-  private endsAt(root: PieceNode, end: number): boolean {
-    if (root.length === 0 || end === 0) return false;
-    for (let window = 4096; ; window *= 2) {
-      const from = Math.max(0, root.length - window);
-      // The last original slice in [from, length): its end, or null if the window holds none.
-      let lastOriginalEnd: number | null = null;
-      forEachPiece(root, from, root.length, (buffer, _start, sliceEnd) => {
-        if (buffer === ORIGINAL) lastOriginalEnd = sliceEnd;
-        return true;
-      });
-      if (lastOriginalEnd !== null) return lastOriginalEnd === end;
-      if (from === 0) return false; // typed text only
-    }
   }
 
   /** Stops keeping a replaced original; returns whether it was kept. */

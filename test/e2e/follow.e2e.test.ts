@@ -2,7 +2,7 @@
  * Following a log another program is writing, in Chromium over gigapad serve: --follow shows
  * appended lines within a second, again and again; without it the text grows quietly (no red
  * warning); scrolling up pauses following and Ctrl+End takes it up again; with unsaved edits the
- * new lines come after the typed text, also after text typed at the very end.
+ * new lines come after the typed text, also after text typed at the very end or a deleted last line.
  */
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -99,7 +99,7 @@ describe("following a growing log", () => {
     await page.context().close();
   }, 60_000);
 
-  it("with unsaved edits, appended lines come after the typed text, and Save keeps both", async () => {
+  it("with unsaved edits, appended lines come after the typed text (or a deleted end), and Save keeps both", async () => {
     const path = join(dir, "edited.log");
     appendFileSync(path, "first\nsecond\n");
     const server = await startServe(path, { stateDir: join(dir, "state") });
@@ -134,6 +134,25 @@ describe("following a growing log", () => {
     await expect
       .poll(() => readFileSync(path, "utf8"), { timeout: 30_000 })
       .toBe("> first\nsecond\nthird\nmy note\nfourth\n");
+
+    // The file's last line deleted: the deletion ends at the old end, so the next line follows
+    // what is left, as it does in the file with the deletion saved.
+    await page.keyboard.press("Control+End");
+    await page.keyboard.press("Shift+ArrowUp");
+    await page.keyboard.press("Backspace");
+    await expect
+      .poll(async () => (await visibleLines(page)).map((line) => line.text))
+      .toEqual(["> first", "second", "third", "my note", ""]);
+    await expect.poll(async () => (await status(page)).safety).toBe("all edits safe");
+    appendFileSync(path, "fifth\n");
+    await expect
+      .poll(async () => (await visibleLines(page)).map((line) => line.text))
+      .toEqual(["> first", "second", "third", "my note", "fifth", ""]);
+    expect(await messages(page)).not.toContainEqual(expect.stringMatching(/appends to/));
+    await page.keyboard.press("Control+s");
+    await expect
+      .poll(() => readFileSync(path, "utf8"), { timeout: 30_000 })
+      .toBe("> first\nsecond\nthird\nmy note\nfifth\n");
     await page.context().close();
   }, 60_000);
 });

@@ -1,9 +1,9 @@
 /**
- * The file changed on disk (host/disk-changes.ts): appended bytes under a document without edits
- * are taken in as a new version (`appended`, no warning); any other change is told in words
- * (`fileChanged`); a change made while our own save ran is reported after it; stop() stops.
+ * The file changed on disk (host/disk-changes.ts): appended bytes are taken in as a new version
+ * (`appended`, no warning), under edits too; any other change, or an append the document refused,
+ * is told in words (`fileChanged`, with the reason); a change made while our own save ran is reported after it; stop() stops.
  */
-import { appendFileSync, truncateSync, unlinkSync } from "node:fs";
+import { appendFileSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { ChangeQueue } from "../../host/change-queue.js";
 import { DiskChanges } from "../../host/disk-changes.js";
@@ -65,14 +65,38 @@ describe("DiskChanges", () => {
     expect(told("fileChanged")).toEqual([]);
   });
 
-  it("warns instead when an edit took the file's old end away: its new lines are not shown", async () => {
-    const { path, doc, told } = await watched("one\n");
+  it("takes appended lines in after an end an edit deleted; warns, saying why, when the text is from before the last save", async () => {
+    const { path, doc, disk, told } = await watched("one\n");
     doc.delete(doc.length - 1, doc.length);
     appendFileSync(path, "two\n");
+    await waitFor(() => told("appended").length === 1, "appended");
+    expect(doc.getText()).toBe("onetwo\n");
+    doc.insert(0, ">");
+    await disk.whilePaused(() => doc.save()); // as the host saves
+    doc.undo(); // a version over the file as it was before the save
+    // The file on disk is still the one saved: nothing to tell (it was once told as "replaced").
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(told("fileChanged")).toEqual([]);
+    appendFileSync(path, "three\n");
     await waitFor(() => told("fileChanged").length === 1, "fileChanged");
     expect(told("fileChanged")[0]).toMatchObject({
       reason: "modified",
-      message: expect.stringMatching(/appends/),
+      message: expect.stringMatching(
+        /^Another program appends to app\.log, but .*you undid past your last save/,
+      ),
+    });
+    expect(told("appended")).toHaveLength(1);
+    expect(doc.getText()).toBe("onetwo\n");
+  });
+
+  it("a file rewritten longer is no append: the warning says it changed, not that it is appended to", async () => {
+    const { path, doc, told } = await watched("one\n");
+    doc.insert(0, ">");
+    writeFileSync(path, "ONE\ntwo\n");
+    await waitFor(() => told("fileChanged").length === 1, "fileChanged");
+    expect(told("fileChanged")[0]).toMatchObject({
+      reason: "modified",
+      message: expect.stringMatching(/^Another program changed app\.log on disk/),
     });
     expect(told("appended")).toEqual([]);
   });

@@ -1,6 +1,7 @@
 /**
- * The host follows a file another program appends to: a document without edits takes the bytes
- * in and UIs hear "appended" (no warning); with edits they hear that the file is being appended to.
+ * The host follows a file another program appends to: the document takes the bytes in at the end
+ * of its text — under edits too, after text typed at the end or in place of a deleted end — and
+ * UIs hear "appended" (no warning). (A refused append's warning: disk-changes.test.ts.)
  */
 import { appendFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -98,19 +99,22 @@ describe("the host follows a growing file", () => {
     expect(ui.events("fileChanged")).toEqual([]);
   });
 
-  it("with the file's old end edited away, keeps the edits and says the file is being appended to", async () => {
-    const { host, path, ui } = await hostFor("one\n");
-    await ui.request("edit", { baseVersion: 0, edits: [{ start: 3, end: 4, text: "" }] });
-    appendFileSync(path, "two\n");
-    await waitFor(() => ui.events("fileChanged").length === 1, "fileChanged");
-    expect(ui.events("appended")).toEqual([]);
-    expect(ui.events("fileChanged")[0]).toMatchObject({
-      reason: "modified",
-      message: expect.stringMatching(
-        /^Another program appends to app\.log\. Your edits changed where its text ended, .* Save would replace them/,
-      ),
+  it("with the file's old end edited away and text typed in its place, the appended lines come after that text", async () => {
+    const { host, path, ui } = await hostFor("one\nlast");
+    await ui.request("edit", { baseVersion: 0, edits: [{ start: 4, end: 8, text: "typed\n" }] });
+    appendFileSync(path, " line\nnext\n");
+    await waitFor(() => ui.events("appended").length === 1, "appended");
+    expect(ui.events("appended")[0]).toEqual({
+      event: "appended",
+      version: 2,
+      length: 21,
+      lineCount: 5,
+      bytes: 11,
+      modified: true,
     });
-    expect(host.doc.getText()).toBe("one");
-    expect(ui.events("error")).toEqual([]);
+    expect(host.doc.getText()).toBe("one\ntyped\n line\nnext\n");
+    expect(ui.events("fileChanged")).toEqual([]);
+    expect((await ui.request("undo", {})).done).toBe(true);
+    expect(host.doc.getText()).toBe("one\nlast line\nnext\n");
   });
 });

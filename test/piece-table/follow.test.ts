@@ -94,22 +94,24 @@ describe("following a file that grows", () => {
     await doc.close();
   });
 
-  it("leaves the document alone when an edit took the file's last byte away, or the file changed other than by an append", async () => {
+  it("takes the append in after an end an edit deleted; leaves the document alone when the file changed other than by an append", async () => {
     const { path, stateDir } = logFile("one\ntwo\n");
     const doc = await open(path, { stateDir });
-    // (Other edits take the append in: follow-under-edits.test.ts.)
+    // (Other edits: follow-under-edits.test.ts.) The deletion ended at the old last byte, so the
+    // appended bytes follow what is left, as they would with the deletion applied to the file.
     doc.delete(doc.length - 1, doc.length);
     appendFileSync(path, "three\n");
-    expect(await doc.adoptAppended()).toBe(0);
-    expect(doc.getText()).toBe("one\ntwo");
-    doc.undo();
+    expect(await doc.adoptAppended()).toBe(6);
+    expect(doc.getText()).toBe("one\ntwothree\n");
+    expect(doc.undo()).toBe(true);
+    expect(doc.getText()).toBe("one\ntwo\nthree\n");
     // The old bytes rewritten, then grown: not an append.
     writeFileSync(path, "ONE\ntwo\nthree\nfour\n");
-    expect(await doc.adoptAppended()).toBe(0);
+    expect(await doc.followAppended()).toEqual({ adopted: 0, refused: null });
     truncateSync(path, 2);
     expect(await doc.adoptAppended()).toBe(0);
     // (The mapping shows what another program wrote in place; the length stays the document's.)
-    expect(doc.length).toBe(8);
+    expect(doc.length).toBe(14);
     await doc.close();
   });
 });
