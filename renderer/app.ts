@@ -20,6 +20,7 @@ import { formatCount } from "./format.js";
 import { parseGoTo } from "./go-to.js";
 import { keyHelpFor } from "./key-help.js";
 import { isMac } from "./platform.js";
+import { ReadAnew } from "./read-anew.js";
 import { SaveFlow } from "./save-flow.js";
 import { pageShortcut } from "./shortcuts.js";
 import { StatusBar } from "./status-bar.js";
@@ -86,7 +87,8 @@ export class App {
   private replaceProgress: string | null = null;
   private hadConnection = false;
   private connectionBanner: HTMLElement | null = null;
-  private fileBanner: HTMLElement | null = null;
+  /** Reopen/Save with Encoding, a replaced file read anew, and the banner about the file on disk. */
+  private readonly anew: ReadAnew;
 
   constructor(transport: Transport, platform: Platform, root: Document = document) {
     this.ui = elements(root);
@@ -105,10 +107,16 @@ export class App {
       prompt: (title, hint, value) => this.prompt(title, hint, value),
       say: (text, kind, actions) => this.message(text, kind, actions),
       progressed: () => this.scheduleStatus(),
-      fileWritten: () => {
-        this.fileBanner?.remove();
-        this.fileBanner = null;
-      },
+      fileWritten: () => this.anew.fileWritten(),
+    });
+    this.anew = new ReadAnew({
+      connection: this.connection,
+      editor: () => this.editor,
+      find: () => this.find,
+      filterView: () => this.filterView,
+      say: (text, kind, actions) => this.message(text, kind, actions),
+      saveAs: () => this.run("saveAs"),
+      changed: () => this.scheduleStatus(),
     });
     this.connection.onStatus((status, reason) => this.connectionStatus(status, reason));
     this.connection.onEvent((event) => this.hostEvent(event));
@@ -276,8 +284,8 @@ export class App {
       if (cell.dataset?.cell === "follow") this.run("follow");
       if (cell.dataset?.cell === "encoding" && this.menu) {
         showEncodingMenu(this.menu, cell, editor.info, {
-          reopen: (encoding) => void this.reopenWithEncoding(encoding),
-          save: (encoding) => void this.saveWithEncoding(encoding, { force: false }),
+          reopen: (encoding) => void this.anew.reopenWithEncoding(encoding),
+          save: (encoding) => void this.anew.saveWithEncoding(encoding, { force: false }),
         });
       }
     });
@@ -332,7 +340,7 @@ export class App {
         "info",
       );
     if (info.diskState !== "unchanged")
-      this.fileChangedBanner(info.diskState === "deleted" ? "deleted" : "modified", "");
+      this.anew.fileChangedBanner(info.diskState === "deleted" ? "deleted" : "modified", "");
     void editor.show({ byte: 0 }, { align: "start", cursor: 0 }, firstWindow).then(() => {
       performance.mark("gigapad-first-window");
       // The editor draws the same lines in this frame (or says why it cannot): the page's first
@@ -374,7 +382,7 @@ export class App {
         this.find?.documentChanged();
         break;
       case "fileChanged":
-        this.fileChangedBanner(event.reason, event.message);
+        this.anew.fileChangedBanner(event.reason, event.message);
         break;
       case "safety":
         if (event.safety === "commit failed") {
@@ -389,114 +397,12 @@ export class App {
         this.message(event.message, "error");
         break;
       case "reopened":
-        this.reopened(event.info);
+        this.anew.reopened(event.info);
         break;
       default:
         break;
     }
     this.scheduleStatus();
-  }
-
-  /** Reads the document in another encoding (the status bar's encoding menu). */
-  private async reopenWithEncoding(encoding: string): Promise<void> {
-    try {
-      this.reopened(await this.connection.request("reopenWithEncoding", { encoding }));
-    } catch (error) {
-      this.message(error instanceof Error ? error.message : String(error), "error");
-    }
-  }
-
-  /** Converts the text to another encoding and saves it, asking first if some characters would be lost. */
-  private async saveWithEncoding(encoding: string, { force }: { force: boolean }): Promise<void> {
-    // A big file takes a while: it can be stopped until it is written (nothing changes then).
-    const converting = this.message(`Converting to ${encoding.toUpperCase()} and saving…`, "info", [
-      { label: "Cancel", run: () => void this.connection.request("cancelSave", {}).catch(() => {}) },
-    ]);
-    try {
-      await this.editor?.whenInputSettled();
-      const { info } = await this.connection.request("saveWithEncoding", { encoding, force });
-      this.reopened(info);
-      this.message(`Saved ${info.name} in ${encoding.toUpperCase()}`, "info");
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      const text = error instanceof Error ? error.message : String(error);
-      if (code === "EABORTED") this.message(text, "info");
-      else if (code === "EUNWRITABLE") {
-        this.message(`${text}.`, "error", [
-          { label: "Save anyway", run: () => void this.saveWithEncoding(encoding, { force: true }) },
-        ]);
-      } else this.message(text, "error");
-    } finally {
-      converting.remove();
-    }
-  }
-
-  /** The same bytes, read in another encoding: count as it says, show the text anew where we were. */
-  private reopened(info: DocumentInfo): void {
-    const editor = this.editor;
-    // The reply and the event both bring it: the second is the same version.
-    if (!editor || info.version <= editor.info.version) return;
-    useByteCounting(info.counting);
-    this.fileBanner?.remove();
-    this.fileBanner = null;
-    if (info.diskState !== "unchanged")
-      this.fileChangedBanner(info.diskState === "deleted" ? "deleted" : "modified", "");
-    // Following, the new file's end is what to see.
-    editor.reread(info, { atEnd: editor.follow === "on" });
-    this.find?.documentChanged();
-    // The host's filter views went with the old reading: filter the new one.
-    if (this.filterView?.active) void this.filterView.rerun();
-    this.scheduleStatus();
-  }
-
-  private fileChangedBanner(reason: string, message: string): void {
-    this.fileBanner?.remove();
-    this.fileBanner = null;
-    if (reason === "restored") return;
-    const text =
-      message ||
-      (reason === "deleted"
-        ? "The file was deleted or moved on disk. Your edits are safe; Save writes the file again."
-        : "Another program changed the file on disk. Save will ask before overwriting.");
-    // A file put in its place (a log rotated) or cut short can be read anew.
-    const actions =
-      reason === "replaced" || reason === "truncated"
-        ? [{ label: "Open the new file", run: () => void this.reopenFile({ discardEdits: false }) }]
-        : [];
-    this.fileBanner = this.message(text, "error", actions);
-  }
-
-  /** Reads the file at the document's path anew; with unsaved edits, asks what to do with them first. */
-  private async reopenFile({
-    discardEdits,
-    baseVersion,
-  }: {
-    discardEdits: boolean;
-    baseVersion?: number;
-  }): Promise<void> {
-    try {
-      await this.editor?.whenInputSettled();
-      const request = baseVersion === undefined ? { discardEdits } : { discardEdits, baseVersion };
-      this.reopened(await this.connection.request("reopenFile", request));
-      this.message(`Opened the new ${this.editor?.info.name ?? "file"}`, "info");
-    } catch (error) {
-      const text = error instanceof Error ? error.message : String(error);
-      if ((error as { code?: string }).code === "EMODIFIED") {
-        // Discarding takes only the edits seen now: any typed after make the host refuse (ESTALE).
-        const seen = this.editor?.info.version;
-        this.message(`${text}.`, "error", [
-          { label: "Save As…", run: () => this.run("saveAs") },
-          {
-            label: "Discard them and open it",
-            run: () =>
-              void this.reopenFile({
-                discardEdits: true,
-                ...(seen === undefined ? {} : { baseVersion: seen }),
-              }),
-          },
-        ]);
-      } else this.message(text, "error");
-    }
   }
 
   // ----- go to -------------------------------------------------------------------------------------
